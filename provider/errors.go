@@ -1,0 +1,99 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// APIError is any non-2xx answer of the API. Callers tell the kinds apart with
+// its methods or with errors.As, never by matching message text.
+type APIError struct {
+	StatusCode int          // HTTP status
+	Endpoint   string       // e.g. "POST v2/campaigns/{campaignId}/orders/{orderId}/delivery/track"
+	CampaignID int64        // 0 when the endpoint has none
+	BusinessID int64        // 0 unless the endpoint is a business's (business orders, operations)
+	OrderID    int64        // 0 when the request was not about one order
+	Errors     []ErrorEntry // the API's error codes and messages (may be empty for a bare 5xx)
+}
+
+// ErrorEntry is one item of the API's error envelope.
+type ErrorEntry struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: HTTP %d", e.Endpoint, e.StatusCode)
+	if e.OrderID != 0 {
+		fmt.Fprintf(&b, " for order %d", e.OrderID)
+	}
+	for i, x := range e.Errors {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		if x.Code != "" {
+			b.WriteString(x.Code)
+			if x.Message != "" {
+				b.WriteString(" ")
+			}
+		}
+		b.WriteString(x.Message)
+	}
+	return b.String()
+}
+
+// Code is the first error code of the answer, or "".
+func (e *APIError) Code() string {
+	if len(e.Errors) == 0 {
+		return ""
+	}
+	return e.Errors[0].Code
+}
+
+// HasCode reports whether any of the answer's errors carries code.
+func (e *APIError) HasCode(code string) bool {
+	for _, x := range e.Errors {
+		if x.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// RateLimited reports a 420: the request was not processed.
+func (e *APIError) RateLimited() bool { return e.StatusCode == StatusRateLimited }
+
+// NotFound reports a 404.
+func (e *APIError) NotFound() bool { return e.StatusCode == http.StatusNotFound }
+
+// AuthFailed reports a 401 or 403 that is about the key, not the order.
+func (e *APIError) AuthFailed() bool {
+	return e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden
+}
+
+// Rejected reports a 4xx other than 420: the API looked at the request and
+// refused it, so it was not processed and resending it unchanged is pointless.
+func (e *APIError) Rejected() bool {
+	return e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != StatusRateLimited
+}
+
+// StatusRateLimited is the Market API's rate-limit status (not 429).
+const StatusRateLimited = 420
+
+// ErrOutcomeUnknown is wrapped by every error of a write whose outcome cannot
+// be known: a timeout, a dropped connection or a 5xx after the request was
+// sent. The client never resends such a write; the caller must re-read the
+// order before deciding anything.
+var ErrOutcomeUnknown = errors.New("outcome unknown: the write may or may not have been applied")
+
+// AsAPIError returns the APIError inside err, if any.
+func AsAPIError(err error) (*APIError, bool) {
+	var e *APIError
+	ok := errors.As(err, &e)
+	return e, ok
+}
