@@ -1,0 +1,62 @@
+package plan
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/orderform/orderform/provider"
+)
+
+// Applied reports whether the order already shows every target of a
+// submission (field path -> Fingerprint of the value it set). It is how an
+// earlier write whose answer never arrived, or whose operation cannot be
+// polled, is confirmed by reading the order instead of sending it again.
+func Applied(targets map[string]string, o provider.Order) bool {
+	if len(targets) == 0 {
+		return false
+	}
+	iv := currentInterval(o)
+	c := currentCustomer(o)
+	for path, want := range targets {
+		var have []string
+		switch path {
+		case FieldTrackCode:
+			for _, t := range o.Delivery.Tracks {
+				have = append(have, strings.TrimSpace(t.Code))
+			}
+		case FieldTrackService:
+			for _, t := range o.Delivery.Tracks {
+				have = append(have, strconv.FormatInt(t.DeliveryServiceID, 10))
+			}
+		case FieldIntervalFromDate:
+			have = []string{iv.FromDate}
+		case FieldIntervalToDate:
+			have = []string{iv.ToDate}
+		case FieldIntervalFromTime:
+			have = []string{iv.FromTime}
+		case FieldIntervalToTime:
+			have = []string{iv.ToTime}
+		case FieldFirstName:
+			have = []string{NormName(c.FirstName)}
+		case FieldLastName:
+			have = []string{NormName(c.LastName)}
+		case FieldMiddleName:
+			have = []string{NormName(c.MiddleName)}
+		case FieldPhone:
+			have = []string{NormPhone(c.Phone)}
+		default:
+			return false
+		}
+		found := false
+		for _, h := range have {
+			if Fingerprint(path, h) == want {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

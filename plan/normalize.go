@@ -1,0 +1,63 @@
+package plan
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// NormDate turns either API date format into "YYYY-MM-DD". The campaign
+// endpoints answer "DD-MM-YYYY", every other endpoint and the configuration
+// "YYYY-MM-DD"; the two are told apart by where the four-digit year stands, so
+// a date is never compared as a string in the wrong format.
+func NormDate(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02", "02-01-2006"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Format("2006-01-02"), true
+		}
+	}
+	return "", false
+}
+
+// NormTime turns "HH:MM" or "HH:MM:SS" into "HH:MM". Seconds other than zero
+// are kept ("HH:MM:SS") so two different instants never compare equal.
+func NormTime(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"15:04", "15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			if t.Second() != 0 {
+				return t.Format("15:04:05"), true
+			}
+			return t.Format("15:04"), true
+		}
+	}
+	return "", false
+}
+
+// NormName trims a name and folds runs of white space into one space.
+func NormName(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// NormPhone keeps the digits of a phone: "+7 999 000-11-22" and
+// "+79990001122" are the same phone.
+func NormPhone(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Fingerprint identifies a field's target value without keeping it, so the
+// journal can tell "this exact change is already in flight" without storing a
+// recipient's name or phone.
+func Fingerprint(field, value string) string {
+	h := sha256.Sum256([]byte(field + "\x00" + value))
+	return hex.EncodeToString(h[:12])
+}

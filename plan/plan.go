@@ -1,0 +1,192 @@
+// Package plan is stage three: it compares the desired orders (from schema)
+// with what the API said of them (from provider) and produces a typed Plan:
+// which orders change and how, which are pending an earlier submission, and
+// which are blocked by the order's status or selling model.
+//
+// It does no I/O. Reading the orders is the caller's job (internal/refresh);
+// executing a plan is package apply's, which does exactly what the plan says
+// and never re-decides.
+package plan
+
+import (
+	"time"
+
+	"github.com/orderform/orderform/provider"
+)
+
+// FormatVersion is the version of the plan file and of the JSON views.
+// Bump the major part when a field changes meaning or goes away.
+const FormatVersion = "1.0"
+
+// Action is what happens to one order, in Terraform's symbols.
+type Action rune
+
+const (
+	NoOp   Action = '.'
+	Update Action = '~'
+)
+
+func (a Action) String() string {
+	switch a {
+	case Update:
+		return "update"
+	default:
+		return "no-op"
+	}
+}
+
+// MarshalText makes actions read as words in JSON.
+func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText reads the words back.
+func (a *Action) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "update":
+		*a = Update
+	default:
+		*a = NoOp
+	}
+	return nil
+}
+
+// Field paths a change can touch. They are the configuration's attribute
+// paths, so a reviewer reads the plan in the words of the file they edited.
+const (
+	FieldTrackCode        = "track.code"
+	FieldTrackService     = "track.delivery_service_id"
+	FieldIntervalFromDate = "delivery_interval.from_date"
+	FieldIntervalToDate   = "delivery_interval.to_date"
+	FieldIntervalFromTime = "delivery_interval.from_time"
+	FieldIntervalToTime   = "delivery_interval.to_time"
+	FieldFirstName        = "recipient.first_name"
+	FieldLastName         = "recipient.last_name"
+	FieldMiddleName       = "recipient.middle_name"
+	FieldPhone            = "recipient.phone"
+)
+
+// sensitiveFields are personal data: masked in every view unless the user
+// asks to see them.
+var sensitiveFields = map[string]bool{
+	FieldFirstName: true, FieldLastName: true, FieldMiddleName: true, FieldPhone: true,
+}
+
+// IsPersonal reports whether a field holds personal data of the recipient.
+func IsPersonal(field string) bool { return sensitiveFields[field] }
+
+// Plan is the result of comparing desired and current state.
+type Plan struct {
+	FormatVersion string    `json:"format_version"`
+	CreatedAt     time.Time `json:"created_at"`
+	// BusinessID is the business the orders belong to, when known: apply uses
+	// it to follow asynchronous operations.
+	BusinessID int64 `json:"business_id,omitempty"`
+
+	Changes []Change  `json:"changes"`
+	Pending []Pending `json:"pending"`
+	Blocked []Blocked `json:"blocked"`
+	// Unchanged counts the declared orders that already match.
+	Unchanged int `json:"unchanged"`
+}
+
+// Change is what will be done to one order.
+type Change struct {
+	Address    string  `json:"address"`
+	OrderID    int64   `json:"order_id"`
+	CampaignID int64   `json:"campaign_id"`
+	Action     Action  `json:"action"`
+	Status     string  `json:"status"`
+	Model      string  `json:"model"`
+	Fields     []Field `json:"fields"`
+	// Unchanged counts the declared fields that already match (hidden in
+	// the human view, as Terraform hides unchanged attributes).
+	Unchanged int      `json:"unchanged_fields"`
+	Sensitive []string `json:"sensitive_fields,omitempty"` // fields whose values come from sensitive variables
+
+	// The calls that make the change. A track is its own call; an interval
+	// and a recipient go in one orders/update.
+	Track  *provider.Track       `json:"track_call,omitempty"`
+	Update *provider.OrderUpdate `json:"update_call,omitempty"`
+
+	// Observed is what the plan was made on; apply refuses the change for
+	// this order if a re-read shows anything else.
+	Observed Observed `json:"observed"`
+}
+
+// Field is one attribute's before and after. Nil means "none".
+type Field struct {
+	Path   string  `json:"path"`
+	Before *string `json:"before"`
+	After  *string `json:"after"`
+}
+
+// Observed is the part of an order's state a change was decided on.
+type Observed struct {
+	Status    string `json:"status"`
+	Model     string `json:"model"`
+	UpdatedAt string `json:"updated_at,omitempty"`
+	// Values of every compared field, normalised, by field path. Personal
+	// fields are kept as fingerprints only.
+	Values map[string]string `json:"values"`
+}
+
+// Pending is an earlier submission for an order that has not finished: shown,
+// never sent again, not counted as a change.
+type Pending struct {
+	Address     string    `json:"address"`
+	OrderID     int64     `json:"order_id"`
+	CampaignID  int64     `json:"campaign_id"`
+	Fields      []string  `json:"fields"`
+	Operations  []string  `json:"operations,omitempty"`
+	SubmittedAt time.Time `json:"submitted_at"`
+	// Unknown is set when the earlier write's answer never arrived: the
+	// order is watched until it shows the value or the grace period ends.
+	Unknown bool `json:"outcome_unknown,omitempty"`
+}
+
+// Reason tells why a change is blocked, in words scripts can match.
+type Reason string
+
+const (
+	ReasonNotFound           Reason = "order_not_found"
+	ReasonStatus             Reason = "status_not_allowed"
+	ReasonModel              Reason = "selling_model_not_supported"
+	ReasonIntervalNotOffered Reason = "interval_not_available"
+	ReasonIncompleteCustomer Reason = "incomplete_customer"
+	ReasonCancelRequested    Reason = "cancellation_requested"
+	ReasonInFlight           Reason = "earlier_change_in_flight"
+	ReasonReadFailed         Reason = "read_failed"
+)
+
+// Blocked is a change the API would refuse. An order with any blocked part
+// is not touched at all, so nothing is half-applied.
+type Blocked struct {
+	Address    string              `json:"address"`
+	OrderID    int64               `json:"order_id"`
+	CampaignID int64               `json:"campaign_id"`
+	Status     string              `json:"status,omitempty"`
+	Model      string              `json:"model,omitempty"`
+	Field      string              `json:"field,omitempty"`
+	Reason     Reason              `json:"reason"`
+	Detail     string              `json:"detail"`
+	Available  []provider.Interval `json:"available,omitempty"`
+}
+
+// Summary counts what the plan holds.
+type Summary struct {
+	Change, Pending, Blocked, Unchanged int
+}
+
+// Summary counts the plan's entries.
+func (p *Plan) Summary() Summary {
+	return Summary{Change: len(p.Changes), Pending: len(p.Pending), Blocked: len(p.Blocked), Unchanged: p.Unchanged}
+}
+
+// HasChanges reports whether applying the plan would send anything.
+func (p *Plan) HasChanges() bool { return len(p.Changes) > 0 }
+
+// NeedsRecipient reports whether checking the change against a fresh read
+// needs the order's recipient (which only the campaign endpoints return).
+func (c Change) NeedsRecipient() bool {
+	_, ok := c.Observed.Values["recipient"]
+	return ok
+}
