@@ -1,0 +1,263 @@
+// Package journal is apply's memory between runs: an append-only file under
+// .orderform/ in the configuration directory. Before each write an intent is
+// appended and fsynced; after it, the outcome. A run that finds an intent
+// without an outcome knows a write may have reached the Market and re-reads
+// the order instead of sending the change again.
+//
+// The journal never holds the API key, nor a recipient's name or phone: a
+// change is kept as fingerprints of its target values (see plan.Fingerprint).
+package journal
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Dir is the directory, inside the configuration directory, that holds the
+// journal, the lock and the embedded sandbox's state.
+const Dir = ".orderform"
+
+const fileName = "journal.jsonl"
+
+// Kinds of records.
+const (
+	KindIntent    = "intent"    // about to send; fsynced before the call
+	KindSubmitted = "submitted" // the API accepted it (operation IDs for updates)
+	KindConfirmed = "confirmed" // the order shows the change
+	KindFailed    = "failed"    // the API refused it or its operation failed
+	KindUnknown   = "unknown"   // sent, but no answer: the order must be re-read
+	KindExpired   = "expired"   // never confirmed within the grace period: no longer in flight
+)
+
+// Calls a record can be about.
+const (
+	CallTrack  = "track"
+	CallUpdate = "update"
+)
+
+// Record is one line of the journal.
+type Record struct {
+	Time       time.Time         `json:"time"`
+	Kind       string            `json:"kind"`
+	ID         string            `json:"id"` // one submission: its intent and every later record share it
+	Call       string            `json:"call,omitempty"`
+	Address    string            `json:"address,omitempty"`
+	OrderID    int64             `json:"order_id"`
+	CampaignID int64             `json:"campaign_id,omitempty"`
+	BusinessID int64             `json:"business_id,omitempty"`
+	Targets    map[string]string `json:"targets,omitempty"` // field path -> fingerprint of the value sent
+	Operations []Operation       `json:"operations,omitempty"`
+	Error      string            `json:"error,omitempty"`
+}
+
+// Operation is an asynchronous operation the Market started for a write.
+type Operation struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+}
+
+// Journal appends records durably. It is safe for concurrent use.
+type Journal struct {
+	mu   sync.Mutex
+	f    *os.File
+	path string
+}
+
+// Open opens (creating it if needed) the journal of the configuration
+// directory dir.
+func Open(dir string) (*Journal, error) {
+	d := filepath.Join(dir, Dir)
+	if err := os.MkdirAll(d, 0o700); err != nil {
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	path := filepath.Join(d, fileName)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	return &Journal{f: f, path: path}, nil
+}
+
+// Append writes r and waits until it is on disk.
+func (j *Journal) Append(r Record) error {
+	if r.Time.IsZero() {
+		r.Time = time.Now().UTC()
+	}
+	line, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("journal %s for order %d: %w", r.Kind, r.OrderID, err)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, err := j.f.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("journal %s for order %d: %w", r.Kind, r.OrderID, err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("journal %s for order %d: %w", r.Kind, r.OrderID, err)
+	}
+	return nil
+}
+
+// Close closes the file.
+func (j *Journal) Close() error { return j.f.Close() }
+
+// Read returns every record of dir's journal in order. A last line cut short
+// by a crash is ignored: its write never happened from the journal's view,
+// and the intent before it (always complete, it was fsynced first) is what
+// keeps the change from being sent twice.
+func Read(dir string) ([]Record, error) {
+	data, err := os.ReadFile(filepath.Join(dir, Dir, fileName))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
+	var out []Record
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64*1024), 4*1024*1024)
+	line := 0
+	for sc.Scan() {
+		line++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		var r Record
+		if err := json.Unmarshal(b, &r); err != nil {
+			if !bytes.HasSuffix(data, []byte("\n")) && line == bytes.Count(data, []byte("\n"))+1 {
+				break // torn last line
+			}
+			return nil, fmt.Errorf("read journal: %s line %d: %w", filepath.Join(dir, Dir, fileName), line, err)
+		}
+		out = append(out, r)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
+	return out, nil
+}
+
+// Entry is one submission folded from its records.
+type Entry struct {
+	ID          string
+	Call        string
+	Address     string
+	OrderID     int64
+	CampaignID  int64
+	BusinessID  int64
+	Targets     map[string]string
+	Operations  []Operation
+	SubmittedAt time.Time
+	State       string // the kind of its latest record
+	Error       string
+}
+
+// Open reports whether the submission may still change the order: sent (or
+// maybe sent) and not yet confirmed, failed or expired.
+func (e Entry) Open() bool {
+	switch e.State {
+	case KindIntent, KindSubmitted, KindUnknown:
+		return true
+	}
+	return false
+}
+
+// Fold turns records into one entry per submission, in the order of their
+// intents.
+func Fold(records []Record) []Entry {
+	byID := map[string]*Entry{}
+	var order []string
+	for _, r := range records {
+		e, ok := byID[r.ID]
+		if !ok {
+			e = &Entry{ID: r.ID}
+			byID[r.ID] = e
+			order = append(order, r.ID)
+		}
+		if r.Kind == KindIntent {
+			e.Call, e.Address, e.OrderID, e.CampaignID, e.BusinessID = r.Call, r.Address, r.OrderID, r.CampaignID, r.BusinessID
+			e.Targets, e.SubmittedAt = r.Targets, r.Time
+		}
+		if len(r.Operations) > 0 {
+			e.Operations = r.Operations
+		}
+		if r.Error != "" {
+			e.Error = r.Error
+		}
+		e.State = r.Kind
+	}
+	out := make([]Entry, 0, len(order))
+	for _, id := range order {
+		if e := byID[id]; e.Call != "" { // records without an intent are ignored
+			out = append(out, *e)
+		}
+	}
+	return out
+}
+
+// OpenEntries returns the submissions of dir's journal that are still open.
+func OpenEntries(dir string) ([]Entry, error) {
+	recs, err := Read(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []Entry
+	for _, e := range Fold(recs) {
+		if e.Open() {
+			out = append(out, e)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].SubmittedAt.Before(out[j].SubmittedAt) })
+	return out, nil
+}
+
+// Compact rewrites the journal keeping only the records of open
+// submissions, so it does not grow without end. Call it holding the lock.
+func Compact(dir string) error {
+	recs, err := Read(dir)
+	if err != nil || len(recs) == 0 {
+		return err
+	}
+	open := map[string]bool{}
+	for _, e := range Fold(recs) {
+		if e.Open() {
+			open[e.ID] = true
+		}
+	}
+	var buf bytes.Buffer
+	for _, r := range recs {
+		if open[r.ID] {
+			line, err := json.Marshal(r)
+			if err != nil {
+				return fmt.Errorf("compact journal: %w", err)
+			}
+			buf.Write(append(line, '\n'))
+		}
+	}
+	path := filepath.Join(dir, Dir, fileName)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("compact journal: %w", err)
+	}
+	f, err := os.Open(tmp)
+	if err == nil {
+		err = f.Sync()
+		f.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("compact journal: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("compact journal: %w", err)
+	}
+	return nil
+}
