@@ -1,0 +1,193 @@
+package views
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/orderform/orderform/apply"
+)
+
+// throttle is how often Progress writes a line when stderr is not a
+// terminal: often enough to show a CI log that the run is alive, rarely
+// enough not to bury it.
+const throttle = 10 * time.Second
+
+// Progress shows an apply as it runs, on stderr: fed every apply.Event (and
+// every wait of the rate limiter), it keeps one status line such as
+//
+//	Applying: 3/5 done, 1 in flight, 2 pending confirmation, 1 waiting on rate limit, ETA 12s
+//
+// On a terminal the line is redrawn in place with "\r" on every event and
+// cleared by Finish; elsewhere (a CI log) it is printed as a line of its own
+// at most every 10 seconds, and once more by Finish if it changed since.
+// "done" counts the orders whose writes have all been answered (including
+// those still awaiting the Market's confirmation) or that were not sent
+// (stale, skipped). Safe for concurrent use.
+type Progress struct {
+	mu    sync.Mutex
+	w     io.Writer
+	total int
+	tty   bool
+	width int
+	now   func() time.Time
+
+	start     time.Time
+	lastPrint time.Time // of the last line written (not a terminal)
+	lastLine  string    // the last line written
+	drawn     int       // runes of the status line on screen (terminal)
+	orders    map[string]*orderProgress
+	rateUntil []time.Time // ends of the rate-limit waits not yet over
+}
+
+// orderProgress is what the events said of one order so far.
+type orderProgress struct {
+	started bool
+	skipped bool              // stale or skipped: nothing is sent
+	calls   map[string]string // call -> last event type
+}
+
+// NewProgress starts a display of an apply of total changes on w; tty says
+// whether w is a terminal. Only opt.Width is used (the line is cut to fit so
+// that "\r" can redraw it).
+func NewProgress(w io.Writer, total int, tty bool, opt Options) *Progress {
+	return newProgress(w, total, tty, opt, time.Now)
+}
+
+func newProgress(w io.Writer, total int, tty bool, opt Options, now func() time.Time) *Progress {
+	t := now()
+	return &Progress{w: w, total: total, tty: tty, width: opt.width(), now: now,
+		start: t, lastPrint: t, orders: map[string]*orderProgress{}}
+}
+
+// Event takes one event of the run.
+func (p *Progress) Event(e apply.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e.Address != "" {
+		o := p.orders[e.Address]
+		if o == nil {
+			o = &orderProgress{calls: map[string]string{}}
+			p.orders[e.Address] = o
+		}
+		switch e.Type {
+		case "change_started":
+			o.started = true
+		case "change_applied", "change_confirmed", "change_failed":
+			o.calls[e.Call] = e.Type
+		case "change_stale", "change_skipped":
+			o.skipped = true
+		}
+	}
+	p.update()
+}
+
+// RateLimitWait counts a request held back d by the rate limit of
+// endpoint; it shows as "waiting on rate limit" until d has passed.
+func (p *Progress) RateLimitWait(endpoint string, d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rateUntil = append(p.rateUntil, p.now().Add(d))
+	p.update()
+}
+
+// Finish ends the display: on a terminal it clears the status line, so the
+// report that follows starts on a clean line; elsewhere it writes the final
+// state unless the last line written already said it.
+func (p *Progress) Finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty {
+		if p.drawn > 0 {
+			fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.drawn))
+			p.drawn = 0
+		}
+		return
+	}
+	if len(p.orders) == 0 && len(p.rateUntil) == 0 {
+		return
+	}
+	if line := p.line(p.now()); line != p.lastLine {
+		p.print(line, p.now())
+	}
+}
+
+// update shows the current state, as the kind of output allows.
+func (p *Progress) update() {
+	now := p.now()
+	line := p.line(now)
+	if !p.tty {
+		if now.Sub(p.lastPrint) >= throttle {
+			p.print(line, now)
+		}
+		return
+	}
+	if limit := p.width - 1; utf8.RuneCountInString(line) > limit {
+		line = string([]rune(line)[:limit])
+	}
+	if line == p.lastLine && p.drawn > 0 {
+		return
+	}
+	n := utf8.RuneCountInString(line)
+	fmt.Fprintf(p.w, "\r%s%s", line, strings.Repeat(" ", max(0, p.drawn-n)))
+	p.drawn = max(n, p.drawn)
+	p.lastLine = line
+}
+
+func (p *Progress) print(line string, now time.Time) {
+	fmt.Fprintln(p.w, line)
+	p.lastPrint, p.lastLine = now, line
+}
+
+// line is the status line at now.
+func (p *Progress) line(now time.Time) string {
+	done, inFlight, awaiting := 0, 0, 0
+	for _, o := range p.orders {
+		failed, confirmed := false, len(o.calls) > 0
+		for _, t := range o.calls {
+			failed = failed || t == "change_failed"
+			confirmed = confirmed && t == "change_confirmed"
+		}
+		switch {
+		case o.skipped || failed || confirmed:
+			done++
+		case len(o.calls) > 0:
+			done++
+			awaiting++
+		case o.started:
+			inFlight++
+		}
+	}
+	waiting := 0
+	live := p.rateUntil[:0]
+	for _, t := range p.rateUntil {
+		if t.After(now) {
+			waiting++
+			live = append(live, t)
+		}
+	}
+	p.rateUntil = live
+
+	parts := []string{fmt.Sprintf("%d/%d done", done, p.total)}
+	if inFlight > 0 {
+		parts = append(parts, fmt.Sprintf("%d in flight", inFlight))
+	}
+	if awaiting > 0 {
+		parts = append(parts, fmt.Sprintf("%d pending confirmation", awaiting))
+	}
+	if waiting > 0 {
+		parts = append(parts, fmt.Sprintf("%d waiting on rate limit", waiting))
+	}
+	if done > 0 && done < p.total {
+		// The pace so far, extrapolated: rough, but it tells a 2-minute
+		// run from a 2-hour one, which is what the reader wants to know.
+		eta := now.Sub(p.start) * time.Duration(p.total-done) / time.Duration(done)
+		if eta = eta.Round(time.Second); eta > 0 {
+			parts = append(parts, "ETA "+eta.String())
+		}
+	}
+	return "Applying: " + strings.Join(parts, ", ")
+}
