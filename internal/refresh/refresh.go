@@ -1,0 +1,424 @@
+// Package refresh reads the current state that plan and apply decide on:
+// the declared orders (in batches, concurrently, within the provider's
+// limits), their selling model, the intervals an order may move to, the
+// data sources, and what became of the journal's earlier submissions.
+//
+// It sits between provider and plan so that plan stays free of I/O. It only
+// reads: settling the journal is apply's, under the directory's lock.
+package refresh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/orderform/orderform/apply"
+	"github.com/orderform/orderform/journal"
+	"github.com/orderform/orderform/plan"
+	"github.com/orderform/orderform/provider"
+	"github.com/orderform/orderform/schema"
+)
+
+// API is the part of the Market API refresh reads through
+// (*provider.Client implements it).
+type API interface {
+	GetOrder(ctx context.Context, campaignID, orderID int64) (provider.Order, error)
+	ListCampaignOrders(ctx context.Context, campaignID int64, orderIDs []int64) ([]provider.Order, error)
+	ListBusinessOrders(ctx context.Context, businessID int64, orderIDs []int64) ([]provider.Order, error)
+	GetCampaign(ctx context.Context, campaignID int64) (provider.Campaign, error)
+	UpdateOptions(ctx context.Context, campaignID, orderID int64) ([]provider.Interval, error)
+	Operations(ctx context.Context, businessID int64, opType string, ids []string) ([]provider.Operation, error)
+	DeliveryOptions(ctx context.Context, campaignID int64, r provider.DeliveryOptionsRequest) ([]provider.DeliveryOption, error)
+}
+
+// batch is the most order IDs one list call takes.
+const batch = 50
+
+// Reader reads orders. It implements apply.Reader.
+type Reader struct {
+	API        API
+	BusinessID int64 // 0: read through the campaign endpoints only
+	// Parallelism bounds the list calls in flight (default 10); the
+	// provider bounds them again per campaign and per endpoint quota.
+	Parallelism int
+
+	mu     sync.Mutex
+	models map[int64]string // campaign -> selling model
+}
+
+func (r *Reader) parallelism() int {
+	if r.Parallelism <= 0 {
+		return 10
+	}
+	return r.Parallelism
+}
+
+func chunks(ids []int64) [][]int64 {
+	var out [][]int64
+	for len(ids) > batch {
+		out = append(out, ids[:batch])
+		ids = ids[batch:]
+	}
+	if len(ids) > 0 {
+		out = append(out, ids)
+	}
+	return out
+}
+
+// ReadOrders reads the orders refs name. With a business ID, one batched
+// business read gives status, dates, tracks and the selling model of every
+// order, and the campaign list is read only for the orders whose recipient
+// is needed (the business endpoint does not carry it). Without one, the
+// campaign lists are read and each campaign's model is asked once. Orders
+// not found are absent from the answer.
+func (r *Reader) ReadOrders(ctx context.Context, refs []apply.OrderRef) (map[int64]provider.Order, error) {
+	out := make(map[int64]provider.Order, len(refs))
+	var mu sync.Mutex
+	put := func(os []provider.Order, model map[int64]string) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, o := range os {
+			if m := model[o.ID]; m != "" && o.Model == "" {
+				o.Model = m
+			}
+			out[o.ID] = o
+		}
+	}
+	byCampaign := map[int64][]int64{}
+	var all []int64
+	for _, ref := range refs {
+		if r.BusinessID == 0 || ref.Recipient {
+			byCampaign[ref.CampaignID] = append(byCampaign[ref.CampaignID], ref.OrderID)
+		}
+		all = append(all, ref.OrderID)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.parallelism())
+	if r.BusinessID != 0 {
+		slices.Sort(all)
+		for _, ids := range chunks(slices.Compact(all)) {
+			g.Go(func() error {
+				os, err := r.API.ListBusinessOrders(gctx, r.BusinessID, ids)
+				if err != nil {
+					return fmt.Errorf("read orders of business %d: %w", r.BusinessID, err)
+				}
+				put(os, nil)
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		g, gctx = errgroup.WithContext(ctx)
+		g.SetLimit(r.parallelism())
+	}
+	// Business orders already carry the model; keep it when the campaign
+	// read replaces the order.
+	bizModel := map[int64]string{}
+	for id, o := range out {
+		bizModel[id] = o.Model
+	}
+	campaigns := make([]int64, 0, len(byCampaign))
+	for c := range byCampaign {
+		campaigns = append(campaigns, c)
+	}
+	sort.Slice(campaigns, func(i, j int) bool { return campaigns[i] < campaigns[j] })
+	for _, c := range campaigns {
+		ids := byCampaign[c]
+		slices.Sort(ids)
+		for _, part := range chunks(slices.Compact(ids)) {
+			g.Go(func() error {
+				os, err := r.API.ListCampaignOrders(gctx, c, part)
+				if err != nil {
+					if !fallback(err) {
+						return fmt.Errorf("read orders of campaign %d: %w", c, err)
+					}
+					// The list endpoint is deprecated and may go away
+					// before GET one order does: read one by one.
+					os, err = r.oneByOne(gctx, c, part)
+					if err != nil {
+						return err
+					}
+				}
+				if r.BusinessID == 0 {
+					m, err := r.model(gctx, c)
+					if err != nil {
+						return err
+					}
+					for i := range os {
+						os[i].Model = m
+					}
+				}
+				put(os, bizModel)
+				return nil
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	// The campaign list answers only for its own campaign; make sure each
+	// order knows which campaign answered.
+	for _, ref := range refs {
+		if o, ok := out[ref.OrderID]; ok && o.CampaignID == 0 {
+			o.CampaignID = ref.CampaignID
+			out[ref.OrderID] = o
+		}
+	}
+	return out, nil
+}
+
+// fallback reports whether a failed list read should be retried one order
+// at a time: not for auth failures or rate limits (the client already
+// waited), which would fail the same way.
+func fallback(err error) bool {
+	ae, ok := provider.AsAPIError(err)
+	if !ok {
+		return false
+	}
+	return ae.NotFound() || ae.StatusCode == 400 || ae.StatusCode == 410
+}
+
+func (r *Reader) oneByOne(ctx context.Context, campaignID int64, ids []int64) ([]provider.Order, error) {
+	var out []provider.Order
+	for _, id := range ids {
+		o, err := r.API.GetOrder(ctx, campaignID, id)
+		if ae, ok := provider.AsAPIError(err); ok && ae.NotFound() {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read order %d: %w", id, err)
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// model is a campaign's selling model, asked once per run.
+func (r *Reader) model(ctx context.Context, campaignID int64) (string, error) {
+	r.mu.Lock()
+	m, ok := r.models[campaignID]
+	r.mu.Unlock()
+	if ok {
+		return m, nil
+	}
+	c, err := r.API.GetCampaign(ctx, campaignID)
+	if err != nil {
+		return "", fmt.Errorf("read campaign %d: %w", campaignID, err)
+	}
+	r.mu.Lock()
+	if r.models == nil {
+		r.models = map[int64]string{}
+	}
+	r.models[campaignID] = c.Model
+	r.mu.Unlock()
+	return c.Model, nil
+}
+
+// Current reads the desired orders' current state for plan.Input.
+func (r *Reader) Current(ctx context.Context, desired []schema.Order) (map[int64]plan.Current, error) {
+	refs := make([]apply.OrderRef, 0, len(desired))
+	for _, d := range desired {
+		refs = append(refs, apply.OrderRef{OrderID: d.ID, CampaignID: d.CampaignID, Recipient: d.Recipient != nil})
+	}
+	orders, err := r.ReadOrders(ctx, refs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]plan.Current, len(desired))
+	for _, d := range desired {
+		o, ok := orders[d.ID]
+		switch {
+		case !ok:
+			out[d.ID] = plan.Current{}
+		case o.CampaignID != d.CampaignID:
+			out[d.ID] = plan.Current{ReadErr: fmt.Sprintf("order %d belongs to campaign %d, not %d; set campaign_id = %d in its block",
+				d.ID, o.CampaignID, d.CampaignID, o.CampaignID)}
+		default:
+			out[d.ID] = plan.Current{Found: true, Order: o}
+		}
+	}
+	return out, nil
+}
+
+// Intervals reads the available intervals of the orders plan.NeedIntervals
+// names, concurrently, into in.Current.
+func (r *Reader) Intervals(ctx context.Context, in *plan.Input) error {
+	ids := plan.NeedIntervals(*in)
+	campaign := map[int64]int64{}
+	for _, d := range in.Desired {
+		campaign[d.ID] = d.CampaignID
+	}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.parallelism())
+	for _, id := range ids {
+		g.Go(func() error {
+			avail, err := r.API.UpdateOptions(gctx, campaign[id], id)
+			mu.Lock()
+			defer mu.Unlock()
+			cur := in.Current[id]
+			if err != nil {
+				if ae, ok := provider.AsAPIError(err); ok && (ae.Rejected() && !ae.AuthFailed()) {
+					cur.AvailableErr = err.Error() // this order only
+					in.Current[id] = cur
+					return nil
+				}
+				return fmt.Errorf("read available intervals of order %d: %w", id, err)
+			}
+			cur.Available, cur.AvailableRead = avail, true
+			in.Current[id] = cur
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// Data reads every declared data source once.
+func Data(ctx context.Context, api API, ds []schema.DataSource, defaultCampaign int64) (*schema.DataResults, error) {
+	res := &schema.DataResults{Intervals: map[string][]schema.Interval{}, Options: map[string][]schema.DeliveryOption{}}
+	for _, d := range ds {
+		c := d.CampaignID
+		if c == 0 {
+			c = defaultCampaign
+		}
+		if c == 0 {
+			return nil, fmt.Errorf("%s: no campaign_id: set it in the data block or the provider block", d.Address)
+		}
+		switch d.Kind {
+		case "delivery_intervals":
+			avail, err := api.UpdateOptions(ctx, c, d.OrderID)
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", d.Address, err)
+			}
+			ivs := make([]schema.Interval, 0, len(avail))
+			for _, a := range avail {
+				ivs = append(ivs, schema.Interval(a))
+			}
+			res.Intervals[d.Name] = ivs
+		case "delivery_options":
+			req := provider.DeliveryOptionsRequest{CourierAddress: d.CourierAddress, PickupPointIDs: d.PickupPointIDs}
+			for _, it := range d.Items {
+				req.Items = append(req.Items, provider.Item{OfferID: it.OfferID, Count: it.Count, WarehouseID: it.WarehouseID})
+			}
+			opts, err := api.DeliveryOptions(ctx, c, req)
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", d.Address, err)
+			}
+			out := make([]schema.DeliveryOption, 0, len(opts))
+			for _, o := range opts {
+				out = append(out, schema.DeliveryOption{WarehouseID: o.WarehouseID, Type: o.Type, LogisticPointID: o.LogisticPointID,
+					Interval: schema.Interval(o.Interval), Price: o.Price, Currency: o.Currency})
+			}
+			res.Options[d.Name] = out
+		}
+	}
+	return res, nil
+}
+
+// Grace is how long a submission that cannot be followed through the
+// operations endpoint (no business ID, or its answer never arrived) is
+// awaited before it counts as not applied. The Market applies updates
+// "within a few minutes". Tracks are applied synchronously, so an unseen
+// track was not applied and is not awaited.
+const Grace = 10 * time.Minute
+
+// Verdict is what became of one open journal submission.
+type Verdict struct {
+	Entry journal.Entry
+	Kind  string // journal.KindConfirmed, KindFailed, KindExpired, or "" (still in flight)
+}
+
+// Reconcile decides what became of the journal's open submissions, from the
+// orders' current state and, where the business is known, the operations
+// endpoint. It writes nothing: the submissions still in flight go into the
+// plan as pending; apply records the verdicts under the lock.
+func (r *Reader) Reconcile(ctx context.Context, entries []journal.Entry, current map[int64]plan.Current, now time.Time) (map[int64][]plan.Submission, []Verdict, error) {
+	subs := map[int64][]plan.Submission{}
+	var verdicts []Verdict
+	// Ask the operations endpoint about every submitted update at once.
+	status := map[string]string{}
+	if r.BusinessID != 0 {
+		byType := map[string][]string{}
+		for _, e := range entries {
+			if e.State == journal.KindSubmitted && e.Call == journal.CallUpdate {
+				for _, o := range e.Operations {
+					byType[o.Type] = append(byType[o.Type], o.ID)
+				}
+			}
+		}
+		types := make([]string, 0, len(byType))
+		for t := range byType {
+			types = append(types, t)
+		}
+		sort.Strings(types)
+		for _, t := range types {
+			ops, err := r.API.Operations(ctx, r.BusinessID, t, byType[t])
+			if err != nil {
+				return nil, nil, fmt.Errorf("read the status of earlier operations: %w", err)
+			}
+			for _, o := range ops {
+				status[o.ID] = o.Status
+			}
+		}
+	}
+	for _, e := range entries {
+		cur := current[e.OrderID]
+		if cur.Found && plan.Applied(e.Targets, cur.Order) {
+			verdicts = append(verdicts, Verdict{Entry: e, Kind: journal.KindConfirmed})
+			continue
+		}
+		if len(e.Operations) > 0 && r.BusinessID != 0 {
+			done, failed, known := true, false, true
+			for _, o := range e.Operations {
+				switch status[o.ID] {
+				case provider.OperationDone:
+				case provider.OperationFailed:
+					failed = true
+				case provider.OperationInProgress:
+					done = false
+				default:
+					done, known = false, false
+				}
+			}
+			switch {
+			case failed:
+				verdicts = append(verdicts, Verdict{Entry: e, Kind: journal.KindFailed})
+				continue
+			case done:
+				verdicts = append(verdicts, Verdict{Entry: e, Kind: journal.KindConfirmed})
+				continue
+			case known:
+				subs[e.OrderID] = append(subs[e.OrderID], submission(e))
+				continue
+			}
+		}
+		grace := Grace
+		if e.Call == journal.CallTrack {
+			grace = 0
+		}
+		if now.Sub(e.SubmittedAt) < grace {
+			subs[e.OrderID] = append(subs[e.OrderID], submission(e))
+			continue
+		}
+		verdicts = append(verdicts, Verdict{Entry: e, Kind: journal.KindExpired})
+	}
+	return subs, verdicts, nil
+}
+
+func submission(e journal.Entry) plan.Submission {
+	s := plan.Submission{Fields: e.Targets, SubmittedAt: e.SubmittedAt, Unknown: e.State != journal.KindSubmitted}
+	for _, o := range e.Operations {
+		s.Operations = append(s.Operations, o.ID)
+	}
+	return s
+}
+
+// ErrNoCampaign is returned when an order has no campaign to be read in.
+var ErrNoCampaign = errors.New("no campaign_id")
