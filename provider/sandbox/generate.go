@@ -1,0 +1,87 @@
+package sandbox
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// Generate makes a valid state with n orders split between a DBS campaign
+// (21000000) and a LaaS campaign (22000000) of business 9000000, the same for
+// the same n and seed: for benchmarks and load tests that need more than the
+// seed files. Order IDs start at 100001; odd ones are DBS, even ones LaaS.
+func Generate(n int, seed int64) *State {
+	rng := rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x5eed))
+	msk := moscow()
+	base := time.Date(2026, time.November, 1, 9, 0, 0, 0, msk)
+	day := func(d time.Time) string { return d.Format(time.DateOnly) }
+	slots := [][2]string{{"10:00", "14:00"}, {"14:00", "18:00"}, {"18:00", "22:00"}}
+
+	st := &State{
+		APIKeys:    []string{"sandbox"},
+		Businesses: []Business{{ID: 9000000, Name: "ООО «Самоварный двор»"}},
+		Campaigns: []Campaign{
+			{ID: 21000000, BusinessID: 9000000, PlacementType: "DBS", Name: "Самоварный двор — доставка магазином"},
+			{ID: 22000000, BusinessID: 9000000, PlacementType: "LAAS", Name: "Самоварный двор — Логистика Маркета",
+				Warehouses: []Warehouse{{ID: 1,
+					Courier: []CourierOption{{Interval: Interval{"2026-12-01", "2026-12-01", "10:00", "14:00"}, Price: 290}},
+					Pickup:  []PickupPoint{{LogisticPointID: 101, Options: []PickupOption{{"2026-12-01", "2026-12-02", 0}}}},
+				}}},
+		},
+		Orders: make([]OrderState, 0, n),
+	}
+	firstNames := []string{"Пётр", "Анна", "Дмитрий", "Елена", "Андрей", "Ольга", "Илья", "Мария", "Сергей", "Татьяна"}
+	lastNames := []string{"Иванов", "Смирнова", "Кузнецов", "Морозова", "Волков", "Попова", "Соколов", "Лебедева", "Новиков", "Фёдорова"}
+	middleNames := []string{"Сергеевич", "Викторовна", "Алексеевич", "Игоревна", "Николаевич", "Дмитриевна", "Павлович", "Сергеевна", "Андреевич", "Михайловна"}
+	streets := []string{"улица Льва Толстого", "Профсоюзная улица", "Ленинский проспект", "Тверская улица", "улица Вавилова"}
+	statuses := []string{"PROCESSING", "PROCESSING", "PROCESSING", "DELIVERY", "PICKUP", "DELIVERED", "CANCELLED", "UNPAID"}
+	substatus := map[string]string{"PROCESSING": "STARTED", "DELIVERY": "DELIVERY_SERVICE_RECEIVED",
+		"PICKUP": "PICKUP_SERVICE_RECEIVED", "DELIVERED": "DELIVERY_SERVICE_DELIVERED",
+		"CANCELLED": "USER_CHANGED_MIND", "UNPAID": "AWAIT_PAYMENT"}
+
+	for i := range n {
+		id := int64(100001 + i)
+		dbs := id%2 == 1
+		k := rng.IntN(len(firstNames))
+		// The name lists alternate male and female: k%2 keeps the three in one gender.
+		first, last, middle := firstNames[k], lastNames[rng.IntN(5)*2+k%2], middleNames[rng.IntN(5)*2+k%2]
+		status := statuses[rng.IntN(len(statuses))]
+		created := base.Add(time.Duration(i) * time.Minute)
+		deliveryDay := created.AddDate(0, 0, 3+rng.IntN(5))
+		slot := slots[rng.IntN(len(slots))]
+		o := OrderState{
+			ID:           id,
+			Status:       status,
+			Substatus:    substatus[status],
+			CreationDate: created,
+			UpdatedAt:    created.Add(time.Duration(rng.IntN(3600)) * time.Second),
+			Delivery: Delivery{
+				Type:  "DELIVERY",
+				Dates: Dates{FromDate: day(deliveryDay), ToDate: day(deliveryDay), FromTime: slot[0], ToTime: slot[1]},
+				Address: Address{Country: "Россия", City: "Москва", Street: streets[rng.IntN(len(streets))],
+					House: fmt.Sprint(1 + rng.IntN(120)), Apartment: fmt.Sprint(1 + rng.IntN(300)),
+					Phone: fmt.Sprintf("+7916%07d", rng.IntN(10000000))},
+			},
+			Buyer: Buyer{ID: fmt.Sprintf("%010x", rng.Uint64()>>24), FirstName: first, LastName: last, MiddleName: middle, Type: "PERSON"},
+			Items: []Item{{ID: 1, OfferID: "SAM-3L-BRASS", OfferName: "Самовар электрический 3 л, латунь", Count: 1 + rng.IntN(3), Price: 8990}},
+		}
+		if dbs {
+			o.CampaignID = 21000000
+			o.Delivery.ServiceName, o.Delivery.DeliveryServiceID = "Собственная служба доставки", 99
+			if rng.IntN(2) == 0 {
+				o.Delivery.Tracks = []Track{{TrackCode: fmt.Sprintf("15%08d", id), DeliveryServiceID: 51}}
+			}
+		} else {
+			o.CampaignID = 22000000
+			o.Delivery.ServiceName, o.Delivery.DeliveryServiceID = "Яндекс Доставка", 1005705
+			for j := range 2 + rng.IntN(3) {
+				d := deliveryDay.AddDate(0, 0, j/len(slots))
+				s := slots[j%len(slots)]
+				o.AvailableIntervals = append(o.AvailableIntervals, Interval{day(d), day(d), s[0], s[1]})
+			}
+		}
+		st.Orders = append(st.Orders, o)
+	}
+	st.fillDerived()
+	return st
+}

@@ -1,0 +1,684 @@
+package sandbox
+
+import (
+	"cmp"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The read side: GET order, the campaign and business order lists, GET
+// campaign. OrderDTO speaks DD-MM-YYYY, BusinessOrderDTO YYYY-MM-DD and ISO
+// 8601: the two formats of the real API.
+
+// maxPage is the largest page of the order lists, and the most orderIds one
+// request may name.
+const maxPage = 50
+
+type orderDTO struct {
+	ID                            int64            `json:"id"`
+	Status                        string           `json:"status"`
+	Substatus                     string           `json:"substatus"`
+	CreationDate                  string           `json:"creationDate"`
+	UpdatedAt                     string           `json:"updatedAt"`
+	Currency                      string           `json:"currency"`
+	ItemsTotal                    float64          `json:"itemsTotal"`
+	DeliveryTotal                 float64          `json:"deliveryTotal"`
+	BuyerItemsTotal               float64          `json:"buyerItemsTotal"`
+	BuyerTotal                    float64          `json:"buyerTotal"`
+	BuyerItemsTotalBeforeDiscount float64          `json:"buyerItemsTotalBeforeDiscount"`
+	BuyerTotalBeforeDiscount      float64          `json:"buyerTotalBeforeDiscount"`
+	PaymentType                   string           `json:"paymentType"`
+	PaymentMethod                 string           `json:"paymentMethod"`
+	Fake                          bool             `json:"fake"`
+	Items                         []orderItemDTO   `json:"items"`
+	Delivery                      orderDeliveryDTO `json:"delivery"`
+	Buyer                         buyerDTO         `json:"buyer"`
+	Notes                         string           `json:"notes,omitempty"`
+	TaxSystem                     string           `json:"taxSystem"`
+	CancelRequested               bool             `json:"cancelRequested"`
+}
+
+type orderItemDTO struct {
+	ID                       int64   `json:"id"`
+	OfferID                  string  `json:"offerId"`
+	OfferName                string  `json:"offerName"`
+	Price                    float64 `json:"price"`
+	BuyerPrice               float64 `json:"buyerPrice"`
+	BuyerPriceBeforeDiscount float64 `json:"buyerPriceBeforeDiscount"`
+	Count                    int     `json:"count"`
+	Vat                      string  `json:"vat,omitempty"`
+}
+
+type orderDeliveryDTO struct {
+	Type                string        `json:"type"`
+	ServiceName         string        `json:"serviceName"`
+	DeliveryPartnerType string        `json:"deliveryPartnerType"`
+	Dates               datesDTO      `json:"dates"`
+	Address             *Address      `json:"address,omitempty"`
+	DeliveryServiceID   int64         `json:"deliveryServiceId"`
+	OutletCode          string        `json:"outletCode,omitempty"`
+	Tracks              []Track       `json:"tracks,omitempty"`
+	Shipments           []shipmentDTO `json:"shipments,omitempty"`
+}
+
+type datesDTO struct {
+	FromDate         string `json:"fromDate"`
+	ToDate           string `json:"toDate,omitempty"`
+	FromTime         string `json:"fromTime,omitempty"`
+	ToTime           string `json:"toTime,omitempty"`
+	RealDeliveryDate string `json:"realDeliveryDate,omitempty"`
+}
+
+type shipmentDTO struct {
+	ShipmentDate string  `json:"shipmentDate"`
+	Tracks       []Track `json:"tracks,omitempty"`
+}
+
+type buyerDTO struct {
+	ID         string `json:"id,omitempty"`
+	LastName   string `json:"lastName,omitempty"`
+	FirstName  string `json:"firstName,omitempty"`
+	MiddleName string `json:"middleName,omitempty"`
+	Type       string `json:"type"`
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// itemsTotal is what the items cost.
+func itemsTotal(o *OrderState) float64 {
+	var t float64
+	for _, it := range o.Items {
+		t += it.Price * float64(it.Count)
+	}
+	return t
+}
+
+// orderView is an order as GET order and the campaign order list answer it.
+func orderView(o *OrderState) orderDTO {
+	total := itemsTotal(o)
+	d := o.Delivery
+	items := make([]orderItemDTO, len(o.Items))
+	for i, it := range o.Items {
+		items[i] = orderItemDTO{ID: it.ID, OfferID: it.OfferID, OfferName: it.OfferName, Price: it.Price,
+			BuyerPrice: it.Price, BuyerPriceBeforeDiscount: it.Price, Count: it.Count, Vat: it.Vat}
+	}
+	addr := d.Address
+	view := orderDTO{
+		ID:                            o.ID,
+		Status:                        o.Status,
+		Substatus:                     o.Substatus,
+		CreationDate:                  orderDateTime(o.CreationDate),
+		UpdatedAt:                     orderDateTime(o.UpdatedAt),
+		Currency:                      "RUR",
+		ItemsTotal:                    total,
+		DeliveryTotal:                 o.DeliveryTotal,
+		BuyerItemsTotal:               total,
+		BuyerTotal:                    total + o.DeliveryTotal,
+		BuyerItemsTotalBeforeDiscount: total,
+		BuyerTotalBeforeDiscount:      total + o.DeliveryTotal,
+		PaymentType:                   orDefault(o.PaymentType, "PREPAID"),
+		PaymentMethod:                 orDefault(o.PaymentMethod, "YANDEX"),
+		Fake:                          o.Fake,
+		Items:                         items,
+		Delivery: orderDeliveryDTO{
+			Type:                d.Type,
+			ServiceName:         d.ServiceName,
+			DeliveryPartnerType: d.PartnerType,
+			Dates: datesDTO{
+				FromDate:         ddmmyyyy(d.Dates.FromDate),
+				ToDate:           ddmmyyyy(d.Dates.ToDate),
+				FromTime:         d.Dates.FromTime,
+				ToTime:           d.Dates.ToTime,
+				RealDeliveryDate: ddmmyyyy(d.Dates.RealDeliveryDate),
+			},
+			Address:           &addr,
+			DeliveryServiceID: d.DeliveryServiceID,
+			OutletCode:        d.OutletCode,
+			Tracks:            slices.Clone(d.Tracks),
+		},
+		Buyer: buyerDTO{ID: o.Buyer.ID, LastName: o.Buyer.LastName, FirstName: o.Buyer.FirstName,
+			MiddleName: o.Buyer.MiddleName, Type: orDefault(o.Buyer.Type, "PERSON")},
+		Notes:           o.Notes,
+		TaxSystem:       "OSN",
+		CancelRequested: o.CancelRequested,
+	}
+	if d.ShipmentDate != "" {
+		view.Delivery.Shipments = []shipmentDTO{{ShipmentDate: ddmmyyyy(d.ShipmentDate), Tracks: slices.Clone(d.Tracks)}}
+	}
+	return view
+}
+
+type getOrderBody struct {
+	Order orderDTO `json:"order"`
+}
+
+func (s *Server) getOrder(rt route) response {
+	c, err := s.campaignOf(rt.campaignID)
+	if err != nil {
+		return err.response()
+	}
+	o, err := s.orderIn(c, rt.orderID)
+	if err != nil {
+		return err.response()
+	}
+	return ok(getOrderBody{Order: orderView(o)})
+}
+
+// campaignOf finds a campaign or answers 404.
+func (s *Server) campaignOf(id int64) (*Campaign, *apiError) {
+	c := s.campaign(id)
+	if c == nil {
+		return nil, notFound("campaign %d not found", id)
+	}
+	return c, nil
+}
+
+// orderIn finds an order of a campaign or answers 404.
+func (s *Server) orderIn(c *Campaign, id int64) (*OrderState, *apiError) {
+	o := s.order(id)
+	if o == nil || o.CampaignID != c.ID {
+		return nil, notFound("order %d not found in campaign %d", id, c.ID)
+	}
+	return o, nil
+}
+
+type pagingDTO struct {
+	NextPageToken string `json:"nextPageToken,omitempty"`
+}
+
+type listOrdersBody struct {
+	Orders []orderDTO `json:"orders"`
+	Paging pagingDTO  `json:"paging"`
+}
+
+// listOrdersFilters are the query parameters of GET orders other than
+// orderIds and paging; orderIds may not be combined with them.
+func listOrdersFilters() []string {
+	return []string{"status", "substatus", "fromDate", "toDate", "supplierShipmentDateFrom",
+		"supplierShipmentDateTo", "updatedAtFrom", "updatedAtTo", "dispatchType", "fake", "hasCis",
+		"onlyWaitingForCancellationApprove", "onlyEstimatedDelivery", "buyerType"}
+}
+
+// queryList reads an array query parameter, repeated and/or comma separated.
+func queryList(q url.Values, name string) []string {
+	var out []string
+	for _, v := range q[name] {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// parseIDs reads positive int64 IDs, reporting the first that is not one.
+func parseIDs(field string, values []string) ([]int64, *apiError) {
+	ids := make([]int64, 0, len(values))
+	for _, v := range values {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return nil, badRequest("%s: %q is not a positive integer", field, v)
+		}
+		if !slices.Contains(ids, n) {
+			ids = append(ids, n)
+		}
+	}
+	return ids, nil
+}
+
+// orderFilter is what an order list keeps.
+type orderFilter struct {
+	ids                    []int64
+	statuses, substatuses  []string
+	fake                   *bool
+	createdFrom, createdTo string // YYYY-MM-DD, inclusive
+	updatedFrom, updatedTo time.Time
+}
+
+func (f *orderFilter) keeps(o *OrderState) bool {
+	var created string // the creation day in Moscow, only when a filter needs it
+	if f.createdFrom != "" || f.createdTo != "" {
+		created = o.CreationDate.In(moscow()).Format(time.DateOnly)
+	}
+	switch {
+	case len(f.ids) > 0 && !slices.Contains(f.ids, o.ID),
+		len(f.statuses) > 0 && !slices.Contains(f.statuses, o.Status),
+		len(f.substatuses) > 0 && !slices.Contains(f.substatuses, o.Substatus),
+		f.fake != nil && o.Fake != *f.fake,
+		f.createdFrom != "" && created < f.createdFrom,
+		f.createdTo != "" && created > f.createdTo,
+		!f.updatedFrom.IsZero() && o.UpdatedAt.Before(f.updatedFrom),
+		!f.updatedTo.IsZero() && o.UpdatedAt.After(f.updatedTo):
+		return false
+	}
+	return true
+}
+
+// page sorts the orders the filter keeps by ID and cuts the page after the
+// token's order.
+func (s *Server) page(f *orderFilter, inScope func(*OrderState) bool, token string, limit int) ([]*OrderState, string, *apiError) {
+	after, err := parsePageToken(token)
+	if err != nil {
+		return nil, "", err
+	}
+	var kept []*OrderState
+	for i := range s.st.Orders {
+		if o := &s.st.Orders[i]; o.ID > after && inScope(o) && f.keeps(o) {
+			kept = append(kept, o)
+		}
+	}
+	slices.SortFunc(kept, func(a, b *OrderState) int { return cmp.Compare(a.ID, b.ID) })
+	if len(kept) <= limit {
+		return kept, "", nil
+	}
+	kept = kept[:limit]
+	return kept, pageToken(kept[limit-1].ID), nil
+}
+
+// pageToken is opaque to clients; it carries the last order ID of the page.
+func pageToken(after int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("after:" + strconv.FormatInt(after, 10)))
+}
+
+func parsePageToken(token string) (int64, *apiError) {
+	if token == "" {
+		return 0, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	rest, found := strings.CutPrefix(string(raw), "after:")
+	n, perr := strconv.ParseInt(rest, 10, 64)
+	if err != nil || !found || perr != nil {
+		return 0, badRequest("pageToken %q is invalid: pass nextPageToken of the previous page", token)
+	}
+	return n, nil
+}
+
+// parseLimit reads limit: 1 or more, truncated to the maximum as the API does.
+func parseLimit(v string) (int, *apiError) {
+	if v == "" {
+		return maxPage, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, badRequest("limit must be a positive integer, got %q", v)
+	}
+	return min(n, maxPage), nil
+}
+
+func (s *Server) listOrders(rt route, q url.Values) response {
+	c, err := s.campaignOf(rt.campaignID)
+	if err != nil {
+		return err.response()
+	}
+	var f orderFilter
+	if q.Has("orderIds") {
+		values := queryList(q, "orderIds")
+		if f.ids, err = parseIDs("orderIds", values); err != nil {
+			return err.response()
+		}
+		if len(f.ids) == 0 || len(f.ids) > maxPage {
+			return badRequest("orderIds: 1 to %d order IDs, got %d", maxPage, len(f.ids)).response()
+		}
+		for _, name := range listOrdersFilters() {
+			if q.Has(name) {
+				return badRequest("orderIds cannot be combined with other filters (%s)", name).response()
+			}
+		}
+	}
+	if err := parseListFilters(q, &f); err != nil {
+		return err.response()
+	}
+	limit, err := parseLimit(q.Get("limit"))
+	if err != nil {
+		return err.response()
+	}
+	orders, next, err := s.page(&f, func(o *OrderState) bool { return o.CampaignID == c.ID }, q.Get("pageToken"), limit)
+	if err != nil {
+		return err.response()
+	}
+	body := listOrdersBody{Orders: make([]orderDTO, len(orders)), Paging: pagingDTO{NextPageToken: next}}
+	for i, o := range orders {
+		body.Orders[i] = orderView(o)
+	}
+	return ok(body)
+}
+
+// parseListFilters reads the filters of GET orders. Real orders only, unless
+// fake=true, as the API does when no orderIds are named.
+func parseListFilters(q url.Values, f *orderFilter) *apiError {
+	for _, st := range queryList(q, "status") {
+		if !slices.Contains(orderStatuses(), st) {
+			return badRequest("status: %q is not an order status", st)
+		}
+		f.statuses = append(f.statuses, st)
+	}
+	f.substatuses = queryList(q, "substatus")
+	if len(f.ids) == 0 {
+		fake := false
+		if v := q.Get("fake"); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return badRequest("fake must be true or false, got %q", v)
+			}
+			fake = b
+		}
+		f.fake = &fake
+	}
+	var from, to time.Time
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+		iso  *string
+	}{{"fromDate", &from, &f.createdFrom}, {"toDate", &to, &f.createdTo}} {
+		v := q.Get(p.name)
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse("02-01-2006", v)
+		if err != nil {
+			return badRequest("%s %q is not a date (want DD-MM-YYYY)", p.name, v)
+		}
+		*p.dst, *p.iso = t, t.Format(time.DateOnly)
+	}
+	if !from.IsZero() && !to.IsZero() && (to.Before(from) || to.Sub(from) > 30*24*time.Hour) {
+		return badRequest("fromDate and toDate must be in order and at most 30 days apart")
+	}
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"updatedAtFrom", &f.updatedFrom}, {"updatedAtTo", &f.updatedTo}} {
+		if v := q.Get(p.name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return badRequest("%s %q is not an ISO 8601 date-time with an offset", p.name, v)
+			}
+			*p.dst = t
+		}
+	}
+	return nil
+}
+
+type currencyValue struct {
+	Value      float64 `json:"value"`
+	CurrencyID string  `json:"currencyId"`
+}
+
+func rub(v float64) currencyValue { return currencyValue{Value: v, CurrencyID: "RUR"} }
+
+type businessOrderDTO struct {
+	OrderID         int64               `json:"orderId"`
+	CampaignID      int64               `json:"campaignId"`
+	ProgramType     string              `json:"programType"`
+	Status          string              `json:"status"`
+	Substatus       string              `json:"substatus"`
+	CreationDate    string              `json:"creationDate"`
+	UpdateDate      string              `json:"updateDate"`
+	PaymentType     string              `json:"paymentType"`
+	PaymentMethod   string              `json:"paymentMethod"`
+	Fake            bool                `json:"fake"`
+	Items           []businessItemDTO   `json:"items"`
+	Prices          businessPricesDTO   `json:"prices"`
+	Delivery        businessDeliveryDTO `json:"delivery"`
+	BuyerType       string              `json:"buyerType"`
+	Notes           string              `json:"notes,omitempty"`
+	CancelRequested bool                `json:"cancelRequested"`
+}
+
+type businessItemDTO struct {
+	ID        int64  `json:"id"`
+	OfferID   string `json:"offerId"`
+	OfferName string `json:"offerName"`
+	Count     int    `json:"count"`
+	Prices    struct {
+		Payment currencyValue `json:"payment"`
+		Vat     string        `json:"vat,omitempty"`
+	} `json:"prices"`
+}
+
+type businessPricesDTO struct {
+	Payment  currencyValue `json:"payment"`
+	Delivery struct {
+		Payment currencyValue `json:"payment"`
+	} `json:"delivery"`
+}
+
+type businessDeliveryDTO struct {
+	Type                string              `json:"type"`
+	ServiceName         string              `json:"serviceName"`
+	DeliveryServiceID   int64               `json:"deliveryServiceId"`
+	WarehouseID         string              `json:"warehouseId,omitempty"`
+	DeliveryPartnerType string              `json:"deliveryPartnerType"`
+	Dates               datesDTO            `json:"dates"`
+	Shipment            *businessShipment   `json:"shipment,omitempty"`
+	Courier             *businessCourierDTO `json:"courier,omitempty"`
+	Pickup              *businessPickupDTO  `json:"pickup,omitempty"`
+	Tracks              []Track             `json:"tracks,omitempty"`
+}
+
+type businessShipment struct {
+	ShipmentDate string `json:"shipmentDate"`
+}
+
+// businessAddressDTO is an address without the recipient's name and phone:
+// the business order list does not carry them.
+type businessAddressDTO struct {
+	Country   string `json:"country,omitempty"`
+	Postcode  string `json:"postcode,omitempty"`
+	City      string `json:"city,omitempty"`
+	Street    string `json:"street,omitempty"`
+	House     string `json:"house,omitempty"`
+	Block     string `json:"block,omitempty"`
+	Entrance  string `json:"entrance,omitempty"`
+	Floor     string `json:"floor,omitempty"`
+	Apartment string `json:"apartment,omitempty"`
+}
+
+type businessCourierDTO struct {
+	Address businessAddressDTO `json:"address"`
+}
+
+type businessPickupDTO struct {
+	Address         businessAddressDTO `json:"address"`
+	LogisticPointID int64              `json:"logisticPointId,omitempty"`
+	OutletCode      string             `json:"outletCode,omitempty"`
+}
+
+// businessOrderView is an order as POST businesses/{id}/orders answers it.
+func businessOrderView(o *OrderState, model string) businessOrderDTO {
+	d := o.Delivery
+	items := make([]businessItemDTO, len(o.Items))
+	for i, it := range o.Items {
+		items[i] = businessItemDTO{ID: it.ID, OfferID: it.OfferID, OfferName: it.OfferName, Count: it.Count}
+		items[i].Prices.Payment = rub(it.Price * float64(it.Count))
+		items[i].Prices.Vat = it.Vat
+	}
+	a := d.Address
+	addr := businessAddressDTO{Country: a.Country, Postcode: a.Postcode, City: a.City, Street: a.Street,
+		House: a.House, Block: a.Block, Entrance: a.Entrance, Floor: a.Floor, Apartment: a.Apartment}
+	view := businessOrderDTO{
+		OrderID:       o.ID,
+		CampaignID:    o.CampaignID,
+		ProgramType:   model,
+		Status:        o.Status,
+		Substatus:     o.Substatus,
+		CreationDate:  isoDateTime(o.CreationDate),
+		UpdateDate:    isoDateTime(o.UpdatedAt),
+		PaymentType:   orDefault(o.PaymentType, "PREPAID"),
+		PaymentMethod: orDefault(o.PaymentMethod, "YANDEX"),
+		Fake:          o.Fake,
+		Items:         items,
+		Delivery: businessDeliveryDTO{
+			Type:                d.Type,
+			ServiceName:         d.ServiceName,
+			DeliveryServiceID:   d.DeliveryServiceID,
+			DeliveryPartnerType: d.PartnerType,
+			Dates: datesDTO{FromDate: d.Dates.FromDate, ToDate: d.Dates.ToDate, FromTime: d.Dates.FromTime,
+				ToTime: d.Dates.ToTime, RealDeliveryDate: d.Dates.RealDeliveryDate},
+			Tracks: slices.Clone(d.Tracks),
+		},
+		BuyerType:       orDefault(o.Buyer.Type, "PERSON"),
+		Notes:           o.Notes,
+		CancelRequested: o.CancelRequested,
+	}
+	view.Prices.Payment = rub(itemsTotal(o))
+	view.Prices.Delivery.Payment = rub(o.DeliveryTotal)
+	if d.WarehouseID != 0 {
+		view.Delivery.WarehouseID = strconv.FormatInt(d.WarehouseID, 10)
+	}
+	if d.ShipmentDate != "" {
+		view.Delivery.Shipment = &businessShipment{ShipmentDate: d.ShipmentDate}
+	}
+	if d.Type == "PICKUP" {
+		view.Delivery.Pickup = &businessPickupDTO{Address: addr, LogisticPointID: d.LogisticPointID, OutletCode: d.OutletCode}
+	} else {
+		view.Delivery.Courier = &businessCourierDTO{Address: addr}
+	}
+	return view
+}
+
+type businessOrdersBody struct {
+	Orders []businessOrderDTO `json:"orders"`
+	Paging pagingDTO          `json:"paging"`
+}
+
+type businessOrdersRequest struct {
+	OrderIDs         []int64  `json:"orderIds"`
+	ExternalOrderIDs []string `json:"externalOrderIds"`
+	ProgramTypes     []string `json:"programTypes"`
+	CampaignIDs      []int64  `json:"campaignIds"`
+	Statuses         []string `json:"statuses"`
+	Substatuses      []string `json:"substatuses"`
+	Dates            *struct {
+		CreationDateFrom string `json:"creationDateFrom"`
+		CreationDateTo   string `json:"creationDateTo"`
+		UpdateDateFrom   string `json:"updateDateFrom"`
+		UpdateDateTo     string `json:"updateDateTo"`
+	} `json:"dates"`
+	Fake *bool `json:"fake"`
+}
+
+func (s *Server) businessOrders(rt route, q url.Values, body []byte) response {
+	if s.business(rt.businessID) == nil {
+		return notFound("business %d not found", rt.businessID).response()
+	}
+	var req businessOrdersRequest
+	if err := decodeBody(body, &req); err != nil {
+		return err.response()
+	}
+	if err := s.checkBusinessOrdersRequest(rt.businessID, &req); err != nil {
+		return err.response()
+	}
+	f := orderFilter{ids: req.OrderIDs, statuses: req.Statuses, substatuses: req.Substatuses, fake: req.Fake}
+	if d := req.Dates; d != nil {
+		f.createdFrom, f.createdTo = d.CreationDateFrom, d.CreationDateTo
+		f.updatedFrom, _ = time.Parse(time.RFC3339, d.UpdateDateFrom) // checked above
+		f.updatedTo, _ = time.Parse(time.RFC3339, d.UpdateDateTo)
+	}
+	limit, err := parseLimit(q.Get("limit"))
+	if err != nil {
+		return err.response()
+	}
+	inScope := func(o *OrderState) bool {
+		c := s.campaign(o.CampaignID)
+		return c != nil && c.BusinessID == rt.businessID &&
+			(len(req.CampaignIDs) == 0 || slices.Contains(req.CampaignIDs, c.ID)) &&
+			(len(req.ProgramTypes) == 0 || slices.Contains(req.ProgramTypes, c.PlacementType)) &&
+			len(req.ExternalOrderIDs) == 0 // the emulator's orders have no external IDs
+	}
+	orders, next, err := s.page(&f, inScope, q.Get("pageToken"), limit)
+	if err != nil {
+		return err.response()
+	}
+	out := businessOrdersBody{Orders: make([]businessOrderDTO, len(orders)), Paging: pagingDTO{NextPageToken: next}}
+	for i, o := range orders {
+		out.Orders[i] = businessOrderView(o, s.campaign(o.CampaignID).PlacementType) // inScope saw it
+	}
+	return ok(out)
+}
+
+func (s *Server) checkBusinessOrdersRequest(businessID int64, req *businessOrdersRequest) *apiError {
+	var e *apiError
+	bad := func(format string, args ...any) { e = e.add("BAD_REQUEST", format, args...) }
+	checkIDs := func(field string, ids []int64, max int) {
+		if ids != nil && (len(ids) == 0 || len(ids) > max) {
+			bad("%s: 1 to %d items, got %d", field, max, len(ids))
+		}
+		for i, id := range ids {
+			if id < 1 {
+				bad("%s[%d] must be a positive integer", field, i)
+			}
+		}
+		for _, id := range repeated(ids) {
+			bad("%s: %d is repeated", field, id)
+		}
+	}
+	checkIDs("orderIds", req.OrderIDs, maxPage)
+	checkIDs("campaignIds", req.CampaignIDs, maxPage)
+	for _, st := range req.Statuses {
+		if !slices.Contains(orderStatuses(), st) {
+			bad("statuses: %q is not an order status", st)
+		}
+	}
+	for _, pt := range req.ProgramTypes {
+		if !slices.Contains([]string{"FBY", "FBS", "DBS", "EXPRESS", "LAAS"}, pt) {
+			bad("programTypes: %q is not one of FBY, FBS, DBS, EXPRESS, LAAS", pt)
+		}
+	}
+	if d := req.Dates; d != nil {
+		for _, p := range [][2]string{{"dates.creationDateFrom", d.CreationDateFrom}, {"dates.creationDateTo", d.CreationDateTo}} {
+			if p[1] != "" && !isDate(p[1]) {
+				bad("%s %q is not a date (want YYYY-MM-DD)", p[0], p[1])
+			}
+		}
+		for _, p := range [][2]string{{"dates.updateDateFrom", d.UpdateDateFrom}, {"dates.updateDateTo", d.UpdateDateTo}} {
+			if _, err := time.Parse(time.RFC3339, p[1]); p[1] != "" && err != nil {
+				bad("%s %q is not an ISO 8601 date-time with an offset", p[0], p[1])
+			}
+		}
+	}
+	if e != nil {
+		return e
+	}
+	for _, id := range req.CampaignIDs {
+		if c := s.campaign(id); c == nil || c.BusinessID != businessID {
+			return newAPIError(http.StatusForbidden, "FORBIDDEN", "campaign %d is not a campaign of business %d", id, businessID)
+		}
+	}
+	return nil
+}
+
+type campaignBody struct {
+	Campaign campaignDTO `json:"campaign"`
+}
+
+type campaignDTO struct {
+	Domain          string   `json:"domain,omitempty"`
+	ID              int64    `json:"id"`
+	Business        Business `json:"business"`
+	PlacementType   string   `json:"placementType"`
+	APIAvailability string   `json:"apiAvailability"`
+}
+
+func (s *Server) getCampaign(rt route) response {
+	c, err := s.campaignOf(rt.campaignID)
+	if err != nil {
+		return err.response()
+	}
+	b := Business{ID: c.BusinessID}
+	if x := s.business(c.BusinessID); x != nil {
+		b = *x
+	}
+	return ok(campaignBody{Campaign: campaignDTO{Domain: c.Domain, ID: c.ID, Business: b,
+		PlacementType: c.PlacementType, APIAvailability: "AVAILABLE"}})
+}

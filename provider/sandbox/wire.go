@@ -1,0 +1,182 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// errorEntry is one item of the API's error envelope.
+type errorEntry struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// errorBody is the API's error envelope.
+type errorBody struct {
+	Status string       `json:"status"`
+	Errors []errorEntry `json:"errors"`
+}
+
+// okBody is the ApiResponse of a write without a result.
+type okBody struct {
+	Status string `json:"status"`
+}
+
+// apiError is a refusal: an HTTP status with the API's error codes.
+type apiError struct {
+	status int
+	errs   []errorEntry
+}
+
+func newAPIError(status int, code, format string, args ...any) *apiError {
+	return &apiError{status: status, errs: []errorEntry{{code, fmt.Sprintf(format, args...)}}}
+}
+
+func badRequest(format string, args ...any) *apiError {
+	return newAPIError(http.StatusBadRequest, "BAD_REQUEST", format, args...)
+}
+
+func notFound(format string, args ...any) *apiError {
+	return newAPIError(http.StatusNotFound, "NOT_FOUND", format, args...)
+}
+
+// add appends another error of the same request (validation reports all).
+func (e *apiError) add(code, format string, args ...any) *apiError {
+	if e == nil {
+		e = &apiError{status: http.StatusBadRequest}
+	}
+	e.errs = append(e.errs, errorEntry{code, fmt.Sprintf(format, args...)})
+	return e
+}
+
+func (e *apiError) response() response {
+	return response{status: e.status, body: errorBody{Status: "ERROR", Errors: e.errs}}
+}
+
+// codeForStatus is the error code an injected failure carries.
+func codeForStatus(status int) string {
+	switch {
+	case status == http.StatusBadRequest:
+		return "BAD_REQUEST"
+	case status == http.StatusUnauthorized:
+		return "UNAUTHORIZED"
+	case status == http.StatusForbidden:
+		return "FORBIDDEN"
+	case status == http.StatusNotFound:
+		return "NOT_FOUND"
+	case status == StatusRateLimited:
+		return "LIMIT_EXCEEDED"
+	case status == http.StatusLocked:
+		return "LOCKED"
+	case status >= 500:
+		return "INTERNAL_ERROR"
+	}
+	return "ERROR"
+}
+
+// response is an answer before it is written: handlers build it under the
+// server's lock, ServeHTTP writes it after.
+type response struct {
+	status int
+	body   any
+}
+
+func ok(body any) response { return response{status: http.StatusOK, body: body} }
+
+func (r response) write(w http.ResponseWriter) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r.body); err != nil {
+		// Every body is a plain struct of strings and numbers; this is a bug.
+		r.status = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString(`{"status":"ERROR","errors":[{"code":"INTERNAL_ERROR","message":"encode answer"}]}` + "\n")
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(r.status)
+	_, _ = w.Write(buf.Bytes()) // the client went away: nothing to do
+}
+
+// decodeBody decodes a JSON request body into v the way the API does:
+// unknown fields are ignored, anything else that is not the expected shape is
+// a 400 naming the field.
+func decodeBody(body []byte, v any) *apiError {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return badRequest("request body is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	err := dec.Decode(v)
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+	case errors.As(err, &syntax):
+		return badRequest("malformed JSON at byte %d: %v", syntax.Offset, err)
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return badRequest("request body must be a JSON object, not %s", typ.Value)
+		}
+		return badRequest("field %s: expected %s, got %s", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
+	default:
+		return badRequest("malformed JSON: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return badRequest("malformed JSON: data after the JSON document")
+	}
+	return nil
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "int", "int32", "int64":
+		return "integer"
+	case "float64":
+		return "number"
+	case "struct", "map":
+		return "object"
+	case "slice":
+		return "array"
+	case "bool":
+		return "boolean"
+	}
+	return goKind
+}
+
+// moscow is the API's time zone (UTC+03:00, no daylight saving).
+func moscow() *time.Location { return time.FixedZone("MSK", 3*60*60) }
+
+// ddmmyyyy turns a state date (YYYY-MM-DD) into the DD-MM-YYYY of OrderDTO.
+func ddmmyyyy(s string) string {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return s
+	}
+	return t.Format("02-01-2006")
+}
+
+// orderDateTime is the DD-MM-YYYY HH:MM:SS of OrderDTO, Moscow time.
+func orderDateTime(t time.Time) string { return t.In(moscow()).Format("02-01-2006 15:04:05") }
+
+// isoDateTime is the ISO 8601 of BusinessOrderDTO, Moscow offset.
+func isoDateTime(t time.Time) string { return t.In(moscow()).Format("2006-01-02T15:04:05-07:00") }
+
+// repeated lists the values that occur more than once in xs, each once, in
+// the order their first repetition appears: a request reports each once.
+func repeated[T comparable](xs []T) []T {
+	seen := make(map[T]bool, len(xs))
+	var out []T
+	for _, x := range xs {
+		if seen[x] && !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+		seen[x] = true
+	}
+	return out
+}
