@@ -1,0 +1,204 @@
+package command
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/orderform/orderform/apply"
+	"github.com/orderform/orderform/internal/refresh"
+	"github.com/orderform/orderform/internal/views"
+	"github.com/orderform/orderform/journal"
+	"github.com/orderform/orderform/plan"
+	"github.com/orderform/orderform/schema"
+)
+
+func runApply(ctx context.Context, m *meta, args []string) int {
+	fs := m.newFlagSet("apply", "[PLANFILE]")
+	var f commonFlags
+	f.register(fs)
+	auto := fs.Bool("auto-approve", false, "apply without asking for confirmation")
+	wait := fs.Duration("wait", 5*time.Minute, "how long to follow asynchronous operations until the Market confirms them; 0 submits and returns")
+	poll := fs.Duration("poll-interval", 2*time.Second, "how often to check asynchronous operations while waiting")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 1 {
+		fmt.Fprintf(m.Stderr, "Error: apply takes at most one argument, a saved plan file (got %q)\n", fs.Args())
+		return exitError
+	}
+	opt := m.viewOptions(f.noColor || f.json, f.showSensitive, m.Stdout)
+	errOpt := m.viewOptions(f.noColor, f.showSensitive, m.Stderr)
+	if f.json && !*auto && fs.NArg() == 0 {
+		m.errorf(errOpt, "apply -json cannot ask for confirmation: add -auto-approve, or apply a saved plan file")
+		return exitError
+	}
+	if *wait < 0 {
+		m.errorf(errOpt, "-wait must not be negative")
+		return exitError
+	}
+
+	// One run at a time per directory: taken before reading anything, so
+	// no other run can write between our plan and our writes.
+	lock, err := journal.Acquire(m.dir)
+	if err != nil {
+		m.errorf(errOpt, "%v", err)
+		return exitError
+	}
+	defer lock.Release()
+
+	var (
+		p        *plan.Plan
+		conn     *connection
+		reader   *refresh.Reader
+		verdicts []refresh.Verdict
+	)
+	if fs.NArg() == 1 {
+		path := fs.Arg(0)
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(m.dir, path)
+		}
+		file, err := plan.Read(path)
+		if err != nil {
+			m.errorf(errOpt, "%v", err)
+			return exitError
+		}
+		p = file.Plan
+		// A saved plan runs against the API it was made on; the key comes
+		// from the environment again (plan files hold none).
+		conn, err = m.connect(schema.Provider{BusinessID: p.BusinessID}, f.parallelism, file.Endpoint)
+		if err != nil {
+			m.errorf(errOpt, "%v", err)
+			return exitError
+		}
+		reader = &refresh.Reader{API: conn.client, BusinessID: conn.businessID, Parallelism: f.parallelism}
+		verdicts, err = m.reconcileSaved(ctx, reader, p)
+		if err != nil {
+			m.errorf(errOpt, "%v", err)
+			_ = conn.close()
+			return exitError
+		}
+		if !f.json {
+			views.Plan(m.Stdout, p, nil, opt)
+		}
+	} else {
+		pl, ok := m.makePlan(ctx, &f, errOpt)
+		if !ok {
+			return exitError
+		}
+		p, conn, reader, verdicts = pl.plan, pl.conn, pl.reader, pl.verdicts
+		m.printDiags(pl.warnings, pl.cfg, errOpt)
+		if !f.json {
+			views.Plan(m.Stdout, p, sources(pl.desired), opt)
+		}
+	}
+	defer func() {
+		if err := conn.close(); err != nil {
+			m.errorf(errOpt, "%v", err)
+		}
+	}()
+
+	jr, err := journal.Open(m.dir)
+	if err != nil {
+		m.errorf(errOpt, "%v", err)
+		return exitError
+	}
+	defer jr.Close()
+	// What earlier runs left open is now known: record it, under the lock.
+	for _, v := range verdicts {
+		if err := jr.Append(journal.Record{Kind: v.Kind, ID: v.Entry.ID, OrderID: v.Entry.OrderID}); err != nil {
+			m.errorf(errOpt, "%v", err)
+			return exitError
+		}
+	}
+	if err := journal.Compact(m.dir); err != nil {
+		m.errorf(errOpt, "%v", err)
+		return exitError
+	}
+	inFlight, err := journal.OpenEntries(m.dir)
+	if err != nil {
+		m.errorf(errOpt, "%v", err)
+		return exitError
+	}
+
+	if !p.HasChanges() {
+		if f.json {
+			data, _ := views.SummaryJSON(apply.Report{Blocked: p.Blocked})
+			fmt.Fprintln(m.Stdout, string(data))
+		} else if len(p.Blocked) == 0 {
+			fmt.Fprintln(m.Stdout, "\nNothing to apply.")
+		}
+		if len(p.Blocked) > 0 {
+			return exitError
+		}
+		return exitOK
+	}
+	if !*auto && fs.NArg() == 0 {
+		if !isTerminal(m.Stdin) {
+			m.errorf(errOpt, "apply asks for confirmation and standard input is not a terminal: review the plan and run `orderform apply -auto-approve`, or save it with `orderform plan -out=FILE` and run `orderform apply FILE`")
+			return exitError
+		}
+		fmt.Fprintf(m.Stdout, "\nDo you want to make these changes to %d orders?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", len(p.Changes))
+		answer, _ := bufio.NewReader(m.Stdin).ReadString('\n')
+		if strings.TrimSpace(answer) != "yes" {
+			fmt.Fprintln(m.Stdout, "\nApply cancelled.")
+			return exitError
+		}
+	}
+
+	progress := views.NewProgress(m.Stderr, len(p.Changes), isTerminal(m.Stderr), errOpt)
+	onEvent := func(e apply.Event) {
+		if f.json {
+			if data, err := views.EventJSON(e); err == nil {
+				fmt.Fprintln(m.Stdout, string(data))
+			}
+		}
+		progress.Event(e)
+	}
+	rep, err := apply.Run(ctx, p, conn.client, reader, apply.Options{
+		Journal: jr, BusinessID: conn.businessID, Parallelism: f.parallelism,
+		Wait: *wait, PollInterval: *poll, InFlight: inFlight, OnEvent: onEvent,
+	})
+	progress.Finish()
+	if err != nil {
+		m.errorf(errOpt, "%v", err)
+		return exitError
+	}
+	if f.json {
+		data, _ := views.SummaryJSON(rep)
+		fmt.Fprintln(m.Stdout, string(data))
+	} else {
+		fmt.Fprintln(m.Stdout)
+		views.ApplyReport(m.Stdout, rep, opt)
+	}
+	if !rep.OK() {
+		return exitError
+	}
+	return exitOK
+}
+
+// reconcileSaved settles the journal's open submissions for the orders a
+// saved plan touches, as makePlan does for a fresh one.
+func (m *meta) reconcileSaved(ctx context.Context, reader *refresh.Reader, p *plan.Plan) ([]refresh.Verdict, error) {
+	entries, err := journal.OpenEntries(m.dir)
+	if err != nil || len(entries) == 0 {
+		return nil, err
+	}
+	refs := make([]apply.OrderRef, 0, len(entries))
+	for _, e := range entries {
+		refs = append(refs, apply.OrderRef{OrderID: e.OrderID, CampaignID: e.CampaignID, Recipient: true})
+	}
+	orders, err := reader.ReadOrders(ctx, refs)
+	if err != nil {
+		return nil, err
+	}
+	current := map[int64]plan.Current{}
+	for id, o := range orders {
+		current[id] = plan.Current{Found: true, Order: o}
+	}
+	_, verdicts, err := reader.Reconcile(ctx, entries, current, time.Now().UTC())
+	return verdicts, err
+}

@@ -1,0 +1,164 @@
+// Package command is orderform's command layer: it parses the command line,
+// wires the stages together (schema -> refresh/provider -> plan -> apply)
+// and renders through internal/views. It is the only place, with main, that
+// decides what goes to stdout and stderr and which exit code a run ends with.
+package command
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// Version is orderform's version; release builds set it with -ldflags.
+var Version = "0.1.0-dev"
+
+// Exit codes of the contract (SPEC.md).
+const (
+	exitOK      = 0
+	exitError   = 1
+	exitChanges = 2
+	exitFormat  = 3
+)
+
+// Streams are where a command reads and writes.
+type Streams struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+type cmd struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, m *meta, args []string) int
+}
+
+func commands() []cmd {
+	return []cmd{
+		{"validate", "Check the configuration without talking to the API", runValidate},
+		{"fmt", "Rewrite .hcl files in canonical style", runFmt},
+		{"plan", "Show what apply would change", runPlan},
+		{"apply", "Make the changes (plan, confirm, apply, follow)", runApply},
+		{"show", "Print a saved plan (-json, -markdown)", runShow},
+		{"import", "Write order blocks for existing orders", runImport},
+		{"sandbox", "Run the local Market API emulator", runSandbox},
+		{"version", "Print the version", runVersion},
+	}
+}
+
+// Run is orderform's main: it returns the exit code instead of exiting, so
+// tests call it like the shell does.
+func Run(args []string, s Streams) (code int) {
+	defer func() {
+		// The tool never panics at a user: a bug is reported as one.
+		if r := recover(); r != nil {
+			fmt.Fprintf(s.Stderr, "orderform: internal error: %v\n%s\nPlease report this, with the command that caused it.\n", r, debug.Stack())
+			code = exitError
+		}
+	}()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	global := flag.NewFlagSet("orderform", flag.ContinueOnError)
+	global.SetOutput(io.Discard)
+	chdir := global.String("chdir", "", "")
+	showVersion := global.Bool("version", false, "")
+	if err := global.Parse(args); err != nil {
+		fmt.Fprintf(s.Stderr, "Error: %v\n\n", err)
+		usage(s.Stderr)
+		return exitError
+	}
+	rest := global.Args()
+	if *showVersion {
+		rest = []string{"version"}
+	}
+	if len(rest) == 0 || rest[0] == "help" || rest[0] == "-h" || rest[0] == "-help" || rest[0] == "--help" {
+		usage(s.Stdout)
+		if len(rest) == 0 {
+			return exitError
+		}
+		return exitOK
+	}
+	dir := "."
+	if *chdir != "" {
+		dir = *chdir
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			fmt.Fprintf(s.Stderr, "Error: -chdir=%s: not a directory\n", dir)
+			return exitError
+		}
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		fmt.Fprintf(s.Stderr, "Error: -chdir=%s: %v\n", dir, err)
+		return exitError
+	}
+	m := &meta{Streams: s, dir: abs, relDir: dir}
+	for _, c := range commands() {
+		if c.name == rest[0] {
+			return c.run(ctx, m, rest[1:])
+		}
+	}
+	fmt.Fprintf(s.Stderr, "Error: unknown command %q%s\n\n", rest[0], didYouMean(rest[0]))
+	usage(s.Stderr)
+	return exitError
+}
+
+func didYouMean(name string) string {
+	best, bestD := "", 3
+	for _, c := range commands() {
+		if d := levenshtein(name, c.name); d < bestD {
+			best, bestD = c.name, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur := make([]int, len(rb)+1)
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(rb)]
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: orderform [-chdir=DIR] COMMAND [flags] [args]\n\n")
+	fmt.Fprintf(w, "orderform keeps Yandex Market orders in the state your .hcl files declare.\n\nCommands:\n")
+	cs := commands()
+	sort.SliceStable(cs, func(i, j int) bool { return false })
+	for _, c := range cs {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'orderform COMMAND -h' for a command's flags.\n")
+	fmt.Fprintf(w, "Environment: YANDEX_MARKET_API_KEY, YANDEX_MARKET_ENDPOINT, YANDEX_MARKET_BUSINESS_ID, NO_COLOR, ORDERFORM_LOG=debug.\n")
+}
+
+func runVersion(_ context.Context, m *meta, args []string) int {
+	fmt.Fprintf(m.Stdout, "orderform v%s\n", strings.TrimPrefix(Version, "v"))
+	return exitOK
+}

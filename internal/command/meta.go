@@ -1,0 +1,273 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fatih/color"
+	"github.com/hashicorp/hcl/v2"
+	"golang.org/x/term"
+
+	"github.com/orderform/orderform/internal/views"
+	"github.com/orderform/orderform/journal"
+	"github.com/orderform/orderform/provider"
+	"github.com/orderform/orderform/provider/sandbox"
+	"github.com/orderform/orderform/schema"
+)
+
+// meta is what every command shares: the streams and the configuration
+// directory.
+type meta struct {
+	Streams
+	dir    string // absolute configuration directory
+	relDir string // as the user gave it, for messages
+}
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// varArgs keeps -var and -var-file in command-line order: later wins.
+type varArgs struct {
+	vars, files *[]string
+	file        bool
+}
+
+func (v varArgs) String() string { return "" }
+func (v varArgs) Set(s string) error {
+	if v.file {
+		*v.files = append(*v.files, s)
+	} else {
+		*v.vars = append(*v.vars, s)
+	}
+	return nil
+}
+
+// commonFlags are the flags of plan and apply (SPEC.md).
+type commonFlags struct {
+	vars, varFiles []string
+	targets        stringList
+	excludes       stringList
+	parallelism    int
+	noColor        bool
+	showSensitive  bool
+	json           bool
+}
+
+func (c *commonFlags) register(fs *flag.FlagSet) {
+	fs.Var(varArgs{vars: &c.vars, files: &c.varFiles}, "var", "set a variable: -var NAME=VALUE (repeatable)")
+	fs.Var(varArgs{vars: &c.vars, files: &c.varFiles, file: true}, "var-file", "read variables from an HCL file (repeatable)")
+	fs.Var(&c.targets, "target", "only this order address (order.LABEL or order.LABEL[\"KEY\"]); repeatable")
+	fs.Var(&c.excludes, "exclude", "leave out this order address; repeatable")
+	fs.IntVar(&c.parallelism, "parallelism", 10, "at most N reads or writes in flight")
+	fs.BoolVar(&c.noColor, "no-color", false, "no colour in the output")
+	fs.BoolVar(&c.showSensitive, "show-sensitive", false, "show recipient names, phones and sensitive values in clear")
+	fs.BoolVar(&c.json, "json", false, "machine-readable output")
+}
+
+// newFlagSet makes a command's flag set whose errors and -h go to stderr.
+func (m *meta) newFlagSet(name, argsUsage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(m.Stderr, "Usage: orderform %s [flags] %s\n\nFlags:\n", name, argsUsage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args; ok is false when the command must stop with code.
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitError, false
+	}
+	return 0, true
+}
+
+// isTerminal reports whether w (or r) is a terminal.
+func isTerminal(f any) bool {
+	if x, ok := f.(interface{ Fd() uintptr }); ok {
+		return term.IsTerminal(int(x.Fd()))
+	}
+	return false
+}
+
+// viewOptions decides colour and sensitivity once, for every view.
+func (m *meta) viewOptions(noColor, showSensitive bool, w io.Writer) views.Options {
+	color := !noColor && os.Getenv("NO_COLOR") == "" && isTerminal(w)
+	width := 0
+	if x, ok := w.(interface{ Fd() uintptr }); ok && color {
+		if cols, _, err := term.GetSize(int(x.Fd())); err == nil {
+			width = cols
+		}
+	}
+	return views.Options{Color: color, ShowSensitive: showSensitive, Width: width}
+}
+
+// errorf prints one error the way diagnostics look: "Error: ..." in bold
+// red on a terminal.
+func (m *meta) errorf(opt views.Options, format string, a ...any) {
+	c := color.New(color.FgRed, color.Bold)
+	if opt.Color {
+		c.EnableColor()
+	} else {
+		c.DisableColor()
+	}
+	fmt.Fprintf(m.Stderr, "%s %s\n", c.Sprint("Error:"), fmt.Sprintf(format, a...))
+}
+
+func (m *meta) loadOptions(c *commonFlags) schema.LoadOptions {
+	return schema.LoadOptions{Vars: c.vars, VarFiles: c.varFiles, Env: os.Environ()}
+}
+
+// printDiags prints diagnostics with their snippets; it reports whether any
+// is an error.
+func (m *meta) printDiags(diags hcl.Diagnostics, cfg *schema.Config, opt views.Options) bool {
+	if len(diags) == 0 {
+		return false
+	}
+	var files map[string]*hcl.File
+	if cfg != nil {
+		files = cfg.Files()
+	}
+	views.Diagnostics(m.Stderr, diags, files, opt)
+	return diags.HasErrors()
+}
+
+// connection is a configured API client and what to do when the command ends.
+type connection struct {
+	client     *provider.Client
+	endpoint   string // for the plan file: a URL, or "sandbox:" + seed path
+	businessID int64
+	close      func() error
+}
+
+const sandboxPrefix = "sandbox:"
+
+// sandboxStateFile is where the embedded sandbox keeps its state between
+// runs, so plan, apply, plan shows the change and then convergence.
+const sandboxStateFile = "sandbox-state.json"
+
+// sandboxDelay is how long the embedded sandbox keeps an orders/update
+// IN_PROGRESS: long enough to show the asynchronous behaviour, short enough
+// for a demo.
+const sandboxDelay = 2 * time.Second
+
+// connect builds the API client from the provider block, then the
+// environment (the block wins, SPEC.md). endpointOverride, when set, is the
+// endpoint a saved plan was made against.
+func (m *meta) connect(p schema.Provider, parallelism int, endpointOverride string) (*connection, error) {
+	endpoint := firstNonEmpty(p.Endpoint, os.Getenv("YANDEX_MARKET_ENDPOINT"))
+	seed := p.Sandbox
+	if endpointOverride != "" {
+		endpoint, seed = endpointOverride, ""
+		if strings.HasPrefix(endpointOverride, sandboxPrefix) {
+			endpoint, seed = "", strings.TrimPrefix(endpointOverride, sandboxPrefix)
+		}
+	}
+	businessID := p.BusinessID
+	if businessID == 0 {
+		if v := os.Getenv("YANDEX_MARKET_BUSINESS_ID"); v != "" {
+			id, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || id <= 0 {
+				return nil, fmt.Errorf("YANDEX_MARKET_BUSINESS_ID=%q is not a business ID (a positive integer)", v)
+			}
+			businessID = id
+		}
+	}
+	conn := &connection{businessID: businessID, close: func() error { return nil }}
+	key := firstNonEmpty(p.APIKey, os.Getenv("YANDEX_MARKET_API_KEY"))
+	if seed != "" {
+		var err error
+		key, endpoint, conn.close, err = m.startSandbox(seed)
+		if err != nil {
+			return nil, err
+		}
+		conn.endpoint = sandboxPrefix + seed
+	} else {
+		if key == "" {
+			return nil, errors.New("no API key: set YANDEX_MARKET_API_KEY (a token with the inventory-and-order-processing permission), or set sandbox = \"FILE\" in the provider block to try orderform on the built-in emulator")
+		}
+		if endpoint == "" {
+			endpoint = "https://api.partner.market.yandex.ru"
+		}
+		conn.endpoint = endpoint
+	}
+	cfg := provider.Config{Endpoint: endpoint, APIKey: key, Parallel: min(max(parallelism, 1), 6)}
+	if strings.EqualFold(os.Getenv("ORDERFORM_LOG"), "debug") {
+		cfg.DebugLog = m.Stderr
+	}
+	client, err := provider.New(cfg)
+	if err != nil {
+		_ = conn.close()
+		return nil, err
+	}
+	conn.client = client
+	return conn, nil
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// startSandbox serves the embedded emulator on a loopback port for the
+// length of the command. Its state starts from .orderform/sandbox-state.json
+// when an earlier run left one, else from the seed file, and is saved back
+// when the command ends. The key is made up per run: nothing to configure,
+// nothing to leak.
+func (m *meta) startSandbox(seed string) (key, endpoint string, closeFn func() error, err error) {
+	seedPath := seed
+	if !filepath.IsAbs(seedPath) {
+		seedPath = filepath.Join(m.dir, seed)
+	}
+	statePath := filepath.Join(m.dir, journal.Dir, sandboxStateFile)
+	path := statePath
+	if _, err := os.Stat(statePath); err != nil {
+		path = seedPath
+	}
+	st, err := sandbox.LoadState(path)
+	if err != nil {
+		return "", "", nil, fmt.Errorf("embedded sandbox: %w", err)
+	}
+	key = "sandbox-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	srv := sandbox.New(st, sandbox.Options{APIKeys: []string{key}, UpdateDelay: sandboxDelay})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", "", nil, fmt.Errorf("embedded sandbox: %w", err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	closeFn = func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(ctx)
+		if err := os.MkdirAll(filepath.Dir(statePath), 0o700); err != nil {
+			return fmt.Errorf("embedded sandbox: save state: %w", err)
+		}
+		if err := srv.Save(statePath); err != nil {
+			return fmt.Errorf("embedded sandbox: save state: %w", err)
+		}
+		return nil
+	}
+	return key, "http://" + ln.Addr().String(), closeFn, nil
+}

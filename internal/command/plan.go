@@ -1,0 +1,83 @@
+package command
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/orderform/orderform/internal/views"
+	"github.com/orderform/orderform/plan"
+)
+
+func runPlan(ctx context.Context, m *meta, args []string) int {
+	fs := m.newFlagSet("plan", "")
+	var f commonFlags
+	f.register(fs)
+	out := fs.String("out", "", "save the plan to FILE for `orderform apply FILE`")
+	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes, 0 when none, 1 on error")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(m.Stderr, "Error: plan takes no arguments (got %q); the configuration is every *.hcl in the directory, see -chdir\n", fs.Args())
+		return exitError
+	}
+	opt := m.viewOptions(f.noColor || f.json, f.showSensitive, m.Stdout)
+	errOpt := m.viewOptions(f.noColor, f.showSensitive, m.Stderr)
+	p, ok := m.makePlan(ctx, &f, errOpt)
+	if !ok {
+		if f.json {
+			fmt.Fprintln(m.Stdout, `{"format_version":"`+plan.FormatVersion+`","changes":[],"pending":[],"blocked":[],"diagnostics":[{"severity":"error","summary":"the plan could not be made; see stderr"}]}`)
+		}
+		return exitError
+	}
+	defer func() {
+		if err := p.conn.close(); err != nil {
+			m.errorf(errOpt, "%v", err)
+		}
+	}()
+	m.printDiags(p.warnings, p.cfg, errOpt)
+	if f.json {
+		data, err := views.PlanJSON(p.plan, p.warnings, opt)
+		if err != nil {
+			m.errorf(errOpt, "%v", err)
+			return exitError
+		}
+		fmt.Fprintln(m.Stdout, string(data))
+	} else {
+		views.Plan(m.Stdout, p.plan, sources(p.desired), opt)
+	}
+	if *out != "" {
+		path := *out
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(m.dir, path)
+		}
+		if err := plan.Write(path, &plan.File{Version: Version, Endpoint: p.conn.endpoint, Plan: p.plan}); err != nil {
+			m.errorf(errOpt, "%v", err)
+			return exitError
+		}
+		if !f.json {
+			fmt.Fprintf(m.Stdout, "\nSaved the plan to %s. Apply exactly this plan with:\n    orderform apply %s\n", *out, *out)
+		}
+	}
+	switch {
+	case len(p.plan.Blocked) > 0:
+		return exitError
+	case *detailed && p.plan.HasChanges():
+		return exitChanges
+	}
+	return exitOK
+}
+
+// relPath is path relative to the working directory when that is shorter.
+func relPath(path string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return path
+	}
+	if r, err := filepath.Rel(wd, path); err == nil && len(r) < len(path) {
+		return r
+	}
+	return path
+}
