@@ -85,12 +85,12 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 			views.Plan(m.Stdout, p, nil, opt)
 		}
 	} else {
-		pl, ok := m.makePlan(ctx, &f, errOpt)
-		if !ok {
+		pl, diags := m.makePlan(ctx, &f)
+		m.printDiags(diags, pl.cfg, errOpt)
+		if pl.plan == nil {
 			return exitError
 		}
 		p, conn, reader, verdicts = pl.plan, pl.conn, pl.reader, pl.verdicts
-		m.printDiags(pl.warnings, pl.cfg, errOpt)
 		if !f.json {
 			views.Plan(m.Stdout, p, sources(pl.desired), opt)
 		}
@@ -142,7 +142,17 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 			return exitError
 		}
 		fmt.Fprintf(m.Stdout, "\nDo you want to make these changes to %d orders?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", len(p.Changes))
-		answer, _ := bufio.NewReader(m.Stdin).ReadString('\n')
+		// Ctrl-C at the prompt must end the run at once, not wait for Enter.
+		answers := make(chan string, 1)
+		go func() {
+			a, _ := bufio.NewReader(m.Stdin).ReadString('\n')
+			answers <- a
+		}()
+		var answer string
+		select {
+		case answer = <-answers:
+		case <-ctx.Done():
+		}
 		if strings.TrimSpace(answer) != "yes" {
 			fmt.Fprintln(m.Stdout, "\nApply cancelled.")
 			return exitError
@@ -150,6 +160,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 	}
 
 	progress := views.NewProgress(m.Stderr, len(p.Changes), isTerminal(m.Stderr), errOpt)
+	m.onWait.Store(progress.RateLimitWait)
 	onEvent := func(e apply.Event) {
 		if f.json {
 			if data, err := views.EventJSON(e); err == nil {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/fatih/color"
@@ -31,6 +32,9 @@ type meta struct {
 	Streams
 	dir    string // absolute configuration directory
 	relDir string // as the user gave it, for messages
+	// onWait receives the client's rate-limit waits once a progress
+	// display exists (the client is made before it).
+	onWait atomic.Value // func(endpoint string, d time.Duration)
 }
 
 // stringList is a repeatable flag.
@@ -208,7 +212,12 @@ func (m *meta) connect(p schema.Provider, parallelism int, endpointOverride stri
 		}
 		conn.endpoint = endpoint
 	}
-	cfg := provider.Config{Endpoint: endpoint, APIKey: key, Parallel: min(max(parallelism, 1), 6)}
+	cfg := provider.Config{Endpoint: endpoint, APIKey: key, Parallel: min(max(parallelism, 1), 6),
+		Hooks: provider.Hooks{OnWait: func(e string, d time.Duration) {
+			if f, ok := m.onWait.Load().(func(string, time.Duration)); ok {
+				f(e, d)
+			}
+		}}}
 	if strings.EqualFold(os.Getenv("ORDERFORM_LOG"), "debug") {
 		cfg.DebugLog = m.Stderr
 	}

@@ -24,85 +24,82 @@ type planned struct {
 	conn     *connection
 	reader   *refresh.Reader
 	verdicts []refresh.Verdict
-	warnings hcl.Diagnostics
 }
 
 // makePlan runs the stages up to a plan: load and check the configuration
 // (no API call if that fails), connect, read the data sources, evaluate the
-// orders, read their state and the journal's, and diff. It prints
-// diagnostics itself and returns ok=false when it cannot go on; the caller
-// owns p.conn.close.
-func (m *meta) makePlan(ctx context.Context, f *commonFlags, opt views.Options) (*planned, bool) {
+// orders, read their state and the journal's, and diff. Problems come back
+// as diagnostics (warnings too), for the caller to print as text or JSON;
+// p is nil when there is no plan. The caller owns p.conn.close.
+func (m *meta) makePlan(ctx context.Context, f *commonFlags) (*planned, hcl.Diagnostics) {
 	cfg, diags := schema.Load(m.relDir, m.loadOptions(f))
-	if m.printDiags(diags, cfg, opt) {
-		return nil, false
+	if diags.HasErrors() {
+		return &planned{cfg: cfg}, diags
 	}
 	p := &planned{cfg: cfg}
 	// Check the orders offline first whenever data sources are declared:
 	// a mistake in an order must not cost a single API call.
 	if len(cfg.Data) > 0 {
 		if _, d := cfg.Orders(nil); d.HasErrors() {
-			m.printDiags(d, cfg, opt)
-			return nil, false
+			return p, append(diags, d...)
 		}
 	}
 	conn, err := m.connect(cfg.Provider, f.parallelism, "")
 	if err != nil {
-		m.errorf(opt, "%v", err)
-		return nil, false
+		return p, append(diags, errDiag(err))
 	}
-	p.conn = conn
-	fail := func() (*planned, bool) {
+	fail := func(d ...*hcl.Diagnostic) (*planned, hcl.Diagnostics) {
 		_ = conn.close()
-		return nil, false
+		return p, append(diags, d...)
 	}
 	results := &schema.DataResults{}
 	if len(cfg.Data) > 0 {
 		results, err = refresh.Data(ctx, conn.client, cfg.Data, cfg.Provider.CampaignID)
 		if err != nil {
-			m.errorf(opt, "%v", err)
-			return fail()
+			return fail(errDiag(err))
 		}
 	}
 	desired, d := cfg.Orders(results)
+	diags = append(diags, d...)
 	if d.HasErrors() {
-		m.printDiags(d, cfg, opt)
 		return fail()
 	}
-	p.warnings = d
 	desired, d = selectOrders(desired, cfg.Provider, f.targets, f.excludes)
+	diags = append(diags, d...)
 	if d.HasErrors() {
-		m.printDiags(d, cfg, opt)
 		return fail()
 	}
-	p.warnings = append(p.warnings, d...)
 	p.desired = desired
 
 	p.reader = &refresh.Reader{API: conn.client, BusinessID: conn.businessID, Parallelism: f.parallelism}
 	current, err := p.reader.Current(ctx, desired)
 	if err != nil {
-		m.errorf(opt, "%v", err)
-		return fail()
+		return fail(errDiag(err))
 	}
 	entries, err := journal.OpenEntries(m.dir)
 	if err != nil {
-		m.errorf(opt, "%v", err)
-		return fail()
+		return fail(errDiag(err))
 	}
 	now := time.Now().UTC()
 	subs, verdicts, err := p.reader.Reconcile(ctx, entries, current, now)
 	if err != nil {
-		m.errorf(opt, "%v", err)
-		return fail()
+		return fail(errDiag(err))
 	}
 	p.verdicts = verdicts
 	in := plan.Input{Desired: desired, Current: current, Submissions: subs, BusinessID: conn.businessID, Now: now}
 	if err := p.reader.Intervals(ctx, &in); err != nil {
-		m.errorf(opt, "%v", err)
-		return fail()
+		return fail(errDiag(err))
 	}
+	p.conn = conn
 	p.plan = plan.Build(in)
-	return p, true
+	return p, diags
+}
+
+// errDiag turns an error that is not about a place in the files (the API,
+// the network, the journal) into a diagnostic, so every problem reaches
+// the user through one channel, as text or as JSON.
+func errDiag(err error) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: err.Error()}
 }
 
 // selectOrders resolves each order's campaign and applies -target and

@@ -25,11 +25,17 @@ func runPlan(ctx context.Context, m *meta, args []string) int {
 	}
 	opt := m.viewOptions(f.noColor || f.json, f.showSensitive, m.Stdout)
 	errOpt := m.viewOptions(f.noColor, f.showSensitive, m.Stderr)
-	p, ok := m.makePlan(ctx, &f, errOpt)
-	if !ok {
+	p, diags := m.makePlan(ctx, &f)
+	if p.plan == nil {
 		if f.json {
-			fmt.Fprintln(m.Stdout, `{"format_version":"`+plan.FormatVersion+`","changes":[],"pending":[],"blocked":[],"diagnostics":[{"severity":"error","summary":"the plan could not be made; see stderr"}]}`)
+			data, err := views.PlanJSON(nil, diags, opt)
+			if err != nil {
+				m.errorf(errOpt, "%v", err)
+				return exitError
+			}
+			fmt.Fprintln(m.Stdout, string(data))
 		}
+		m.printDiags(diags, p.cfg, errOpt)
 		return exitError
 	}
 	defer func() {
@@ -37,9 +43,9 @@ func runPlan(ctx context.Context, m *meta, args []string) int {
 			m.errorf(errOpt, "%v", err)
 		}
 	}()
-	m.printDiags(p.warnings, p.cfg, errOpt)
+	m.printDiags(diags, p.cfg, errOpt)
 	if f.json {
-		data, err := views.PlanJSON(p.plan, p.warnings, opt)
+		data, err := views.PlanJSON(p.plan, diags, opt)
 		if err != nil {
 			m.errorf(errOpt, "%v", err)
 			return exitError
