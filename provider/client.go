@@ -1,0 +1,613 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultEndpoint is the Market Partner API's base URL.
+const DefaultEndpoint = "https://api.partner.market.yandex.ru"
+
+// Endpoint names: the keys of Config.Quotas and what Hooks report. They match
+// the emulator's (provider/sandbox).
+const (
+	EndpointGetOrder        = "get_order"
+	EndpointListOrders      = "list_orders"
+	EndpointBusinessOrders  = "business_orders"
+	EndpointGetCampaign     = "get_campaign"
+	EndpointTrack           = "track"
+	EndpointUpdateOptions   = "update_options"
+	EndpointUpdate          = "update"
+	EndpointOperations      = "operations"
+	EndpointDeliveryOptions = "delivery_options"
+)
+
+// Quota is a rate limit: at most Limit requests in any Period.
+type Quota struct {
+	Limit  int
+	Period time.Duration
+}
+
+// DefaultQuotas are the documented limits, per campaign or business, of the
+// current spec (api/openapi/paths). The seeds said 100,000/hour for track;
+// the spec says 10,000, and the lower one is the safe one.
+func DefaultQuotas() map[string]Quota {
+	return map[string]Quota{
+		EndpointGetOrder:        {10000, time.Hour},
+		EndpointListOrders:      {10000, time.Hour},
+		EndpointBusinessOrders:  {10000, time.Hour},
+		EndpointGetCampaign:     {5000, time.Hour},
+		EndpointTrack:           {10000, time.Hour},
+		EndpointUpdateOptions:   {10000, time.Hour},
+		EndpointUpdate:          {10000, time.Hour},
+		EndpointOperations:      {1000, time.Hour},
+		EndpointDeliveryOptions: {1000, time.Minute},
+	}
+}
+
+// DefaultParallel is the documented cap on parallel requests.
+const DefaultParallel = 6
+
+const (
+	maxResponseBody = 16 << 20
+	maxRequestBody  = 512 << 10
+	debugBodyLimit  = 2 << 10
+	defaultTimeout  = 30 * time.Second
+)
+
+// RetryPolicy bounds the retries of a request. Zero fields take the defaults.
+type RetryPolicy struct {
+	MaxAttempts int           // attempts in all, the first included (default 8)
+	BaseDelay   time.Duration // first backoff ceiling (default 200ms)
+	MaxDelay    time.Duration // backoff ceiling (default 10s)
+}
+
+// Hooks report progress. They are called from the goroutines making requests,
+// possibly at once, and must not block.
+type Hooks struct {
+	// OnWait: a rate limiter makes a request to endpoint wait d.
+	OnWait func(endpoint string, d time.Duration)
+	// OnRateLimited: the server answered 420 (the request will be retried if
+	// attempts remain).
+	OnRateLimited func(endpoint string, rl RateLimit)
+}
+
+// RateLimit describes one HTTP 420 answer.
+type RateLimit struct {
+	CampaignID int64
+	BusinessID int64
+	Parallel   bool      // the parallel-requests limit was hit, not the per-period quota
+	Limit      int       // the N of the server's message, 0 if it named none
+	Until      time.Time // X-RateLimit-Resource-Until, zero if absent
+	Err        *APIError
+}
+
+// Config configures a Client. The zero value talks to the production API with
+// the documented limits.
+type Config struct {
+	Endpoint   string       // base URL; "" is DefaultEndpoint. Plain http only to loopback.
+	APIKey     string       // sent as Api-Key; never logged
+	HTTPClient *http.Client // nil: a client with a 30s per-request timeout
+	Quotas     map[string]Quota
+	Parallel   int       // requests in flight per campaign or business; 0 is DefaultParallel
+	DebugLog   io.Writer // one line per request and per response, key redacted
+	Retry      RetryPolicy
+	Hooks      Hooks
+}
+
+// Client is a Market Partner API client. It is safe for concurrent use; its
+// rate limits are per Client, so a process should share one.
+type Client struct {
+	base string
+	key  string
+	hc   *http.Client
+	// traceable: hc's transport calls httptrace's GotConn before it writes
+	// a byte, so a failure without GotConn proves nothing was sent.
+	traceable bool
+	quotas    map[string]Quota
+	parallel  int
+	retry     RetryPolicy
+	hooks     Hooks
+
+	debugMu sync.Mutex
+	debug   io.Writer
+
+	mu      sync.Mutex
+	windows map[limitKey]*window
+	gates   map[scope]*gate
+}
+
+// scope is what the server counts requests of: a campaign or a business.
+type scope struct {
+	business bool
+	id       int64
+}
+
+type limitKey struct {
+	endpoint string
+	scope    scope
+}
+
+// New checks cfg and returns a Client.
+func New(cfg Config) (*Client, error) {
+	base := cfg.Endpoint
+	if base == "" {
+		base = DefaultEndpoint
+	}
+	if err := checkEndpoint(base); err != nil {
+		return nil, err
+	}
+	quotas := DefaultQuotas()
+	for name, q := range cfg.Quotas {
+		if _, ok := quotas[name]; !ok {
+			return nil, fmt.Errorf("quota for unknown endpoint %q", name)
+		}
+		if q.Limit < 1 || q.Period <= 0 {
+			return nil, fmt.Errorf("quota for %s: limit and period must be positive, got %d per %v", name, q.Limit, q.Period)
+		}
+		quotas[name] = q
+	}
+	if cfg.Parallel < 0 {
+		return nil, fmt.Errorf("parallel must not be negative, got %d", cfg.Parallel)
+	}
+	parallel := cfg.Parallel
+	if parallel == 0 {
+		parallel = DefaultParallel
+	}
+	retry := cfg.Retry
+	if retry.MaxAttempts <= 0 {
+		retry.MaxAttempts = 8
+	}
+	if retry.BaseDelay <= 0 {
+		retry.BaseDelay = 200 * time.Millisecond
+	}
+	if retry.MaxDelay <= 0 {
+		retry.MaxDelay = 10 * time.Second
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 4 * parallel
+		hc = &http.Client{Timeout: defaultTimeout, Transport: t}
+	}
+	// Never follow redirects: a 301/302 turns a POST into a GET (a write
+	// silently lost behind a 200), and net/http would forward the Api-Key
+	// header to wherever the redirect points. A copy, so the caller's client
+	// is left as it was.
+	own := *hc
+	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	hc = &own
+	_, stdTransport := hc.Transport.(*http.Transport)
+	return &Client{
+		base:      strings.TrimRight(base, "/"),
+		key:       cfg.APIKey,
+		hc:        hc,
+		traceable: hc.Transport == nil || stdTransport,
+		quotas:    quotas,
+		parallel:  parallel,
+		retry:     retry,
+		hooks:     cfg.Hooks,
+		debug:     cfg.DebugLog,
+		windows:   make(map[limitKey]*window),
+		gates:     make(map[scope]*gate),
+	}, nil
+}
+
+// checkEndpoint refuses a base URL that would send the key in clear text over
+// the network: plain http is for a local emulator only.
+func checkEndpoint(base string) error {
+	u, err := url.Parse(base)
+	if err != nil {
+		return fmt.Errorf("endpoint: %w", err)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("endpoint %q: no host", base)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("endpoint %q: want a plain base URL, without credentials, query or fragment", base)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if isLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("endpoint %q: plain http is allowed only to a loopback address; use https", base)
+	default:
+		return fmt.Errorf("endpoint %q: scheme must be https", base)
+	}
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// request is one API call, described once and sent as many times as retries
+// allow.
+type request struct {
+	endpoint string // EndpointTrack, ...
+	method   string
+	template string // the path as documented, for errors
+	path     string // the path with IDs filled in
+	query    url.Values
+	body     any
+	scope    scope
+	order    int64 // 0 when not about one order
+	// write: the request changes the order, so it may be resent only when the
+	// answer proves it was not processed (420).
+	write bool
+}
+
+func campaignScope(id int64) scope { return scope{id: id} }
+func businessScope(id int64) scope { return scope{business: true, id: id} }
+
+// errNotSent marks a transport failure that happened before any byte of the
+// request left: resending is safe even for a write.
+var errNotSent = errors.New("request not sent")
+
+// outcome is what one attempt produced.
+type outcome struct {
+	status int
+	header http.Header
+	body   []byte
+	err    error // transport failure or ctx; status is 0 then unless reading the body failed
+	sent   bool  // when err != nil: the request may have reached the server
+}
+
+// do sends r, with retries, and decodes a 2xx answer into out (unless nil).
+func (c *Client) do(ctx context.Context, r *request, out any) error {
+	var body []byte
+	if r.body != nil {
+		var err error
+		body, err = json.Marshal(r.body)
+		if err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+		if len(body) > maxRequestBody {
+			return fmt.Errorf("request body of %d bytes exceeds the API's limit of %d", len(body), maxRequestBody)
+		}
+	}
+	u := c.base + "/" + r.path
+	if len(r.query) > 0 {
+		u += "?" + r.query.Encode()
+	}
+	win := c.window(r.endpoint, r.scope)
+	g := c.gate(r.scope)
+
+	for attempt := 1; ; attempt++ {
+		o := c.attempt(ctx, r, u, body, win, g)
+		var (
+			err     error
+			backoff = true
+		)
+		switch {
+		case o.err != nil && o.status == 0:
+			if r.write && o.sent {
+				return fmt.Errorf("%w: %w", ErrOutcomeUnknown, o.err)
+			}
+			if ctx.Err() != nil {
+				return o.err
+			}
+			err = o.err
+		case o.status >= 200 && o.status < 300:
+			if o.err == nil {
+				if o.err = decode(o.body, out); o.err == nil {
+					return nil
+				}
+				o.err = fmt.Errorf("decode answer of %s %s: %w", r.method, r.template, o.err)
+				if !r.write {
+					return o.err // malformed, not cut short: reading again will not help
+				}
+			}
+			if r.write {
+				if out == nil {
+					return nil // the status proves it was processed; the body is not needed
+				}
+				// Processed, but what it started (operation IDs) is lost.
+				return fmt.Errorf("%w: %w", ErrOutcomeUnknown, o.err)
+			}
+			err = o.err // the body was cut short: read again
+		default:
+			apiErr := c.apiError(r, o)
+			switch {
+			case apiErr.RateLimited():
+				backoff = c.rateLimited(r, win, g, apiErr, o.header)
+			case o.status >= 500:
+				if r.write {
+					return fmt.Errorf("%w: %w", ErrOutcomeUnknown, apiErr)
+				}
+			default:
+				return apiErr
+			}
+			err = apiErr
+		}
+		if attempt >= c.retry.MaxAttempts {
+			if attempt > 1 {
+				return fmt.Errorf("giving up after %d attempts: %w", attempt, err)
+			}
+			return err
+		}
+		if backoff {
+			if err := sleep(ctx, c.backoff(attempt)); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// backoff is the full-jitter delay before attempt+1: uniform in [0, ceiling),
+// the ceiling doubling from BaseDelay up to MaxDelay.
+func (c *Client) backoff(attempt int) time.Duration {
+	ceiling := c.retry.MaxDelay
+	if attempt < 30 {
+		ceiling = min(ceiling, c.retry.BaseDelay<<(attempt-1))
+	}
+	if ceiling <= 0 {
+		return 0
+	}
+	return rand.N(ceiling)
+}
+
+// attempt makes one request: waits for the rate limiter and a parallel slot,
+// sends, and reads the answer.
+func (c *Client) attempt(ctx context.Context, r *request, u string, body []byte, win *window, g *gate) outcome {
+	var onWait func(time.Duration)
+	if c.hooks.OnWait != nil {
+		onWait = func(d time.Duration) { c.hooks.OnWait(r.endpoint, d) }
+	}
+	adm, err := win.wait(ctx, time.Now, onWait)
+	if err != nil {
+		return outcome{err: err}
+	}
+	// Whatever happens next, the server saw this request (if at all) before
+	// now: the window counts it until then.
+	defer func() { adm.finish(time.Now()) }()
+	if err := g.acquire(ctx); err != nil {
+		return outcome{err: err}
+	}
+	defer g.release()
+
+	var gotConn atomic.Bool
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) }}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), r.method, u, rd)
+	if err != nil {
+		return outcome{err: err}
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.key != "" {
+		req.Header.Set("Api-Key", c.key)
+	}
+	c.logRequest(req, body)
+	start := time.Now()
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		c.logf("<- %s %s %v: %v", r.method, u, time.Since(start).Round(time.Microsecond), err)
+		o := outcome{err: err, sent: true}
+		// A standard transport calls GotConn before writing a byte; with
+		// another RoundTripper only a failed dial proves nothing left.
+		if !gotConn.Load() && (c.traceable || isDialError(err)) {
+			o.sent = false
+			o.err = fmt.Errorf("%w: %w", errNotSent, err)
+		}
+		return o
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	if err == nil && len(data) > maxResponseBody {
+		err = fmt.Errorf("answer larger than %d bytes", maxResponseBody)
+	}
+	if err != nil {
+		err = fmt.Errorf("read answer: %w", err)
+	}
+	c.logResponse(r.method, u, resp, time.Since(start), data, err)
+	win.observe(resp.Header, time.Now())
+	return outcome{status: resp.StatusCode, header: resp.Header, body: data, err: err, sent: true}
+}
+
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+func decode(data []byte, out any) error {
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(data, out)
+}
+
+// apiError builds the typed error of a non-2xx answer, tolerating a body that
+// is not the API's envelope.
+func (c *Client) apiError(r *request, o outcome) *APIError {
+	e := &APIError{
+		StatusCode: o.status,
+		Endpoint:   r.method + " " + r.template,
+		OrderID:    r.order,
+	}
+	if r.scope.business {
+		e.BusinessID = r.scope.id
+	} else {
+		e.CampaignID = r.scope.id
+	}
+	var env errorEnvelope
+	if json.Unmarshal(o.body, &env) == nil && len(env.Errors) > 0 {
+		e.Errors = env.Errors
+		for i := range e.Errors {
+			e.Errors[i].Message = c.redact(e.Errors[i].Message)
+		}
+		return e
+	}
+	if excerpt := strings.TrimSpace(string(o.body)); excerpt != "" {
+		if len(excerpt) > 200 {
+			excerpt = excerpt[:200] + "..."
+		}
+		e.Errors = []ErrorEntry{{Message: c.redact(strings.ToValidUTF8(excerpt, ""))}}
+	}
+	return e
+}
+
+var (
+	parallelLimitRE = regexp.MustCompile(`(?i)(\d+)\s+parallel`)
+	periodLimitRE   = regexp.MustCompile(`(?i)(\d+)\s+requests?\s+per`)
+)
+
+// rateLimited adapts to a 420 and reports whether the retry should back off
+// first (false when the window already holds the retry until the server's
+// Until).
+func (c *Client) rateLimited(r *request, win *window, g *gate, e *APIError, h http.Header) bool {
+	rl := RateLimit{Err: e, Until: parseUntil(h)}
+	if r.scope.business {
+		rl.BusinessID = r.scope.id
+	} else {
+		rl.CampaignID = r.scope.id
+	}
+	for _, x := range e.Errors {
+		if m := parallelLimitRE.FindStringSubmatch(x.Message); m != nil {
+			rl.Parallel = true
+			rl.Limit, _ = strconv.Atoi(m[1])
+			break
+		}
+		if m := periodLimitRE.FindStringSubmatch(x.Message); m != nil {
+			rl.Limit, _ = strconv.Atoi(m[1])
+			break
+		}
+	}
+	if c.hooks.OnRateLimited != nil {
+		c.hooks.OnRateLimited(r.endpoint, rl)
+	}
+	if rl.Parallel {
+		// "Hit rate limit of N parallel requests": stay below N.
+		g.lower(max(rl.Limit-1, 1))
+		return true
+	}
+	win.lower(rl.Limit)
+	// Until is when the exhausted quota renews; if the server still counts
+	// requests left, this 420 is about something else and Until means nothing.
+	if rem, err := strconv.Atoi(h.Get("X-RateLimit-Resource-Remaining")); err == nil && rem > 0 {
+		return true
+	}
+	if rl.Until.After(time.Now()) {
+		win.holdUntil(rl.Until)
+		return false
+	}
+	return true
+}
+
+// parseUntil reads X-RateLimit-Resource-Until: RFC 1123, leniently.
+func parseUntil(h http.Header) time.Time {
+	v := strings.TrimSpace(h.Get("X-RateLimit-Resource-Until"))
+	if v == "" {
+		return time.Time{}
+	}
+	for _, layout := range []string{time.RFC1123, time.RFC1123Z, time.RFC3339Nano, time.RFC850, time.ANSIC} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+func (c *Client) window(endpoint string, s scope) *window {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := limitKey{endpoint, s}
+	w, ok := c.windows[k]
+	if !ok {
+		w = newWindow(c.quotas[endpoint])
+		c.windows[k] = w
+	}
+	return w
+}
+
+func (c *Client) gate(s scope) *gate {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g, ok := c.gates[s]
+	if !ok {
+		g = newGate(c.parallel)
+		c.gates[s] = g
+	}
+	return g
+}
+
+// redact removes the API key from text that may end up in a log or an error.
+func (c *Client) redact(s string) string {
+	if c.key == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, c.key, "REDACTED")
+}
+
+func (c *Client) logRequest(req *http.Request, body []byte) {
+	if c.debug == nil {
+		return
+	}
+	key := ""
+	if req.Header.Get("Api-Key") != "" {
+		key = " Api-Key=REDACTED"
+	}
+	c.logf("-> %s %s%s body=%s", req.Method, req.URL, key, logBody(body))
+}
+
+func (c *Client) logResponse(method, u string, resp *http.Response, d time.Duration, body []byte, err error) {
+	if c.debug == nil {
+		return
+	}
+	h := resp.Header
+	line := fmt.Sprintf("<- %s %s %d %v limit=%q remaining=%q until=%q body=%s",
+		method, u, resp.StatusCode, d.Round(time.Microsecond),
+		h.Get("X-RateLimit-Resource-Limit"), h.Get("X-RateLimit-Resource-Remaining"), h.Get("X-RateLimit-Resource-Until"),
+		logBody(body))
+	if err != nil {
+		line += fmt.Sprintf(" error=%q", err)
+	}
+	c.logf("%s", line)
+}
+
+func (c *Client) logf(format string, args ...any) {
+	if c.debug == nil {
+		return
+	}
+	line := c.redact(fmt.Sprintf(format, args...))
+	line = strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(line) + "\n"
+	c.debugMu.Lock()
+	defer c.debugMu.Unlock()
+	io.WriteString(c.debug, line)
+}
+
+func logBody(b []byte) string {
+	if len(b) == 0 {
+		return "-"
+	}
+	if len(b) > debugBodyLimit {
+		return fmt.Sprintf("%s...(%d bytes)", strings.ToValidUTF8(string(b[:debugBodyLimit]), ""), len(b))
+	}
+	return string(b)
+}
