@@ -602,10 +602,16 @@ func (c *Client) logf(format string, args ...any) {
 	io.WriteString(c.debug, line)
 }
 
+// personalField matches the JSON string fields that carry a recipient's
+// personal data. The debug log is for diagnosing traffic, and a log file
+// travels further than the orders it describes (tickets, CI artifacts).
+var personalField = regexp.MustCompile(`"(firstName|lastName|middleName|phone|recipient|street|house|apartment|entrance|entryphone|floor|fullAddress|postcode)"(\s*:\s*)"(?:[^"\\]|\\.)*"`)
+
 func logBody(b []byte) string {
 	if len(b) == 0 {
 		return "-"
 	}
+	b = personalField.ReplaceAll(b, []byte(`"$1"$2"***"`))
 	if len(b) > debugBodyLimit {
 		return fmt.Sprintf("%s...(%d bytes)", strings.ToValidUTF8(string(b[:debugBodyLimit]), ""), len(b))
 	}

@@ -923,6 +923,17 @@ func TestDebugLogHasRequestsButNoKey(t *testing.T) {
 	if strings.Contains(text, testKey) {
 		t.Fatalf("the debug log contains the API key:\n%s", text)
 	}
+	// Personal data stays out of the log as well: the GET answer carries
+	// the recipient's names, phone and address.
+	o, _ := e.srv.Order(1001)
+	for _, pd := range []string{o.Buyer.LastName, o.Buyer.FirstName, o.Delivery.Address.Phone, o.Delivery.Address.Street} {
+		if pd == "" || strings.Contains(text, pd) {
+			t.Errorf("the debug log contains personal data %q (or the seed lacks it)", pd)
+		}
+	}
+	if !strings.Contains(text, `"phone":"***"`) {
+		t.Errorf("the debug log should show that a phone was there, masked:\n%s", text)
+	}
 	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
 	if len(lines) != 8 { // 4 requests (one retried), each a request and a response line
 		t.Errorf("%d log lines, want 8:\n%s", len(lines), text)
