@@ -1,0 +1,260 @@
+package schema
+
+import (
+	"fmt"
+	"math/big"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// Limits of the Market Partner API (api/README.md, CustomerDTO and
+// delivery-options in the OpenAPI spec).
+const (
+	maxNameLen      = 512
+	maxAddressLen   = 512
+	maxItems        = 1000
+	maxItemCount    = 1000
+	maxOfferIDLen   = 255
+	maxPickupPoints = 20
+)
+
+var (
+	datePattern  = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	timePattern  = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	phonePattern = regexp.MustCompile(`^\+[0-9]{4,15}$`)
+)
+
+// checkDate returns what is wrong with a YYYY-MM-DD date, or "".
+func checkDate(s string) string {
+	if !datePattern.MatchString(s) {
+		return "must be a date written YYYY-MM-DD, such as \"2026-11-25\""
+	}
+	if _, err := time.Parse(time.DateOnly, s); err != nil {
+		return "is not a day of the calendar"
+	}
+	return ""
+}
+
+// checkTime returns what is wrong with an HH:MM time, or "".
+func checkTime(s string) string {
+	if !timePattern.MatchString(s) {
+		return "must be a time written HH:MM, from 00:00 to 23:59, such as \"10:00\""
+	}
+	return ""
+}
+
+// checkEndpoint returns what is wrong with an API base URL, or "". A
+// plain-http endpoint would send the API key in clear text, so it is
+// allowed only to a loopback address (a local emulator).
+func checkEndpoint(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Sprintf("endpoint must be an absolute http or https URL, such as \"https://api.partner.market.yandex.ru\"; got %q.", s)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return fmt.Sprintf("%q would send the API key unencrypted: use https, or plain http only to a loopback address (localhost, 127.0.0.1, [::1]).", s)
+	}
+	return ""
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// status says what became of an attribute's value.
+type status int
+
+const (
+	absent  status = iota // not declared, or null
+	unknown               // known only once the data sources are read
+	invalid               // an error was reported
+	valid
+)
+
+// checker evaluates attributes and reports what is wrong with them.
+type checker struct {
+	diags *hcl.Diagnostics
+	// strict makes an unknown value an error: in phase 2 nothing should be
+	// unknown unless an error was already reported.
+	strict bool
+	// instance is the address of the for_each instance being evaluated,
+	// named in details of values that depend on each.
+	instance  string
+	sensitive []string
+}
+
+func (c *checker) errorf(a *attrExpr, summary, format string, args ...any) {
+	detail := fmt.Sprintf(format, args...)
+	if a.each && c.instance != "" {
+		detail += fmt.Sprintf(" (in %s)", c.instance)
+	}
+	*c.diags = append(*c.diags, errorDiag(a.rng, summary, "%s", detail))
+}
+
+// eval evaluates a, unmarks the value and records whether it is sensitive.
+func (c *checker) eval(a *attrExpr, ctx *hcl.EvalContext) (cty.Value, status, bool) {
+	if a == nil {
+		return cty.NilVal, absent, false
+	}
+	if a.bad {
+		return cty.DynamicVal, unknown, false
+	}
+	v, diags := a.expr.Value(ctx)
+	*c.diags = append(*c.diags, diags...)
+	if diags.HasErrors() {
+		return cty.DynamicVal, invalid, false
+	}
+	v, marks := v.UnmarkDeep()
+	_, sens := marks[sensitiveMark]
+	if sens {
+		c.sensitive = append(c.sensitive, a.path)
+	}
+	switch {
+	case !v.IsWhollyKnown():
+		if c.strict {
+			c.errorf(a, "Value not known", "The value of %s could not be determined.", a.path)
+			return v, invalid, sens
+		}
+		return v, unknown, sens
+	case v.IsNull():
+		return v, absent, sens
+	}
+	return v, valid, sens
+}
+
+// required reports a required attribute set to null.
+func (c *checker) required(a *attrExpr, st status) status {
+	if st == absent && a != nil {
+		c.errorf(a, "Missing value", "%s is required, and it is null here.", a.path)
+		return invalid
+	}
+	return st
+}
+
+func (c *checker) str(a *attrExpr, ctx *hcl.EvalContext) (string, status) {
+	s, st, _ := c.strS(a, ctx)
+	return s, st
+}
+
+// strS evaluates a string attribute, and says whether it is sensitive.
+func (c *checker) strS(a *attrExpr, ctx *hcl.EvalContext) (string, status, bool) {
+	v, st, sens := c.eval(a, ctx)
+	if st != valid {
+		return "", st, sens
+	}
+	s, err := convert.Convert(v, cty.String)
+	if err != nil {
+		c.errorf(a, "Incorrect attribute value type", "Inappropriate value for attribute %q: a string is required, not %s.", a.name, v.Type().FriendlyName())
+		return "", invalid, sens
+	}
+	return s.AsString(), valid, sens
+}
+
+// positiveInt evaluates an ID attribute: a whole number >= 1, or a string
+// of digits (each.key is a string).
+func (c *checker) positiveInt(a *attrExpr, ctx *hcl.EvalContext, what, example string) (int64, status) {
+	v, st, sens := c.eval(a, ctx)
+	if st != valid {
+		return 0, st
+	}
+	n, msg := positiveInt(v)
+	if msg != "" {
+		got := "a value of type " + v.Type().FriendlyName()
+		if !sens && (v.Type() == cty.String || v.Type() == cty.Number) {
+			got = renderScalar(v)
+		} else if sens {
+			got = "(sensitive value)"
+		}
+		c.errorf(a, "Invalid "+a.name, "%s must be a %s: a whole number of at least 1, such as %s; got %s.", a.name, what, example, got)
+		return 0, invalid
+	}
+	return n, valid
+}
+
+var digits = regexp.MustCompile(`^[0-9]+$`)
+
+// positiveInt converts a known, non-null number or string of digits to an
+// int64 >= 1; the message says why it cannot.
+func positiveInt(v cty.Value) (int64, string) {
+	switch v.Type() {
+	case cty.String:
+		if !digits.MatchString(v.AsString()) {
+			return 0, "not a number"
+		}
+		var err error
+		if v, err = convert.Convert(v, cty.Number); err != nil {
+			return 0, "not a number"
+		}
+	case cty.Number:
+	default:
+		return 0, "not a number"
+	}
+	return wholeNumber(v.AsBigFloat(), 1)
+}
+
+// wholeNumber returns f as an int64 if it is whole, >= min and fits.
+func wholeNumber(f *big.Float, min int64) (int64, string) {
+	if !f.IsInt() {
+		return 0, "not whole"
+	}
+	n, acc := f.Int64()
+	if acc != big.Exact {
+		return 0, "too large"
+	}
+	if n < min {
+		return 0, "too small"
+	}
+	return n, ""
+}
+
+func renderScalar(v cty.Value) string {
+	switch v.Type() {
+	case cty.String:
+		return fmt.Sprintf("%q", v.AsString())
+	case cty.Number:
+		return v.AsBigFloat().Text('g', -1)
+	}
+	return v.Type().FriendlyName()
+}
+
+// checkName checks a recipient's name and returns it trimmed.
+func (c *checker) name(a *attrExpr, ctx *hcl.EvalContext) (*string, bool) {
+	s, st, _ := c.strS(a, ctx)
+	if st != valid {
+		return nil, st != invalid
+	}
+	t := strings.TrimSpace(s)
+	switch n := utf8.RuneCountInString(t); {
+	case n == 0:
+		c.errorf(a, "Invalid "+a.name, "%s must not be empty or blank. To leave the recipient's %s as it is, remove the attribute.", a.name, strings.ReplaceAll(a.name, "_", " "))
+		return nil, false
+	case n > maxNameLen:
+		c.errorf(a, "Invalid "+a.name, "%s must be at most %d characters long; it has %d.", a.name, maxNameLen, n)
+		return nil, false
+	}
+	return &t, true
+}
+
+func (c *checker) phone(a *attrExpr, ctx *hcl.EvalContext) (*string, bool) {
+	s, st, sens := c.strS(a, ctx)
+	if st != valid {
+		return nil, st != invalid
+	}
+	if !phonePattern.MatchString(s) {
+		c.errorf(a, "Invalid phone", "phone must be a plus sign and 4 to 15 digits, the country code first, such as \"+79990001122\", without spaces or dashes; got %s.", show(s, sens))
+		return nil, false
+	}
+	return &s, true
+}

@@ -1,0 +1,315 @@
+package schema
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// functions returns the functions available in expressions: the cty
+// standard library under Terraform's names (with Terraform's length and
+// replace), can/try, sensitive/nonsensitive, and file() reading inside dir.
+func functions(dir string) map[string]function.Function {
+	return map[string]function.Function{
+		// numbers
+		"abs":      stdlib.AbsoluteFunc,
+		"ceil":     stdlib.CeilFunc,
+		"floor":    stdlib.FloorFunc,
+		"log":      stdlib.LogFunc,
+		"max":      stdlib.MaxFunc,
+		"min":      stdlib.MinFunc,
+		"parseint": stdlib.ParseIntFunc,
+		"pow":      stdlib.PowFunc,
+		"signum":   stdlib.SignumFunc,
+		// strings
+		"chomp":      stdlib.ChompFunc,
+		"format":     stdlib.FormatFunc,
+		"formatlist": stdlib.FormatListFunc,
+		"indent":     stdlib.IndentFunc,
+		"join":       stdlib.JoinFunc,
+		"lower":      stdlib.LowerFunc,
+		"upper":      stdlib.UpperFunc,
+		"replace":    replaceFunc,
+		"split":      stdlib.SplitFunc,
+		"strrev":     stdlib.ReverseFunc,
+		"substr":     stdlib.SubstrFunc,
+		"title":      stdlib.TitleFunc,
+		"trim":       stdlib.TrimFunc,
+		"trimprefix": stdlib.TrimPrefixFunc,
+		"trimsuffix": stdlib.TrimSuffixFunc,
+		"trimspace":  stdlib.TrimSpaceFunc,
+		"regex":      stdlib.RegexFunc,
+		"regexall":   stdlib.RegexAllFunc,
+		// collections
+		"chunklist":       stdlib.ChunklistFunc,
+		"coalesce":        coalesceFunc,
+		"coalescelist":    stdlib.CoalesceListFunc,
+		"compact":         stdlib.CompactFunc,
+		"concat":          stdlib.ConcatFunc,
+		"contains":        stdlib.ContainsFunc,
+		"distinct":        stdlib.DistinctFunc,
+		"element":         stdlib.ElementFunc,
+		"flatten":         stdlib.FlattenFunc,
+		"index":           stdlib.IndexFunc,
+		"keys":            stdlib.KeysFunc,
+		"length":          lengthFunc,
+		"lookup":          stdlib.LookupFunc,
+		"merge":           stdlib.MergeFunc,
+		"range":           stdlib.RangeFunc,
+		"reverse":         stdlib.ReverseListFunc,
+		"setintersection": stdlib.SetIntersectionFunc,
+		"setproduct":      stdlib.SetProductFunc,
+		"setsubtract":     stdlib.SetSubtractFunc,
+		"setunion":        stdlib.SetUnionFunc,
+		"slice":           stdlib.SliceFunc,
+		"sort":            stdlib.SortFunc,
+		"values":          stdlib.ValuesFunc,
+		"zipmap":          stdlib.ZipmapFunc,
+		// encodings
+		"csvdecode":  stdlib.CSVDecodeFunc,
+		"jsondecode": stdlib.JSONDecodeFunc,
+		"jsonencode": stdlib.JSONEncodeFunc,
+		// dates: handy to compute delivery dates
+		"formatdate": stdlib.FormatDateFunc,
+		"timeadd":    stdlib.TimeAddFunc,
+		// types
+		"tobool":   stdlib.MakeToFunc(cty.Bool),
+		"tolist":   stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
+		"tomap":    stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
+		"tonumber": stdlib.MakeToFunc(cty.Number),
+		"toset":    stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
+		"tostring": stdlib.MakeToFunc(cty.String),
+		// errors
+		"can": tryfunc.CanFunc,
+		"try": tryfunc.TryFunc,
+		// sensitivity
+		"sensitive":    sensitiveFunc,
+		"nonsensitive": nonsensitiveFunc,
+		// files
+		"file": fileFunc(dir),
+	}
+}
+
+// lengthFunc is Terraform's length: like the cty one, but also counting the
+// characters of a string and the attributes of an object.
+var lengthFunc = function.New(&function.Spec{
+	Description: "Returns the number of elements of a collection or characters of a string.",
+	Params: []function.Parameter{{
+		Name:             "value",
+		Type:             cty.DynamicPseudoType,
+		AllowDynamicType: true,
+		AllowUnknown:     true,
+		AllowMarked:      true,
+	}},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		ty := args[0].Type()
+		switch {
+		case ty == cty.String, ty == cty.DynamicPseudoType, ty.IsCollectionType(), ty.IsTupleType(), ty.IsObjectType():
+			return cty.Number, nil
+		}
+		return cty.NilType, errors.New("argument must be a string, a collection type, or a structural type")
+	},
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		v, marks := args[0].Unmark()
+		ty := v.Type()
+		var n cty.Value
+		switch {
+		case ty == cty.DynamicPseudoType:
+			return cty.UnknownVal(cty.Number).WithMarks(marks), nil
+		case ty.IsTupleType():
+			n = cty.NumberIntVal(int64(len(ty.TupleElementTypes())))
+		case ty.IsObjectType():
+			n = cty.NumberIntVal(int64(len(ty.AttributeTypes())))
+		case !v.IsKnown():
+			return cty.UnknownVal(cty.Number).WithMarks(marks), nil
+		case v.IsNull():
+			return cty.NilVal, errors.New("argument must not be null")
+		case ty == cty.String:
+			var err error
+			if n, err = stdlib.Strlen(v); err != nil {
+				return cty.NilVal, err
+			}
+		default:
+			n = v.Length()
+		}
+		return n.WithMarks(marks), nil
+	},
+})
+
+// coalesceFunc is Terraform's coalesce: the first argument that is neither
+// null nor an empty string (cty's skips only nulls).
+var coalesceFunc = function.New(&function.Spec{
+	Description: "Returns the first argument that is not null or an empty string.",
+	VarParam: &function.Parameter{
+		Name: "vals", Type: cty.DynamicPseudoType,
+		AllowUnknown: true, AllowDynamicType: true, AllowNull: true,
+	},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		types := make([]cty.Type, len(args))
+		for i, v := range args {
+			types[i] = v.Type()
+		}
+		ty, _ := convert.UnifyUnsafe(types)
+		if ty == cty.NilType {
+			return cty.NilType, errors.New("all arguments must have the same type")
+		}
+		return ty, nil
+	},
+	Impl: func(args []cty.Value, ty cty.Type) (cty.Value, error) {
+		for _, v := range args {
+			v, err := convert.Convert(v, ty)
+			if err != nil {
+				return cty.NilVal, err
+			}
+			if !v.IsKnown() {
+				return cty.UnknownVal(ty), nil
+			}
+			if v.IsNull() || (ty == cty.String && v.RawEquals(cty.StringVal(""))) {
+				continue
+			}
+			return v, nil
+		}
+		return cty.NilVal, errors.New("no argument is neither null nor an empty string")
+	},
+})
+
+// replaceFunc is Terraform's replace: a substring wrapped in slashes is a
+// regular expression.
+var replaceFunc = function.New(&function.Spec{
+	Description: "Replaces each occurrence of substr (a regular expression when wrapped in slashes) in str.",
+	Params: []function.Parameter{
+		{Name: "str", Type: cty.String},
+		{Name: "substr", Type: cty.String},
+		{Name: "replace", Type: cty.String},
+	},
+	Type: function.StaticReturnType(cty.String),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		str, substr, repl := args[0].AsString(), args[1].AsString(), args[2].AsString()
+		if len(substr) > 1 && strings.HasPrefix(substr, "/") && strings.HasSuffix(substr, "/") {
+			re, err := regexp.Compile(substr[1 : len(substr)-1])
+			if err != nil {
+				return cty.NilVal, function.NewArgErrorf(1, "invalid regular expression: %s", err)
+			}
+			return cty.StringVal(re.ReplaceAllString(str, repl)), nil
+		}
+		return cty.StringVal(strings.ReplaceAll(str, substr, repl)), nil
+	},
+})
+
+var sensitiveFunc = function.New(&function.Spec{
+	Description: "Marks a value as sensitive: the plan masks what derives from it.",
+	Params: []function.Parameter{{
+		Name: "value", Type: cty.DynamicPseudoType,
+		AllowUnknown: true, AllowNull: true, AllowMarked: true, AllowDynamicType: true,
+	}},
+	Type: func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		return args[0].Mark(sensitiveMark), nil
+	},
+})
+
+var nonsensitiveFunc = function.New(&function.Spec{
+	Description: "Removes the sensitive mark of a value, for instance to use it as a for_each key.",
+	Params: []function.Parameter{{
+		Name: "value", Type: cty.DynamicPseudoType,
+		AllowUnknown: true, AllowNull: true, AllowMarked: true, AllowDynamicType: true,
+	}},
+	Type: func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		v, marks := args[0].Unmark()
+		delete(marks, sensitiveMark)
+		return v.WithMarks(marks), nil
+	},
+})
+
+// fileFunc reads a UTF-8 text file relative to dir. Absolute paths and
+// paths that leave dir, lexically or through a symlink, are refused: a
+// configuration must not read the rest of the machine (think of a CI run on
+// a pull request). Contents are cached: a for_each block calls it once per
+// instance.
+func fileFunc(dir string) function.Function {
+	var (
+		mu    sync.Mutex
+		cache = map[string]cty.Value{}
+	)
+	return function.New(&function.Spec{
+		Description: "Reads a text file relative to the configuration directory.",
+		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:        function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			p := args[0].AsString()
+			mu.Lock()
+			defer mu.Unlock()
+			if v, ok := cache[p]; ok {
+				return v, nil
+			}
+			s, err := readInside(dir, p)
+			if err != nil {
+				return cty.NilVal, function.NewArgError(0, err)
+			}
+			v := cty.StringVal(s)
+			cache[p] = v
+			return v, nil
+		},
+	})
+}
+
+func readInside(dir, p string) (string, error) {
+	if p == "" {
+		return "", errors.New("the path must not be empty")
+	}
+	if filepath.IsAbs(p) || strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\`) || filepath.VolumeName(p) != "" {
+		return "", fmt.Errorf("%q is an absolute path; give a path relative to the configuration directory", p)
+	}
+	clean := filepath.Clean(p)
+	if clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%q is outside the configuration directory; file() reads only files inside it", p)
+	}
+	root, err := filepath.EvalSymlinks(dir)
+	if err == nil {
+		root, err = filepath.Abs(root)
+	}
+	if err != nil {
+		return "", fmt.Errorf("resolve the configuration directory: %w", err)
+	}
+	target, err := filepath.EvalSymlinks(filepath.Join(dir, clean))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("no file exists at %q (relative to the configuration directory)", p)
+	}
+	if err == nil {
+		target, err = filepath.Abs(target)
+	}
+	if err != nil {
+		return "", fmt.Errorf("resolve %q: %w", p, err)
+	}
+	if rel, err := filepath.Rel(root, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%q resolves (through a symbolic link) to a file outside the configuration directory; file() reads only files inside it", p)
+	}
+	info, err := os.Stat(target)
+	if err != nil {
+		return "", fmt.Errorf("read %q: %w", p, err)
+	}
+	if info.IsDir() {
+		return "", fmt.Errorf("%q is a directory, not a file", p)
+	}
+	src, err := os.ReadFile(target)
+	if err != nil {
+		return "", fmt.Errorf("read %q: %w", p, err)
+	}
+	if !utf8.Valid(src) {
+		return "", fmt.Errorf("the contents of %q are not valid UTF-8; file() reads text files only", p)
+	}
+	return string(src), nil
+}

@@ -1,0 +1,396 @@
+package schema
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+var orderSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "for_each"}, {Name: "id"}, {Name: "campaign_id"}},
+	Blocks:     []hcl.BlockHeaderSchema{{Type: "track"}, {Type: "delivery_interval"}, {Type: "recipient"}},
+}
+
+// The API needs a whole time interval to move a delivery, and both parts of
+// a track; to_date defaults to from_date.
+var nestedSchemas = map[string]*hcl.BodySchema{
+	"track": {Attributes: []hcl.AttributeSchema{
+		{Name: "code", Required: true}, {Name: "delivery_service_id", Required: true},
+	}},
+	"delivery_interval": {Attributes: []hcl.AttributeSchema{
+		{Name: "from_date", Required: true}, {Name: "to_date"}, {Name: "from_time", Required: true}, {Name: "to_time", Required: true},
+	}},
+	"recipient": {Attributes: []hcl.AttributeSchema{
+		{Name: "first_name"}, {Name: "last_name"}, {Name: "middle_name"}, {Name: "phone"},
+	}},
+}
+
+type nestedBlock struct {
+	defRange hcl.Range
+	attrs    map[string]*attrExpr
+}
+
+// orderBlock is a decoded order block, ready to be evaluated any number of
+// times without touching the syntax again.
+type orderBlock struct {
+	label                  string
+	defRange, labelRange   hcl.Range
+	forEach, id, campaign  *attrExpr
+	track, interval, recip *nestedBlock
+	ranges                 map[string]hcl.Range // shared by the instances
+	badLabel, duplicate    bool
+}
+
+func decodeOrderBlock(b *hcl.Block, diags *hcl.Diagnostics) *orderBlock {
+	ob := &orderBlock{
+		label:      b.Labels[0],
+		defRange:   b.DefRange,
+		labelRange: b.LabelRanges[0],
+		ranges:     map[string]hcl.Range{},
+	}
+	content, d := b.Body.Content(orderSchema)
+	*diags = append(*diags, d...)
+	ob.forEach = newAttrExpr("", content.Attributes["for_each"])
+	ob.id = newAttrExpr("", content.Attributes["id"])
+	ob.campaign = newAttrExpr("", content.Attributes["campaign_id"])
+	for _, a := range []*attrExpr{ob.forEach, ob.id, ob.campaign} {
+		if a != nil {
+			ob.ranges[a.path] = a.rng
+		}
+	}
+	for _, nb := range content.Blocks {
+		slot := map[string]**nestedBlock{"track": &ob.track, "delivery_interval": &ob.interval, "recipient": &ob.recip}[nb.Type]
+		if *slot != nil {
+			*diags = append(*diags, errorDiag(nb.DefRange, "Duplicate "+nb.Type+" block",
+				"An order has at most one %s block; another one was declared at %s. Merge them.", nb.Type, place((*slot).defRange)))
+			continue
+		}
+		c, d := nb.Body.Content(nestedSchemas[nb.Type])
+		*diags = append(*diags, d...)
+		n := &nestedBlock{defRange: nb.DefRange, attrs: map[string]*attrExpr{}}
+		ob.ranges[nb.Type] = nb.DefRange
+		for name, a := range c.Attributes {
+			ae := newAttrExpr(nb.Type, a)
+			n.attrs[name] = ae
+			ob.ranges[ae.path] = ae.rng
+		}
+		*slot = n
+	}
+	return ob
+}
+
+// attrList returns the attributes other than for_each, in source order.
+func (ob *orderBlock) attrList() []*attrExpr {
+	var list []*attrExpr
+	for _, a := range []*attrExpr{ob.id, ob.campaign} {
+		if a != nil {
+			list = append(list, a)
+		}
+	}
+	for _, n := range []*nestedBlock{ob.track, ob.interval, ob.recip} {
+		if n == nil {
+			continue
+		}
+		for _, a := range n.attrs {
+			list = append(list, a)
+		}
+	}
+	slices.SortFunc(list, func(a, b *attrExpr) int { return a.rng.Start.Byte - b.rng.Start.Byte })
+	return list
+}
+
+// rootContext is the evaluation context of provider, data and order
+// expressions. It is built once per phase; for_each instances get a small
+// child context holding only "each".
+func (ev *evaluator) rootContext(locals map[string]cty.Value, data cty.Value) *hcl.EvalContext {
+	return &hcl.EvalContext{
+		Variables: map[string]cty.Value{"var": ev.varVal, "local": cty.ObjectVal(locals), "data": data},
+		Functions: ev.funcs,
+	}
+}
+
+// Orders evaluates the order blocks with the data sources' results bound,
+// and returns the order instances sorted by address. With results nil (an
+// offline validate) the data sources are unknown, and checks on what
+// depends on them are skipped.
+//
+// Diagnostics that Load already returned are not repeated. Fields whose
+// value is unknown are left zero.
+func (c *Config) Orders(results *DataResults) ([]Order, hcl.Diagnostics) {
+	if c == nil || c.eval == nil {
+		return nil, nil
+	}
+	orders, diags := c.eval.evalOrders(results)
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		if !c.eval.reported[keyOf(d)] {
+			out = append(out, d)
+		}
+	}
+	sortDiags(out, c.eval.fileOrder)
+	return orders, out
+}
+
+type idSource struct {
+	addr string
+	rng  hcl.Range
+}
+
+func (ev *evaluator) evalOrders(results *DataResults) ([]Order, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	data, locals := ev.unknownData(), ev.locals.values
+	if results != nil {
+		data = ev.dataValue(results, &diags)
+		locals = ev.locals.evaluate(ev, data, true, &diags)
+	}
+	ctx := ev.rootContext(locals, data)
+	// Once the data sources are read nothing should be unknown, unless it
+	// follows from an error already reported (then one error is enough).
+	c := &checker{diags: &diags, strict: results != nil && !ev.loadErrors && !diags.HasErrors()}
+	ids := map[int64]idSource{}
+	var orders []Order
+	for _, ob := range ev.orders {
+		if ob.duplicate {
+			continue
+		}
+		if ob.forEach == nil {
+			if o, ok := ev.instance(ob, ctx, nil, false, c, ids); ok {
+				orders = append(orders, o)
+			}
+			continue
+		}
+		keys, vals, st := ev.expand(ob, ctx, c)
+		switch st {
+		case unknown:
+			// Offline: check the block once with each unknown.
+			child := ctx.NewChild()
+			child.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{
+				"key": cty.UnknownVal(cty.String), "value": cty.DynamicVal,
+			})}
+			ev.instance(ob, child, nil, true, c, nil)
+		case valid:
+			for i, k := range keys {
+				child := ctx.NewChild()
+				child.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{
+					"key": cty.StringVal(k), "value": vals[i],
+				})}
+				if o, ok := ev.instance(ob, child, &keys[i], false, c, ids); ok {
+					orders = append(orders, o)
+				}
+			}
+		}
+	}
+	slices.SortFunc(orders, func(a, b Order) int { return strings.Compare(a.Address, b.Address) })
+	return orders, dedup(diags, map[diagKey]bool{})
+}
+
+// expand evaluates for_each into instance keys and values, as Terraform
+// does: a map (or object), or a set of strings.
+func (ev *evaluator) expand(ob *orderBlock, ctx *hcl.EvalContext, c *checker) ([]string, []cty.Value, status) {
+	a := ob.forEach
+	if a.bad {
+		// Its reference error is reported; still check the block once.
+		return c.unknownForEach(a)
+	}
+	v, d := a.expr.Value(ctx)
+	*c.diags = append(*c.diags, d...)
+	if d.HasErrors() {
+		return nil, nil, invalid
+	}
+	fail := func(format string, args ...any) ([]string, []cty.Value, status) {
+		c.errorf(a, "Invalid for_each argument", format, args...)
+		return nil, nil, invalid
+	}
+	if v.IsMarked() {
+		return fail("Sensitive values, or values derived from them, cannot be used in for_each: the keys would show in addresses. If the keys are not secret, wrap the value in nonsensitive().")
+	}
+	ty := v.Type()
+	if v.IsKnown() && v.IsNull() {
+		return fail("for_each is null; it must be a map, or a set of strings.")
+	}
+	switch {
+	case ty.IsMapType() || ty.IsObjectType():
+		if !v.IsKnown() {
+			return c.unknownForEach(a)
+		}
+		n := v.LengthInt()
+		keys, vals := make([]string, 0, n), make([]cty.Value, 0, n)
+		for it := v.ElementIterator(); it.Next(); {
+			k, elem := it.Element()
+			keys = append(keys, k.AsString())
+			vals = append(vals, elem)
+		}
+		return keys, vals, valid
+	case ty.IsSetType() && (ty.ElementType() == cty.String || ty.ElementType() == cty.DynamicPseudoType):
+		if !v.IsWhollyKnown() {
+			return c.unknownForEach(a)
+		}
+		if v.ContainsMarked() {
+			return fail("Sensitive values, or values derived from them, cannot be used in for_each: the keys would show in addresses. If the keys are not secret, wrap the value in nonsensitive().")
+		}
+		var keys []string
+		var vals []cty.Value
+		for it := v.ElementIterator(); it.Next(); {
+			_, elem := it.Element()
+			if elem.IsNull() {
+				return fail("A set given to for_each must not contain null.")
+			}
+			if elem.Type() != cty.String {
+				return fail("for_each must be a map, or a set of strings; this set holds %s values.", elem.Type().FriendlyName())
+			}
+			keys = append(keys, elem.AsString())
+			vals = append(vals, elem)
+		}
+		return keys, vals, valid
+	case ty == cty.DynamicPseudoType:
+		return c.unknownForEach(a)
+	}
+	return fail("for_each must be a map, or a set of strings, and this is a value of type %s. Convert a list of strings with toset(), or build a map with a for expression: { for row in LIST : row.order_id => row }.", ty.FriendlyName())
+}
+
+func (c *checker) unknownForEach(a *attrExpr) ([]string, []cty.Value, status) {
+	if c.strict {
+		c.errorf(a, "Invalid for_each argument", "The value of for_each could not be determined.")
+		return nil, nil, invalid
+	}
+	return nil, nil, unknown
+}
+
+// instance evaluates and checks one order instance. key is the for_each
+// key, nil without for_each; template is the instance of phase 1 whose
+// for_each is unknown, checked but not returned (ok is false). ids collects
+// order IDs to find duplicates.
+func (ev *evaluator) instance(ob *orderBlock, ctx *hcl.EvalContext, key *string, template bool, c *checker, ids map[int64]idSource) (Order, bool) {
+	addr := "order." + ob.label
+	if key != nil {
+		addr += "[" + strconv.Quote(*key) + "]"
+	}
+	o := Order{Address: addr, DeclRange: ob.labelRange, Ranges: ob.ranges}
+	c.instance, c.sensitive = "", nil
+	if key != nil {
+		c.instance = addr
+	}
+
+	idRng, idSt := ob.labelRange, unknown
+	if ob.id != nil {
+		o.ID, idSt = c.positiveInt(ob.id, ctx, "order ID", "1001")
+		idRng = ob.id.rng
+	}
+	if idSt == absent || ob.id == nil {
+		switch {
+		case template:
+			// unknown key: nothing to check
+		case key != nil:
+			idRng = ob.forEach.rng
+			if n, msg := positiveInt(cty.StringVal(*key)); msg == "" {
+				o.ID = n
+			} else {
+				c.errorf(&attrExpr{rng: ob.forEach.rng, each: true}, "Order ID not known",
+					"The for_each key %q is not an order ID: set id in the block, such as id = each.value.order_id.", *key)
+			}
+		default:
+			if n, msg := positiveInt(cty.StringVal(ob.label)); msg == "" {
+				o.ID = n
+			} else if !ob.badLabel {
+				*c.diags = append(*c.diags, errorDiag(ob.labelRange, "Order ID not known",
+					"The label %q is not an order ID: set id = ORDER_ID in the block, or label the block with the numeric order ID.", ob.label))
+			}
+		}
+	}
+	if o.ID > 0 && !template {
+		if prev, dup := ids[o.ID]; dup {
+			*c.diags = append(*c.diags, errorDiag(idRng, "Duplicate order ID",
+				"Order ID %d is declared twice: by %s at %s and by %s at %s. Declare each order once: remove one, or fix its ID.",
+				o.ID, prev.addr, place(prev.rng), addr, place(idRng)))
+		} else {
+			ids[o.ID] = idSource{addr: addr, rng: idRng}
+		}
+	}
+
+	campaignSt := absent
+	if ob.campaign != nil {
+		o.CampaignID, campaignSt = c.positiveInt(ob.campaign, ctx, "campaign ID", "21000000")
+	}
+	if campaignSt == absent && !ev.providerHasCampaign {
+		*c.diags = append(*c.diags, errorDiag(ob.labelRange, "Missing campaign ID",
+			"order.%s has no campaign_id, and the provider block sets none. Set campaign_id in the provider %q block (the default for every order) or in this block.", ob.label, providerName))
+	}
+
+	if t := ob.track; t != nil {
+		o.Track = &Track{}
+		code := t.attrs["code"]
+		if s, st, sens := c.strS(code, ctx); c.required(code, st) == valid {
+			if strings.TrimSpace(s) == "" {
+				c.errorf(code, "Invalid track code", "The track code must not be empty: give the parcel's track number, such as %q.", "RP123456789RU")
+			} else if strings.TrimSpace(s) != s {
+				c.errorf(code, "Invalid track code", "The track code %s has spaces around it; remove them.", show(s, sens))
+			} else {
+				o.Track.Code = s
+			}
+		}
+		svc := t.attrs["delivery_service_id"]
+		var st status
+		o.Track.DeliveryServiceID, st = c.positiveInt(svc, ctx, "delivery service ID (from GET delivery/services)", "51")
+		c.required(svc, st)
+	}
+	if iv := ob.interval; iv != nil {
+		o.Interval = ev.interval(iv, ctx, c)
+	}
+	if r := ob.recip; r != nil {
+		o.Recipient = &Recipient{}
+		o.Recipient.FirstName, _ = c.name(r.attrs["first_name"], ctx)
+		o.Recipient.LastName, _ = c.name(r.attrs["last_name"], ctx)
+		o.Recipient.MiddleName, _ = c.name(r.attrs["middle_name"], ctx)
+		o.Recipient.Phone, _ = c.phone(r.attrs["phone"], ctx)
+	}
+	if len(c.sensitive) > 0 {
+		o.Sensitive = slices.Compact(slices.Sorted(slices.Values(c.sensitive)))
+	}
+	return o, !template
+}
+
+func (ev *evaluator) interval(n *nestedBlock, ctx *hcl.EvalContext, c *checker) *Interval {
+	sens := map[string]bool{}
+	get := func(name, what string, check func(string) string, required bool) (string, status) {
+		a := n.attrs[name]
+		s, st, sv := c.strS(a, ctx)
+		if required {
+			st = c.required(a, st)
+		}
+		if st != valid {
+			return "", st
+		}
+		if msg := check(s); msg != "" {
+			c.errorf(a, "Invalid "+what, "%s %s; got %s.", name, msg, show(s, sv))
+			return "", invalid
+		}
+		sens[name] = sv
+		return s, valid
+	}
+	from, fromSt := get("from_date", "date", checkDate, true)
+	to, toSt := get("to_date", "date", checkDate, false)
+	if toSt == absent {
+		to, toSt = from, fromSt
+		if sens["from_date"] {
+			sens["to_date"] = true
+			c.sensitive = append(c.sensitive, "delivery_interval.to_date")
+		}
+	}
+	ft, ftSt := get("from_time", "time", checkTime, true)
+	tt, ttSt := get("to_time", "time", checkTime, true)
+	out := &Interval{FromDate: from, ToDate: to, FromTime: ft, ToTime: tt}
+	if fromSt != valid || toSt != valid {
+		return out
+	}
+	if to < from {
+		c.errorf(n.attrs["to_date"], "Invalid delivery interval", "to_date %s is before from_date %s.", show(to, sens["to_date"]), show(from, sens["from_date"]))
+		return out
+	}
+	if from == to && ftSt == valid && ttSt == valid && ft >= tt {
+		c.errorf(n.attrs["to_time"], "Invalid delivery interval", "On a single day, to_time %s must be later than from_time %s.", show(tt, sens["to_time"]), show(ft, sens["from_time"]))
+	}
+	return out
+}
