@@ -28,9 +28,9 @@ func runImport(ctx context.Context, m *meta, args []string) int {
 	campaign := fs.Int64("campaign", 0, "campaign of the orders (default: the provider block's campaign_id)")
 	showSensitive := fs.Bool("show-sensitive", false, "include recipient names and phones (personal data: think before committing them)")
 	noColor := fs.Bool("no-color", false, "no colour in the output")
-	var vars, varFiles []string
-	fs.Var(varArgs{vars: &vars, files: &varFiles}, "var", "set a variable: -var NAME=VALUE (repeatable)")
-	fs.Var(varArgs{vars: &vars, files: &varFiles, file: true}, "var-file", "read variables from an HCL file (repeatable)")
+	var vars []schema.VarArg
+	fs.Var(varArgs{list: &vars}, "var", "set a variable: -var NAME=VALUE (repeatable)")
+	fs.Var(varArgs{list: &vars, file: true}, "var-file", "read variables from an HCL file (repeatable)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -48,7 +48,7 @@ func runImport(ctx context.Context, m *meta, args []string) int {
 		}
 		ids = append(ids, id)
 	}
-	cfg, diags := schema.Load(m.relDir, schema.LoadOptions{Vars: vars, VarFiles: varFiles, Env: os.Environ()})
+	cfg, diags := schema.Load(m.relDir, schema.LoadOptions{VarArgs: vars, Env: os.Environ()})
 	if m.printDiags(diags, cfg, opt) {
 		return exitError
 	}

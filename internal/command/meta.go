@@ -43,36 +43,33 @@ type stringList []string
 func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
-// varArgs keeps -var and -var-file in command-line order: later wins.
+// varArgs keeps -var and -var-file in command-line order: later wins, as
+// in Terraform.
 type varArgs struct {
-	vars, files *[]string
-	file        bool
+	list *[]schema.VarArg
+	file bool
 }
 
 func (v varArgs) String() string { return "" }
 func (v varArgs) Set(s string) error {
-	if v.file {
-		*v.files = append(*v.files, s)
-	} else {
-		*v.vars = append(*v.vars, s)
-	}
+	*v.list = append(*v.list, schema.VarArg{File: v.file, Value: s})
 	return nil
 }
 
 // commonFlags are the flags of plan and apply (SPEC.md).
 type commonFlags struct {
-	vars, varFiles []string
-	targets        stringList
-	excludes       stringList
-	parallelism    int
-	noColor        bool
-	showSensitive  bool
-	json           bool
+	vars          []schema.VarArg
+	targets       stringList
+	excludes      stringList
+	parallelism   int
+	noColor       bool
+	showSensitive bool
+	json          bool
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
-	fs.Var(varArgs{vars: &c.vars, files: &c.varFiles}, "var", "set a variable: -var NAME=VALUE (repeatable)")
-	fs.Var(varArgs{vars: &c.vars, files: &c.varFiles, file: true}, "var-file", "read variables from an HCL file (repeatable)")
+	fs.Var(varArgs{list: &c.vars}, "var", "set a variable: -var NAME=VALUE (repeatable)")
+	fs.Var(varArgs{list: &c.vars, file: true}, "var-file", "read variables from an HCL file (repeatable)")
 	fs.Var(&c.targets, "target", "only this order address (order.LABEL or order.LABEL[\"KEY\"]); repeatable")
 	fs.Var(&c.excludes, "exclude", "leave out this order address; repeatable")
 	fs.IntVar(&c.parallelism, "parallelism", 10, "at most N reads or writes in flight")
@@ -136,7 +133,7 @@ func (m *meta) errorf(opt views.Options, format string, a ...any) {
 }
 
 func (m *meta) loadOptions(c *commonFlags) schema.LoadOptions {
-	return schema.LoadOptions{Vars: c.vars, VarFiles: c.varFiles, Env: os.Environ()}
+	return schema.LoadOptions{VarArgs: c.vars, Env: os.Environ()}
 }
 
 // printDiags prints diagnostics with their snippets; it reports whether any

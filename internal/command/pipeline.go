@@ -36,14 +36,9 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags) (*planned, hcl.Diag
 	if diags.HasErrors() {
 		return &planned{cfg: cfg}, diags
 	}
+	// Load has already checked the orders with the data sources unknown, so
+	// a mistake in an order costs no API call.
 	p := &planned{cfg: cfg}
-	// Check the orders offline first whenever data sources are declared:
-	// a mistake in an order must not cost a single API call.
-	if len(cfg.Data) > 0 {
-		if _, d := cfg.Orders(nil); d.HasErrors() {
-			return p, append(diags, d...)
-		}
-	}
 	conn, err := m.connect(cfg.Provider, f.parallelism, "")
 	if err != nil {
 		return p, append(diags, errDiag(err))

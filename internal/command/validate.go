@@ -30,13 +30,11 @@ func runValidate(_ context.Context, m *meta, args []string) int {
 	}
 	opt := m.viewOptions(f.noColor, false, m.Stderr)
 	cfg, diags := schema.Load(m.relDir, m.loadOptions(&f))
+	// Load checks the orders too, with the data sources unknown: that is
+	// everything that can be known without the API.
 	if !diags.HasErrors() {
-		_, d := cfg.Orders(nil)
+		_, d := selectOrders(nil, cfg.Provider, f.targets, f.excludes)
 		diags = append(diags, d...)
-		if !d.HasErrors() {
-			_, d = selectOrders(nil, cfg.Provider, f.targets, f.excludes)
-			diags = append(diags, d...)
-		}
 	}
 	if f.json {
 		data, err := views.DiagnosticsJSON(diags)
