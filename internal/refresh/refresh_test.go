@@ -1,0 +1,162 @@
+package refresh
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/orderform/orderform/apply"
+	"github.com/orderform/orderform/journal"
+	"github.com/orderform/orderform/plan"
+	"github.com/orderform/orderform/provider"
+	"github.com/orderform/orderform/provider/sandbox"
+	"github.com/orderform/orderform/schema"
+)
+
+const key = "refresh-test-key"
+
+func setup(t *testing.T, delay time.Duration) (*sandbox.Server, *provider.Client) {
+	t.Helper()
+	st, err := sandbox.LoadState(filepath.Join("..", "..", "testdata", "sandbox-small.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := sandbox.New(st, sandbox.Options{APIKeys: []string{key}, UpdateDelay: delay})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	c, err := provider.New(provider.Config{Endpoint: hs.URL, APIKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, c
+}
+
+func TestReadOrdersWithAndWithoutBusiness(t *testing.T) {
+	srv, c := setup(t, 0)
+	refs := []apply.OrderRef{{OrderID: 1001, CampaignID: 21000000}, {OrderID: 2001, CampaignID: 22000000, Recipient: true}, {OrderID: 999999, CampaignID: 21000000}}
+	for _, biz := range []int64{0, 9000000} {
+		srv.ResetCalls()
+		r := &Reader{API: c, BusinessID: biz}
+		got, err := r.ReadOrders(context.Background(), refs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := got[999999]; ok {
+			t.Errorf("business %d: an unknown order must be absent", biz)
+		}
+		if got[1001].Model != provider.ModelDBS || got[2001].Model != provider.ModelLaaS {
+			t.Errorf("business %d: models %q, %q; want DBS, LAAS", biz, got[1001].Model, got[2001].Model)
+		}
+		if !got[2001].HasRecipient || got[2001].Delivery.Address.Phone == "" {
+			t.Errorf("business %d: order 2001 declared a recipient, so it must be read with one: %+v", biz, got[2001])
+		}
+		count := map[sandbox.Endpoint]int{}
+		for _, call := range srv.Calls() {
+			count[call.Endpoint]++
+		}
+		want := map[sandbox.Endpoint]int{sandbox.EndpointListOrders: 2, sandbox.EndpointGetCampaign: 2}
+		if biz != 0 {
+			// One batched business read, plus the campaign list only for
+			// the order whose recipient is needed; no campaign reads.
+			want = map[sandbox.Endpoint]int{sandbox.EndpointBusinessOrders: 1, sandbox.EndpointListOrders: 1}
+		}
+		if diff := cmp.Diff(want, count); diff != "" {
+			t.Errorf("business %d: calls (-want +got):\n%s", biz, diff)
+		}
+	}
+}
+
+func TestCurrentReportsAnOrderOfAnotherCampaign(t *testing.T) {
+	_, c := setup(t, 0)
+	r := &Reader{API: c, BusinessID: 9000000}
+	cur, err := r.Current(context.Background(), []schema.Order{{Address: "order.2001", ID: 2001, CampaignID: 21000000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cur[2001]; got.Found || got.ReadErr != "order 2001 belongs to campaign 22000000, not 21000000; set campaign_id = 22000000 in its block" {
+		t.Errorf("got %+v", got)
+	}
+}
+
+func TestReconcile(t *testing.T) {
+	srv, c := setup(t, time.Hour) // operations stay IN_PROGRESS until Settle
+	ctx := context.Background()
+	iv := provider.Interval{FromDate: "2026-11-27", ToDate: "2026-11-27", FromTime: "14:00", ToTime: "18:00"}
+	ops, err := c.UpdateOrder(ctx, 22000000, provider.OrderUpdate{OrderID: 2001, Interval: &iv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jops := []journal.Operation{{ID: ops[0].ID, Type: ops[0].Type}}
+	intervalTargets := plan.Targets([]plan.Field{{Path: plan.FieldIntervalFromTime, After: ptr("14:00")}, {Path: plan.FieldIntervalToTime, After: ptr("18:00")}})
+	trackTargets := plan.Targets([]plan.Field{{Path: plan.FieldTrackCode, After: ptr("RP-NEVER-SENT")}})
+	now := time.Now().UTC()
+	entries := []journal.Entry{
+		{ID: "inflight", Call: journal.CallUpdate, OrderID: 2001, CampaignID: 22000000, Targets: intervalTargets, Operations: jops, SubmittedAt: now, State: journal.KindSubmitted},
+		{ID: "lost-track", Call: journal.CallTrack, OrderID: 1001, CampaignID: 21000000, Targets: trackTargets, SubmittedAt: now, State: journal.KindIntent},
+		{ID: "lost-update-recent", Call: journal.CallUpdate, OrderID: 2005, CampaignID: 22000000, Targets: intervalTargets, SubmittedAt: now.Add(-time.Minute), State: journal.KindUnknown},
+		{ID: "lost-update-old", Call: journal.CallUpdate, OrderID: 2008, CampaignID: 22000000, Targets: intervalTargets, SubmittedAt: now.Add(-Grace - time.Minute), State: journal.KindUnknown},
+	}
+	read := func() map[int64]plan.Current {
+		r := &Reader{API: c, BusinessID: 9000000}
+		out, err := r.Current(ctx, []schema.Order{
+			{ID: 2001, CampaignID: 22000000}, {ID: 1001, CampaignID: 21000000}, {ID: 2005, CampaignID: 22000000}, {ID: 2008, CampaignID: 22000000}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	verdictKinds := func(vs []Verdict) map[string]string {
+		m := map[string]string{}
+		for _, v := range vs {
+			m[v.Entry.ID] = v.Kind
+		}
+		return m
+	}
+	r := &Reader{API: c, BusinessID: 9000000}
+	subs, verdicts, err := r.Reconcile(ctx, entries, read(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// In flight (IN_PROGRESS) and recently lost updates stay pending; a
+	// track is synchronous, so one the order does not show was not applied;
+	// a lost update past the grace period no longer counts as in flight.
+	if diff := cmp.Diff(map[string]string{"lost-track": journal.KindExpired, "lost-update-old": journal.KindExpired}, verdictKinds(verdicts)); diff != "" {
+		t.Errorf("verdicts (-want +got):\n%s", diff)
+	}
+	if len(subs[2001]) != 1 || subs[2001][0].Unknown || len(subs[2005]) != 1 || !subs[2005][0].Unknown {
+		t.Errorf("pending submissions: %+v", subs)
+	}
+
+	srv.Settle() // the Market applies the interval
+	subs, verdicts, err = r.Reconcile(ctx, entries[:1], read(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"inflight": journal.KindConfirmed}, verdictKinds(verdicts)); diff != "" || len(subs) != 0 {
+		t.Errorf("after settling: verdicts (-want +got):\n%s; pending %+v", diff, subs)
+	}
+
+	// A FAILED operation is a failure, not something to wait for.
+	srv.FailOperations(2002)
+	iv2 := provider.Interval{FromDate: "2026-12-01", ToDate: "2026-12-01", FromTime: "10:00", ToTime: "14:00"}
+	ops, err = c.UpdateOrder(ctx, 22000000, provider.OrderUpdate{OrderID: 2002, Interval: &iv2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Settle()
+	failed := journal.Entry{ID: "failed", Call: journal.CallUpdate, OrderID: 2002, CampaignID: 22000000, Targets: intervalTargets,
+		Operations: []journal.Operation{{ID: ops[0].ID, Type: ops[0].Type}}, SubmittedAt: now, State: journal.KindSubmitted}
+	_, verdicts, err = r.Reconcile(ctx, []journal.Entry{failed}, map[int64]plan.Current{}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"failed": journal.KindFailed}, verdictKinds(verdicts)); diff != "" {
+		t.Errorf("failed operation (-want +got):\n%s", diff)
+	}
+}
+
+func ptr(s string) *string { return &s }
