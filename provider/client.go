@@ -91,9 +91,10 @@ type Hooks struct {
 type RateLimit struct {
 	CampaignID int64
 	BusinessID int64
-	Parallel   bool      // the parallel-requests limit was hit, not the per-period quota
-	Limit      int       // the N of the server's message, 0 if it named none
-	Until      time.Time // X-RateLimit-Resource-Until, zero if absent
+	Parallel   bool          // the parallel-requests limit was hit, not the per-period quota
+	Limit      int           // the N of the server's message, 0 if it named none
+	Period     time.Duration // the period of "N requests per PERIOD", 0 if it named none
+	Until      time.Time     // X-RateLimit-Resource-Until, zero if absent
 	Err        *APIError
 }
 
@@ -387,13 +388,22 @@ func (c *Client) attempt(ctx context.Context, r *request, u string, body []byte,
 	}
 	defer g.release()
 
+	// ctx bounds the waits above. A write, once it leaves, runs to its
+	// answer (bounded by the request timeout) even if ctx is cancelled:
+	// cutting it off would only turn a known outcome into an unknown one.
+	sendCtx := ctx
+	if r.write {
+		var cancel context.CancelFunc
+		sendCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), c.writeTimeout())
+		defer cancel()
+	}
 	var gotConn atomic.Bool
 	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) }}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), r.method, u, rd)
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(sendCtx, trace), r.method, u, rd)
 	if err != nil {
 		return outcome{err: err}
 	}
@@ -429,6 +439,14 @@ func (c *Client) attempt(ctx context.Context, r *request, u string, body []byte,
 	c.logResponse(r.method, u, resp, time.Since(start), data, err)
 	win.observe(resp.Header, time.Now())
 	return outcome{status: resp.StatusCode, header: resp.Header, body: data, err: err, sent: true}
+}
+
+// writeTimeout bounds a write's exchange, which its caller cannot cancel.
+func (c *Client) writeTimeout() time.Duration {
+	if c.hc.Timeout > 0 {
+		return c.hc.Timeout
+	}
+	return defaultTimeout
 }
 
 func isDialError(err error) bool {
@@ -475,8 +493,28 @@ func (c *Client) apiError(r *request, o outcome) *APIError {
 
 var (
 	parallelLimitRE = regexp.MustCompile(`(?i)(\d+)\s+parallel`)
-	periodLimitRE   = regexp.MustCompile(`(?i)(\d+)\s+requests?\s+per`)
+	periodLimitRE   = regexp.MustCompile(`(?i)(\d+)\s+requests?\s+per\s+(\w+)`)
 )
+
+// parsePeriod reads the period of a 420's "N requests per PERIOD": a unit
+// word or a Go duration; 0 when it is neither.
+func parsePeriod(s string) time.Duration {
+	switch strings.ToLower(s) {
+	case "second":
+		return time.Second
+	case "minute":
+		return time.Minute
+	case "hour":
+		return time.Hour
+	case "day":
+		return 24 * time.Hour
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0
+	}
+	return d
+}
 
 // rateLimited adapts to a 420 and reports whether the retry should back off
 // first (false when the window already holds the retry until the server's
@@ -496,6 +534,7 @@ func (c *Client) rateLimited(r *request, win *window, g *gate, e *APIError, h ht
 		}
 		if m := periodLimitRE.FindStringSubmatch(x.Message); m != nil {
 			rl.Limit, _ = strconv.Atoi(m[1])
+			rl.Period = parsePeriod(m[2])
 			break
 		}
 	}
@@ -507,7 +546,7 @@ func (c *Client) rateLimited(r *request, win *window, g *gate, e *APIError, h ht
 		g.lower(max(rl.Limit-1, 1))
 		return true
 	}
-	win.lower(rl.Limit)
+	win.adopt(rl.Limit, rl.Period)
 	// Until is when the exhausted quota renews; if the server still counts
 	// requests left, this 420 is about something else and Until means nothing.
 	if rem, err := strconv.Atoi(h.Get("X-RateLimit-Resource-Remaining")); err == nil && rem > 0 {

@@ -121,21 +121,26 @@ func (w *window) holdUntil(t time.Time) {
 	}
 }
 
-// lower reduces the limit to what the server says it is; it never raises it.
-func (w *window) lower(limit int) {
+// adopt takes the quota a 420 states ("N requests per P"), the server's word
+// on its own window. A limit above ours means someone else shares the quota,
+// not that ours is wrong: it changes nothing.
+func (w *window) adopt(limit int, period time.Duration) {
+	if period <= 0 {
+		return
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if limit >= 1 && limit < w.limit {
-		w.limit = limit
+	if limit >= 1 && limit <= w.limit {
+		w.limit, w.period, w.margin = limit, period, safetyMargin(period)
 	}
 }
 
-// observe follows the server's X-RateLimit-Resource-* headers: a lower limit
-// than ours becomes ours, and no Remaining means no request before Until.
+// observe follows the server's X-RateLimit-Resource-* headers: no Remaining
+// means no request before Until. X-RateLimit-Resource-Limit alone is not
+// followed: it does not say per what period, and a lower limit paced over
+// ours (an hour) would stall a run whose server counts in seconds; the 420
+// that names the period teaches the quota (adopt).
 func (w *window) observe(h http.Header, now time.Time) {
-	if n, err := strconv.Atoi(h.Get("X-RateLimit-Resource-Limit")); err == nil {
-		w.lower(n)
-	}
 	rem, err := strconv.Atoi(h.Get("X-RateLimit-Resource-Remaining"))
 	if err != nil || rem > 0 {
 		return

@@ -55,13 +55,32 @@ func TestWindowHoldAndLower(t *testing.T) {
 		}
 		a.finish(now)
 	}
-	w.lower(1)
-	w.lower(5) // never raises
+	w.adopt(1, 0) // a limit without its period is not followed
+	w.adopt(1, time.Second)
+	w.adopt(5, 100*time.Millisecond) // never raises: someone else shares the quota
 	if a, d, _ := w.reserve(now); a != nil || d <= time.Second-time.Millisecond {
 		t.Fatalf("after lowering to 1: got admission %v, wait %v; want a wait of about a Period", a, d)
 	}
 	if got := w.limit; got != 1 {
 		t.Errorf("limit = %d, want 1", got)
+	}
+}
+
+// TestWindowAdoptsShorterPeriod: a server that counts "2 requests per
+// 300ms" against our hour paces us by its window, not by 2 per hour.
+func TestWindowAdoptsShorterPeriod(t *testing.T) {
+	w := newWindow(Quota{Limit: 10000, Period: time.Hour})
+	for range 3 {
+		a, _, _ := w.reserve(epoch)
+		if a == nil {
+			t.Fatal("not admitted")
+		}
+		a.finish(epoch)
+	}
+	w.adopt(2, 300*time.Millisecond)
+	a, d, _ := w.reserve(epoch)
+	if want := 300*time.Millisecond + safetyMargin(300*time.Millisecond); a != nil || d != want {
+		t.Fatalf("after adopting 2 per 300ms: got admission %v, wait %v; want wait %v", a, d, want)
 	}
 }
 
