@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -91,9 +92,6 @@ type Options struct {
 	// 0 submits and returns.
 	Wait         time.Duration
 	PollInterval time.Duration // default 2s
-	// InFlightTimeout bounds how long a write already handed to the API may
-	// take to answer after the run was interrupted (default 30s).
-	InFlightTimeout time.Duration
 	// InFlight are the journal's open submissions (already reconciled by
 	// the caller): a change they cover is not sent again.
 	InFlight []journal.Entry
@@ -134,6 +132,7 @@ type submission struct {
 	state      string // journal kind of its latest record
 	code       string
 	detail     string
+	cause      error // why the outcome is unknown (journal.KindUnknown)
 	sentAt     time.Time
 }
 
@@ -153,9 +152,6 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 	}
 	if opt.PollInterval <= 0 {
 		opt.PollInterval = 2 * time.Second
-	}
-	if opt.InFlightTimeout <= 0 {
-		opt.InFlightTimeout = 30 * time.Second
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -215,10 +211,19 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 	if ctx.Err() != nil {
 		rep.Interrupted = true
 	}
-	if opt.Wait > 0 && !rep.Interrupted {
+	switch {
+	case rep.Interrupted:
+	case opt.Wait > 0:
 		r.follow(ctx, subs)
 		if ctx.Err() != nil {
 			rep.Interrupted = true
+		}
+	default:
+		// -wait=0 submits and returns, but a write whose answer was lost
+		// is re-read once: the report must not call applied a change the
+		// order may not show.
+		if unknown := pick(subs, journal.KindUnknown); len(unknown) > 0 {
+			r.poll(ctx, unknown)
 		}
 	}
 	for i, ss := range subs {
@@ -289,8 +294,7 @@ func targetsOf(c *plan.Change, track bool) map[string]string {
 
 // submit sends the writes of the changes at todo, at most Parallelism
 // changes at a time. An interrupt (ctx) stops new changes from starting;
-// writes already started run to their answer, bounded by InFlightTimeout,
-// and are journaled.
+// writes already sent run to their answer and are journaled.
 func (r *run) submit(ctx context.Context, p *plan.Plan, todo []int, results []Result) map[int][]*submission {
 	out := make(map[int][]*submission, len(todo))
 	var mu sync.Mutex
@@ -343,21 +347,26 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 		return
 	}
 	s.sentAt = r.opt.Now()
-	// A write handed to the client runs to its answer even if the run is
-	// interrupted: cutting it off would only turn a known outcome into an
-	// unknown one.
-	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opt.InFlightTimeout)
-	defer cancel()
+	// An interrupt (ctx) ends the wait for the rate limiter; a write the
+	// client has sent runs to its answer regardless (the client never cuts
+	// a write's exchange short).
 	var err error
 	var ops []provider.Operation
 	switch s.call {
 	case journal.CallTrack:
-		err = r.api.SetTrack(callCtx, c.CampaignID, c.OrderID, *c.Track)
+		err = r.api.SetTrack(ctx, c.CampaignID, c.OrderID, *c.Track)
 	case journal.CallUpdate:
-		ops, err = r.api.UpdateOrder(callCtx, c.CampaignID, *c.Update)
+		ops, err = r.api.UpdateOrder(ctx, c.CampaignID, *c.Update)
 	}
 	rec := journal.Record{ID: s.id, OrderID: c.OrderID}
 	switch {
+	case err != nil && ctx.Err() != nil && !errors.Is(err, provider.ErrOutcomeUnknown) && errors.Is(err, ctx.Err()):
+		// Interrupted while waiting for its turn: it never left.
+		rec.Kind, rec.Error = journal.KindFailed, "not sent: the run was interrupted"
+		_ = r.opt.Journal.Append(rec)
+		s.state, s.detail = "", rec.Error
+		r.emit(Event{Type: "change_skipped", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
+		return
 	case err == nil:
 		rec.Kind = journal.KindSubmitted
 		for _, o := range ops {
@@ -367,6 +376,7 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 		r.emit(Event{Type: "change_applied", Address: c.Address, OrderID: c.OrderID, Call: s.call, Operations: opIDs(s.operations)})
 	case errors.Is(err, provider.ErrOutcomeUnknown):
 		rec.Kind, rec.Error = journal.KindUnknown, err.Error()
+		s.cause = err
 		s.detail = "no answer from the API; the order will be re-read, the change is not sent again"
 		r.emit(Event{Type: "change_applied", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
 	default:
@@ -396,14 +406,7 @@ func opIDs(ops []journal.Operation) []string {
 // endpoint when the business is known; everything else by re-reading the
 // orders until they show the change.
 func (r *run) follow(ctx context.Context, all map[int][]*submission) {
-	var open []*submission
-	for _, ss := range all {
-		for _, s := range ss {
-			if s.state == journal.KindSubmitted || s.state == journal.KindUnknown {
-				open = append(open, s)
-			}
-		}
-	}
+	open := pick(all, journal.KindSubmitted, journal.KindUnknown)
 	deadline := r.opt.Now().Add(r.opt.Wait)
 	for len(open) > 0 {
 		r.poll(ctx, open)
@@ -426,6 +429,19 @@ func (r *run) follow(ctx context.Context, all map[int][]*submission) {
 		case <-t.C:
 		}
 	}
+}
+
+// pick returns the submissions whose state is one of states.
+func pick(all map[int][]*submission, states ...string) []*submission {
+	var out []*submission
+	for _, ss := range all {
+		for _, s := range ss {
+			if slices.Contains(states, s.state) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 // poll checks every open submission once.
@@ -499,8 +515,20 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 		return
 	}
 	for _, s := range reread {
-		if o, ok := orders[s.change.OrderID]; ok && plan.Applied(s.targets, o) {
+		o, ok := orders[s.change.OrderID]
+		switch {
+		case !ok:
+		case plan.Applied(s.targets, o):
 			r.settle(s, journal.KindConfirmed, "", "")
+		case s.call == journal.CallTrack && s.state == journal.KindUnknown:
+			// The Market sets a track synchronously: read after the
+			// answer was lost, an order without it proves the write was
+			// not applied, and waiting longer would not change that.
+			code := ""
+			if ae, ok := provider.AsAPIError(s.cause); ok {
+				code = ae.Code()
+			}
+			r.settle(s, journal.KindFailed, code, fmt.Sprintf("%v; re-read, the order does not show the track: it was not applied, apply again to send it", s.cause))
 		}
 	}
 }
