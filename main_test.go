@@ -59,6 +59,8 @@ func TestScripts(t *testing.T) {
 			"latency":     cmdLatency,
 			"no-secret":   cmdNoSecret,
 			"exit":        cmdExit,
+			"json":        cmdJSON,
+			"mode":        cmdMode,
 		},
 	})
 }

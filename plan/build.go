@@ -358,13 +358,24 @@ func planOrder(p *Plan, d schema.Order, cur Current, subs []Submission) {
 				if fp, ok := s.Fields[f.Path]; ok {
 					if fp == want {
 						state = "same"
-						pend.Operations = append(pend.Operations, s.Operations...)
+						// One submission carries several fields: name its
+						// operations once.
+						for _, id := range s.Operations {
+							if !slices.Contains(pend.Operations, id) {
+								pend.Operations = append(pend.Operations, id)
+							}
+						}
 						if pend.SubmittedAt.IsZero() || s.SubmittedAt.Before(pend.SubmittedAt) {
 							pend.SubmittedAt = s.SubmittedAt
 						}
 						pend.Unknown = pend.Unknown || s.Unknown
 						break
 					}
+					state = "other"
+				} else if touchesBlock(s, f.Path) {
+					// An interval or a recipient is sent whole: the
+					// earlier write also sets this field, to what the
+					// order had then.
 					state = "other"
 				}
 			}
@@ -475,6 +486,18 @@ func planOrder(p *Plan, d schema.Order, cur Current, subs []Submission) {
 		ch.Update = u
 	}
 	p.Changes = append(p.Changes, ch)
+}
+
+// touchesBlock reports whether a submission set any field of the block
+// ("delivery_interval", "recipient", "track") that path belongs to.
+func touchesBlock(s Submission, path string) bool {
+	block, _, _ := strings.Cut(path, ".")
+	for f := range s.Fields {
+		if strings.HasPrefix(f, block+".") {
+			return true
+		}
+	}
+	return false
 }
 
 func updateField(df diff) string {

@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -76,6 +77,22 @@ func runImport(ctx context.Context, m *meta, args []string) int {
 		m.errorf(opt, "%v", err)
 		return exitError
 	}
+	// With a business ID the orders of its other campaigns are found too,
+	// but a recipient is only in the answer of the order's own campaign.
+	var again []apply.OrderRef
+	for _, id := range ids {
+		if o, ok := orders[id]; ok && o.CampaignID != c && *showSensitive {
+			again = append(again, apply.OrderRef{OrderID: id, CampaignID: o.CampaignID, Recipient: true})
+		}
+	}
+	if len(again) > 0 {
+		more, err := reader.ReadOrders(ctx, again)
+		if err != nil {
+			m.errorf(opt, "%v", err)
+			return exitError
+		}
+		maps.Copy(orders, more)
+	}
 	f := hclwrite.NewEmptyFile()
 	body := f.Body()
 	missing := 0
@@ -89,7 +106,7 @@ func runImport(ctx context.Context, m *meta, args []string) int {
 		if i > 0 {
 			body.AppendNewline()
 		}
-		writeOrder(body, o, c != cfg.Provider.CampaignID, *showSensitive)
+		writeOrder(body, o, o.CampaignID != cfg.Provider.CampaignID, *showSensitive)
 	}
 	src := hclwrite.Format(f.Bytes())
 	if *out == "" {

@@ -13,6 +13,7 @@ import (
 	"github.com/orderform/orderform/internal/views"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/plan"
+	"github.com/orderform/orderform/provider"
 	"github.com/orderform/orderform/schema"
 )
 
@@ -94,7 +95,12 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags) (*planned, hcl.Diag
 // the network, the journal) into a diagnostic, so every problem reaches
 // the user through one channel, as text or as JSON.
 func errDiag(err error) *hcl.Diagnostic {
-	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: err.Error()}
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: err.Error()}
+	// The API's own words for a refused key vary; say what to do.
+	if ae, ok := provider.AsAPIError(err); ok && ae.AuthFailed() {
+		d.Detail = "The Market API refused the API key. Check YANDEX_MARKET_API_KEY (or api_key in the provider block): it must be a valid token with the inventory-and-order-processing permission, issued for the business that owns the campaign."
+	}
+	return d
 }
 
 // selectOrders resolves each order's campaign and applies -target and

@@ -14,7 +14,7 @@ func runPlan(ctx context.Context, m *meta, args []string) int {
 	fs := m.newFlagSet("plan", "")
 	var f commonFlags
 	f.register(fs)
-	out := fs.String("out", "", "save the plan to FILE for `orderform apply FILE`")
+	out := fs.String("out", "", "save the plan to `FILE`, for orderform apply FILE")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes, 0 when none, 1 on error")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code

@@ -200,24 +200,23 @@ func (r *Reader) oneByOne(ctx context.Context, campaignID int64, ids []int64) ([
 	return out, nil
 }
 
-// model is a campaign's selling model, asked once per run.
+// model is a campaign's selling model, asked once per run. The lock is held
+// across the call: the concurrent batches of one campaign all want the model
+// at once, and should wait for one answer rather than each ask.
 func (r *Reader) model(ctx context.Context, campaignID int64) (string, error) {
 	r.mu.Lock()
-	m, ok := r.models[campaignID]
-	r.mu.Unlock()
-	if ok {
+	defer r.mu.Unlock()
+	if m, ok := r.models[campaignID]; ok {
 		return m, nil
 	}
 	c, err := r.API.GetCampaign(ctx, campaignID)
 	if err != nil {
 		return "", fmt.Errorf("read campaign %d: %w", campaignID, err)
 	}
-	r.mu.Lock()
 	if r.models == nil {
 		r.models = map[int64]string{}
 	}
 	r.models[campaignID] = c.Model
-	r.mu.Unlock()
 	return c.Model, nil
 }
 
