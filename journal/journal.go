@@ -72,18 +72,89 @@ type Journal struct {
 }
 
 // Open opens (creating it if needed) the journal of the configuration
-// directory dir.
+// directory dir. A last line cut short by a crash is cut off first, so the
+// records appended next start on a line of their own. Call it holding the
+// lock (see Acquire).
 func Open(dir string) (*Journal, error) {
 	d := filepath.Join(dir, Dir)
 	if err := os.MkdirAll(d, 0o700); err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
 	path := filepath.Join(d, fileName)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Journal{f: f, path: path}, nil
+}
+
+// openFile opens path for appending, repairs a torn tail and makes the
+// file's existence durable.
+func openFile(path string) (*os.File, error) {
+	_, statErr := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
-	return &Journal{f: f, path: path}, nil
+	if err := repairTail(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open journal %s: %w", path, err)
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		if err := syncDir(filepath.Dir(path)); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("open journal: %w", err)
+		}
+	}
+	return f, nil
+}
+
+// repairTail truncates f after its last newline: a crash in the middle of
+// an Append leaves a partial line, which must not swallow the next record.
+func repairTail(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	size := st.Size()
+	if size == 0 {
+		return nil
+	}
+	const chunk = 4096
+	buf := make([]byte, chunk)
+	end := size
+	for end > 0 {
+		start := max(end-chunk, 0)
+		n, err := f.ReadAt(buf[:end-start], start)
+		if err != nil && n < int(end-start) {
+			return err
+		}
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			keep := start + int64(i) + 1
+			if keep == size {
+				return nil
+			}
+			if err := f.Truncate(keep); err != nil {
+				return err
+			}
+			return f.Sync()
+		}
+		end = start
+	}
+	if err := f.Truncate(0); err != nil { // no complete line at all
+		return err
+	}
+	return f.Sync()
+}
+
+// syncDir makes a create or a rename in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // Append writes r and waits until it is on disk.
@@ -221,8 +292,12 @@ func OpenEntries(dir string) ([]Entry, error) {
 }
 
 // Compact rewrites the journal keeping only the records of open
-// submissions, so it does not grow without end. Call it holding the lock.
-func Compact(dir string) error {
+// submissions, so it does not grow without end, and goes on appending to the
+// new file. Call it holding the lock.
+func (j *Journal) Compact() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	dir := filepath.Dir(filepath.Dir(j.path))
 	recs, err := Read(dir)
 	if err != nil || len(recs) == 0 {
 		return err
@@ -243,8 +318,7 @@ func Compact(dir string) error {
 			buf.Write(append(line, '\n'))
 		}
 	}
-	path := filepath.Join(dir, Dir, fileName)
-	tmp := path + ".tmp"
+	tmp := j.path + ".tmp"
 	if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("compact journal: %w", err)
 	}
@@ -256,8 +330,19 @@ func Compact(dir string) error {
 	if err != nil {
 		return fmt.Errorf("compact journal: %w", err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := os.Rename(tmp, j.path); err != nil {
 		return fmt.Errorf("compact journal: %w", err)
 	}
+	if err := syncDir(filepath.Dir(j.path)); err != nil {
+		return fmt.Errorf("compact journal: %w", err)
+	}
+	// The old handle points at the file just replaced: a record appended
+	// through it would be lost.
+	nf, err := openFile(j.path)
+	if err != nil {
+		return err
+	}
+	j.f.Close()
+	j.f = nf
 	return nil
 }

@@ -114,7 +114,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 			return exitError
 		}
 	}
-	if err := journal.Compact(m.dir); err != nil {
+	if err := jr.Compact(); err != nil {
 		m.errorf(errOpt, "%v", err)
 		return exitError
 	}
