@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderform/orderform/apply"
 	"github.com/orderform/orderform/internal/refresh"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/provider/sandbox"
@@ -147,10 +148,17 @@ func TestApplyKilledBeforeTheWriteArrives(t *testing.T) {
 			t.Errorf("%d intents without an outcome in the journal, want the one killed: %+v", open, e.journalEntries())
 		}
 		// The rerun re-reads: the answered write is there, the lost
-		// one is not (a track is set synchronously), so it is planned
-		// and sent again with the two never started.
+		// one is not. The Market may still be at a write it never
+		// answered, so the rerun waits apply.TrackGrace before sending
+		// it again; the two never started go at once.
 		r := e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
-		wantContains(t, "rerun", r.stdout, "Plan: 3 to change, 0 pending, 0 blocked.", "Apply complete: 3 confirmed")
+		wantContains(t, "rerun", r.stdout, "Plan: 2 to change, 1 pending, 0 blocked.", "Apply complete: 2 confirmed")
+		if n := e.effectiveWrites(1002); n != 0 {
+			t.Fatalf("order 1002 written %d times within the grace, want 0", n)
+		}
+		e.ageJournal(apply.TrackGrace + time.Second)
+		r = e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
+		wantContains(t, "run after the grace", r.stdout, "Plan: 1 to change, 0 pending, 0 blocked.", "Apply complete: 1 confirmed")
 		wantCrashTracks(e)
 	})
 	t.Run("update", func(t *testing.T) {

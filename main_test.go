@@ -150,6 +150,12 @@ func cmdCalls(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 3 {
 		order = atoi(ts, args[1])
 	}
+	known := []string{"any", string(sandbox.EndpointGetOrder), string(sandbox.EndpointListOrders), string(sandbox.EndpointBusinessOrders),
+		string(sandbox.EndpointGetCampaign), string(sandbox.EndpointTrack), string(sandbox.EndpointUpdateOptions),
+		string(sandbox.EndpointUpdate), string(sandbox.EndpointOperations), string(sandbox.EndpointDeliveryOptions)}
+	if !slices.Contains(known, args[0]) {
+		ts.Fatalf("calls: unknown endpoint %q; want one of %s", args[0], strings.Join(known, ", "))
+	}
 	want := atoi(ts, args[len(args)-1])
 	n := int64(0)
 	var seen []string

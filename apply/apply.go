@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,7 +58,16 @@ const (
 	InFlight  Outcome = "pending"   // an earlier submission is still in flight: not sent again
 	Current   Outcome = "unchanged" // the order already shows the change: nothing sent
 	Skipped   Outcome = "skipped"   // not started: interrupted before its turn
+	// Unknown: sent, no answer, and the order does not show it yet. It is
+	// journaled as in flight, so no later run sends it blind.
+	Unknown Outcome = "unknown"
 )
+
+// TrackGrace is how long a track write that got no answer at all (a timeout,
+// a dropped connection, a crash) is awaited before an order without the
+// track proves it was not applied. A track write that got an answer (a 5xx)
+// is over on the Market's side: one re-read settles it.
+const TrackGrace = time.Minute
 
 // Result is what happened to one planned change.
 type Result struct {
@@ -117,9 +127,10 @@ func (r Report) Count(o Outcome) int {
 	return n
 }
 
-// OK reports whether nothing failed, went stale, was blocked or was cut short.
+// OK reports whether nothing failed, went stale, was blocked, ended without
+// a known outcome or was cut short.
 func (r Report) OK() bool {
-	return !r.Interrupted && len(r.Blocked) == 0 && r.Count(Failed) == 0 && r.Count(Stale) == 0 && r.Count(Skipped) == 0
+	return !r.Interrupted && len(r.Blocked) == 0 && r.Count(Failed) == 0 && r.Count(Stale) == 0 && r.Count(Skipped) == 0 && r.Count(Unknown) == 0
 }
 
 // submission is one write of a run and what became of it.
@@ -183,6 +194,7 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 	}
 	results := make([]Result, len(p.Changes))
 	var todo []int
+	pending := map[int][]*submission{}
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		res := Result{Address: c.Address, OrderID: c.OrderID, CampaignID: c.CampaignID, Fields: fieldPaths(c.Fields)}
@@ -192,13 +204,20 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 			res.Outcome, res.Detail = Stale, "the order can no longer be read"
 		case plan.Applied(plan.Targets(c.Fields), o):
 			res.Outcome, res.Detail = Current, "the order already shows this change"
-		case r.inFlight(c):
-			res.Outcome, res.Detail = InFlight, "an earlier submission of this change is still being applied"
 		default:
 			if why := c.Stale(o); why != "" {
 				res.Outcome, res.Detail = Stale, why+"; plan again"
-			} else {
+				break
+			}
+			send, why := r.unsent(c)
+			switch {
+			case why != "":
+				res.Outcome, res.Detail = Stale, why+"; plan again once it has finished"
+			case len(send) == 0:
+				res.Outcome, res.Detail = InFlight, "an earlier submission of this change is still being applied"
+			default:
 				todo = append(todo, i)
+				pending[i] = send
 			}
 		}
 		if res.Outcome == Stale {
@@ -207,7 +226,7 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 		results[i] = res
 	}
 
-	subs := r.submit(ctx, p, todo, results)
+	subs := r.submit(ctx, p, todo, pending, results)
 	if ctx.Err() != nil {
 		rep.Interrupted = true
 	}
@@ -244,22 +263,52 @@ func fieldPaths(fs []plan.Field) []string {
 	return out
 }
 
-// inFlight reports whether an open journal submission already carries every
-// target of c.
-func (r *run) inFlight(c *plan.Change) bool {
-	want := plan.Targets(c.Fields)
-	covered := map[string]bool{}
-	for _, e := range r.opt.InFlight {
-		if e.OrderID != c.OrderID {
-			continue
-		}
-		for k, v := range e.Targets {
-			if want[k] == v {
-				covered[k] = true
+// unsent returns the calls of c still to send: a call whose every target an
+// open journal submission already carries is in flight and not sent again.
+// A call only partly carried by one, or an open submission that sets another
+// value in the same block (a track, an interval, a recipient: each goes out
+// whole), makes the change wait for a fresh plan: sending it now would send
+// part of it twice or race the earlier write. why says so.
+func (r *run) unsent(c *plan.Change) (send []*submission, why string) {
+	for _, s := range calls(c) {
+		covered := map[string]bool{}
+		for _, e := range r.opt.InFlight {
+			if e.OrderID != c.OrderID || e.Call != s.call {
+				continue
+			}
+			for k, v := range s.targets {
+				if w, ok := e.Targets[k]; ok && w == v {
+					covered[k] = true
+				}
+			}
+			for k, v := range e.Targets {
+				if w, ok := s.targets[k]; (ok && w != v) || (!ok && sameBlock(k, s.targets)) {
+					return nil, fmt.Sprintf("an earlier %s of this order (submitted %s) is still in flight with other values",
+						s.call, e.SubmittedAt.Local().Format(time.DateTime))
+				}
 			}
 		}
+		switch {
+		case len(covered) == 0:
+			send = append(send, s)
+		case len(covered) < len(s.targets):
+			// Sending the whole call would send the covered part twice;
+			// a fresh plan sends only the rest.
+			return nil, fmt.Sprintf("an earlier %s of this order carries part of this change and is still in flight", s.call)
+		}
 	}
-	return len(covered) == len(want)
+	return send, ""
+}
+
+// sameBlock reports whether path belongs to a block that targets touch.
+func sameBlock(path string, targets map[string]string) bool {
+	block, _, _ := strings.Cut(path, ".")
+	for k := range targets {
+		if b, _, _ := strings.Cut(k, "."); b == block {
+			return true
+		}
+	}
+	return false
 }
 
 func newID() string {
@@ -295,7 +344,7 @@ func targetsOf(c *plan.Change, track bool) map[string]string {
 // submit sends the writes of the changes at todo, at most Parallelism
 // changes at a time. An interrupt (ctx) stops new changes from starting;
 // writes already sent run to their answer and are journaled.
-func (r *run) submit(ctx context.Context, p *plan.Plan, todo []int, results []Result) map[int][]*submission {
+func (r *run) submit(ctx context.Context, p *plan.Plan, todo []int, pending map[int][]*submission, results []Result) map[int][]*submission {
 	out := make(map[int][]*submission, len(todo))
 	var mu sync.Mutex
 	sem := make(chan struct{}, r.opt.Parallelism)
@@ -316,7 +365,7 @@ func (r *run) submit(ctx context.Context, p *plan.Plan, todo []int, results []Re
 			defer wg.Done()
 			defer func() { <-sem }()
 			r.emit(Event{Type: "change_started", Address: c.Address, OrderID: c.OrderID})
-			subs := calls(c)
+			subs := pending[i]
 			for _, s := range subs {
 				r.send(ctx, p, s)
 			}
@@ -377,7 +426,7 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 	case errors.Is(err, provider.ErrOutcomeUnknown):
 		rec.Kind, rec.Error = journal.KindUnknown, err.Error()
 		s.cause = err
-		s.detail = "no answer from the API; the order will be re-read, the change is not sent again"
+		s.detail = fmt.Sprintf("sent, but no answer from the API (%v), and the order does not show the change yet; it is journaled as in flight: `orderform plan` re-checks it, and it is not sent again blind", err)
 		r.emit(Event{Type: "change_applied", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
 	default:
 		rec.Kind, rec.Error = journal.KindFailed, err.Error()
@@ -492,7 +541,9 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 			}
 		}
 		switch {
-		case failed:
+		case failed && all:
+			// Every operation is over and one failed. Until then a
+			// sibling may still change the order: wait for it.
 			r.settle(s, journal.KindFailed, "OPERATION_FAILED", "the Market reported the operation FAILED; the order is unchanged")
 		case all:
 			done[s] = true
@@ -521,11 +572,16 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 		case plan.Applied(s.targets, o):
 			r.settle(s, journal.KindConfirmed, "", "")
 		case s.call == journal.CallTrack && s.state == journal.KindUnknown:
-			// The Market sets a track synchronously: read after the
-			// answer was lost, an order without it proves the write was
-			// not applied, and waiting longer would not change that.
+			// The Market sets a track synchronously. If it answered (a
+			// 5xx), it is done with the request: an order without the
+			// track proves the write was not applied. Without an answer
+			// it may still be at work: give it TrackGrace.
+			ae, answered := provider.AsAPIError(s.cause)
+			if !answered && r.opt.Now().Sub(s.sentAt) < TrackGrace {
+				break
+			}
 			code := ""
-			if ae, ok := provider.AsAPIError(s.cause); ok {
+			if answered {
 				code = ae.Code()
 			}
 			r.settle(s, journal.KindFailed, code, fmt.Sprintf("%v; re-read, the order does not show the track: it was not applied, apply again to send it", s.cause))
@@ -552,15 +608,17 @@ func (r *run) settle(s *submission, kind, code, detail string) {
 // summarize folds the submissions of one change into its result: the worst
 // of them wins.
 func summarize(res Result, subs []*submission) Result {
-	rank := map[Outcome]int{Confirmed: 0, Applied: 1, Skipped: 2, Failed: 3}
+	rank := map[Outcome]int{Confirmed: 0, Applied: 1, Skipped: 2, Unknown: 3, Failed: 4}
 	res.Outcome = Confirmed
 	for _, s := range subs {
 		var o Outcome
 		switch s.state {
 		case journal.KindConfirmed:
 			o = Confirmed
-		case journal.KindSubmitted, journal.KindUnknown:
+		case journal.KindSubmitted:
 			o = Applied
+		case journal.KindUnknown:
+			o = Unknown
 		case journal.KindFailed:
 			o = Failed
 		default:

@@ -17,17 +17,27 @@ func Applied(targets map[string]string, o provider.Order) bool {
 	}
 	iv := currentInterval(o)
 	c := currentCustomer(o)
+	// A track is one (code, service) pair: both must be on the same track.
+	code, hasCode := targets[FieldTrackCode]
+	svc, hasSvc := targets[FieldTrackService]
+	if hasCode || hasSvc {
+		found := false
+		for _, t := range o.Delivery.Tracks {
+			if (!hasCode || Fingerprint(FieldTrackCode, strings.TrimSpace(t.Code)) == code) &&
+				(!hasSvc || Fingerprint(FieldTrackService, strconv.FormatInt(t.DeliveryServiceID, 10)) == svc) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
 	for path, want := range targets {
 		var have []string
 		switch path {
-		case FieldTrackCode:
-			for _, t := range o.Delivery.Tracks {
-				have = append(have, strings.TrimSpace(t.Code))
-			}
-		case FieldTrackService:
-			for _, t := range o.Delivery.Tracks {
-				have = append(have, strconv.FormatInt(t.DeliveryServiceID, 10))
-			}
+		case FieldTrackCode, FieldTrackService:
+			continue // checked above, as a pair
 		case FieldIntervalFromDate:
 			have = []string{iv.FromDate}
 		case FieldIntervalToDate:

@@ -209,23 +209,23 @@ func currentInterval(o provider.Order) provider.Interval {
 	return normInterval(provider.Interval{FromDate: d.FromDate, ToDate: d.ToDate, FromTime: d.FromTime, ToTime: d.ToTime})
 }
 
-// currentCustomer is the order's recipient as the API tells it: the buyer's
-// name parts, or the delivery's full name split as "Last First Middle" when
-// the parts are missing, and the delivery's phone.
+// currentCustomer is the order's recipient as the API tells it: the
+// delivery's full name split as "Last First Middle" (what orders/update's
+// customer changes), or the buyer's name parts when the order names no
+// recipient; and the delivery's phone.
 func currentCustomer(o provider.Order) provider.Customer {
-	c := provider.Customer{FirstName: o.Buyer.FirstName, LastName: o.Buyer.LastName, MiddleName: o.Buyer.MiddleName, Phone: o.Delivery.Address.Phone}
-	if c.FirstName == "" && c.LastName == "" {
-		parts := strings.Fields(o.Delivery.Address.Recipient)
-		if len(parts) > 0 {
-			c.LastName = parts[0]
-		}
+	c := provider.Customer{Phone: o.Delivery.Address.Phone}
+	if parts := strings.Fields(o.Delivery.Address.Recipient); len(parts) > 0 {
+		c.LastName = parts[0]
 		if len(parts) > 1 {
 			c.FirstName = parts[1]
 		}
 		if len(parts) > 2 {
 			c.MiddleName = strings.Join(parts[2:], " ")
 		}
+		return c
 	}
+	c.FirstName, c.LastName, c.MiddleName = o.Buyer.FirstName, o.Buyer.LastName, o.Buyer.MiddleName
 	return c
 }
 
@@ -526,11 +526,19 @@ func completeCustomer(r *schema.Recipient, cur provider.Customer) provider.Custo
 		}
 		return strings.TrimSpace(cur)
 	}
+	phone := pick(r.Phone, "")
+	if r.Phone == nil {
+		// The order shows its phone as people write it; the API takes
+		// only "+digits".
+		if digits := NormPhone(cur.Phone); digits != "" {
+			phone = "+" + digits
+		}
+	}
 	return provider.Customer{
 		FirstName:  pick(r.FirstName, cur.FirstName),
 		LastName:   pick(r.LastName, cur.LastName),
 		MiddleName: pick(r.MiddleName, cur.MiddleName),
-		Phone:      pick(r.Phone, cur.Phone),
+		Phone:      phone,
 	}
 }
 

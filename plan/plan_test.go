@@ -276,3 +276,41 @@ func TestNeedIntervals(t *testing.T) {
 		t.Errorf("only the differing, allowed interval costs an update-options call (-want +got):\n%s", diff)
 	}
 }
+
+// A track is a (code, service) pair: an order that shows the code under
+// one service and the service under another code does not show the track.
+func TestAppliedTrackIsAPair(t *testing.T) {
+	targets := Targets([]Field{{Path: FieldTrackCode, After: sp("RP1")}, {Path: FieldTrackService, After: sp("51")}})
+	crossed := dbs(1001, "PROCESSING", provider.Track{Code: "RP1", DeliveryServiceID: 99}, provider.Track{Code: "OTHER", DeliveryServiceID: 51})
+	if Applied(targets, crossed) {
+		t.Fatal("code and service found on different tracks must not count as applied")
+	}
+	both := dbs(1001, "PROCESSING", provider.Track{Code: "OTHER", DeliveryServiceID: 99}, provider.Track{Code: " RP1 ", DeliveryServiceID: 51})
+	if !Applied(targets, both) {
+		t.Fatal("the pair on one track must count as applied")
+	}
+}
+
+// The recipient orders/update changes is the delivery's, not the buyer's:
+// a gift ordered by one person for another compares against the recipient,
+// and a phone filled in from the order goes out as the API wants it.
+func TestRecipientIsTheDeliverysNotTheBuyers(t *testing.T) {
+	o := laas(2001, "PROCESSING")
+	o.Buyer = provider.Buyer{FirstName: "Ольга", LastName: "Смирнова"}
+	o.Delivery.Address.Phone = "+7 (999) 000-11-22"
+	d := schema.Order{Address: "order.gift", ID: 2001, CampaignID: 22000000,
+		Recipient: &schema.Recipient{FirstName: sp("Иван"), LastName: sp("Петров")}}
+	p := Build(Input{Desired: []schema.Order{d}, Current: map[int64]Current{2001: {Found: true, Order: o}}, Now: now})
+	if p.HasChanges() || len(p.Blocked) > 0 {
+		t.Fatalf("the declared names are the recipient's: want no change, got %+v / %+v", p.Changes, p.Blocked)
+	}
+	d.Recipient.FirstName = sp("Пётр")
+	p = Build(Input{Desired: []schema.Order{d}, Current: map[int64]Current{2001: {Found: true, Order: o}}, Now: now})
+	if len(p.Changes) != 1 || p.Changes[0].Update == nil || p.Changes[0].Update.Customer == nil {
+		t.Fatalf("want one update, got %+v / %+v", p.Changes, p.Blocked)
+	}
+	want := provider.Customer{FirstName: "Пётр", LastName: "Петров", MiddleName: "Сергеевич", Phone: "+79990001122"}
+	if diff := cmp.Diff(want, *p.Changes[0].Update.Customer); diff != "" {
+		t.Errorf("customer sent (-want +got):\n%s", diff)
+	}
+}

@@ -2,8 +2,10 @@ package command
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/orderform/orderform/internal/views"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/plan"
+	"github.com/orderform/orderform/provider"
 	"github.com/orderform/orderform/schema"
 )
 
@@ -41,6 +44,15 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 		return exitError
 	}
 
+	if fs.NArg() == 1 {
+		// A saved plan is applied as it was made: flags that would change
+		// what it does have no place here.
+		if len(f.vars) > 0 || len(f.targets) > 0 || len(f.excludes) > 0 {
+			m.errorf(errOpt, "-var, -var-file, -target and -exclude cannot be used with a saved plan: it is applied exactly as planned; pass them to `orderform plan -out=FILE` instead")
+			return exitError
+		}
+	}
+
 	// One run at a time per directory: taken before reading anything, so
 	// no other run can write between our plan and our writes.
 	lock, err := journal.Acquire(m.dir)
@@ -67,9 +79,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 			return exitError
 		}
 		p = file.Plan
-		// A saved plan runs against the API it was made on; the key comes
-		// from the environment again (plan files hold none).
-		conn, err = m.connect(schema.Provider{BusinessID: p.BusinessID}, f.parallelism, file.Endpoint)
+		conn, err = m.connectSaved(file, f.parallelism)
 		if err != nil {
 			m.errorf(errOpt, "%v", err)
 			return exitError
@@ -212,4 +222,31 @@ func (m *meta) reconcileSaved(ctx context.Context, reader *refresh.Reader, p *pl
 	}
 	_, verdicts, err := reader.Reconcile(ctx, entries, current, time.Now().UTC())
 	return verdicts, err
+}
+
+// connectSaved connects for a saved plan: to the API it was made on and only
+// there. The key (plan files hold none) and the endpoint come from the
+// provider block and the environment as for a fresh plan; if they point
+// somewhere else than the plan was made on, nothing is sent, the key
+// included. A plan made on the embedded sandbox is applied to it.
+func (m *meta) connectSaved(file *plan.File, parallelism int) (*connection, error) {
+	if strings.HasPrefix(file.Endpoint, sandboxPrefix) {
+		return m.connect(schema.Provider{BusinessID: file.Plan.BusinessID}, parallelism, file.Endpoint)
+	}
+	// The provider block, if the directory's configuration loads without
+	// the plan's -var flags; else the environment alone.
+	var prov schema.Provider
+	if cfg, diags := schema.Load(m.relDir, schema.LoadOptions{Env: os.Environ()}); !diags.HasErrors() && cfg != nil {
+		prov = cfg.Provider
+	}
+	here := firstNonEmpty(prov.Endpoint, os.Getenv("YANDEX_MARKET_ENDPOINT"), provider.DefaultEndpoint)
+	if prov.Sandbox != "" {
+		here = sandboxPrefix + prov.Sandbox
+	}
+	if strings.TrimRight(here, "/") != strings.TrimRight(file.Endpoint, "/") {
+		return nil, fmt.Errorf("the plan was made against %s, but this configuration and environment point at %s: apply it where it was made (set YANDEX_MARKET_ENDPOINT=%s), or plan again", file.Endpoint, here, file.Endpoint)
+	}
+	prov.Sandbox = ""
+	prov.BusinessID = cmp.Or(file.Plan.BusinessID, prov.BusinessID)
+	return m.connect(prov, parallelism, "")
 }

@@ -173,6 +173,12 @@ const sandboxDelay = 2 * time.Second
 // environment (the block wins, SPEC.md). endpointOverride, when set, is the
 // endpoint a saved plan was made against.
 func (m *meta) connect(p schema.Provider, parallelism int, endpointOverride string) (*connection, error) {
+	// Checked first: a mistyped quota must stop the run before any request,
+	// the embedded sandbox's included.
+	quotas, err := parseQuotas(os.Getenv(quotasEnv))
+	if err != nil {
+		return nil, err
+	}
 	endpoint := firstNonEmpty(p.Endpoint, os.Getenv("YANDEX_MARKET_ENDPOINT"))
 	seed := p.Sandbox
 	if endpointOverride != "" {
@@ -194,7 +200,6 @@ func (m *meta) connect(p schema.Provider, parallelism int, endpointOverride stri
 	conn := &connection{businessID: businessID, close: func() error { return nil }}
 	key := firstNonEmpty(p.APIKey, os.Getenv("YANDEX_MARKET_API_KEY"))
 	if seed != "" {
-		var err error
 		key, endpoint, conn.close, err = m.startSandbox(seed)
 		if err != nil {
 			return nil, err
@@ -205,11 +210,11 @@ func (m *meta) connect(p schema.Provider, parallelism int, endpointOverride stri
 			return nil, errors.New("no API key: set YANDEX_MARKET_API_KEY (a token with the inventory-and-order-processing permission), or set sandbox = \"FILE\" in the provider block to try orderform on the built-in emulator")
 		}
 		if endpoint == "" {
-			endpoint = "https://api.partner.market.yandex.ru"
+			endpoint = provider.DefaultEndpoint
 		}
 		conn.endpoint = endpoint
 	}
-	cfg := provider.Config{Endpoint: endpoint, APIKey: key, Parallel: min(max(parallelism, 1), 6),
+	cfg := provider.Config{Endpoint: endpoint, APIKey: key, Quotas: quotas, Parallel: min(max(parallelism, 1), 6),
 		Hooks: provider.Hooks{OnWait: func(e string, d time.Duration) {
 			if f, ok := m.onWait.Load().(func(string, time.Duration)); ok {
 				f(e, d)

@@ -8,6 +8,7 @@
 package refresh
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,8 +49,8 @@ type Reader struct {
 	// provider bounds them again per campaign and per endpoint quota.
 	Parallelism int
 
-	mu     sync.Mutex
-	models map[int64]string // campaign -> selling model
+	mu        sync.Mutex
+	campaigns map[int64]provider.Campaign // asked once per run
 }
 
 func (r *Reader) parallelism() int {
@@ -200,24 +201,30 @@ func (r *Reader) oneByOne(ctx context.Context, campaignID int64, ids []int64) ([
 	return out, nil
 }
 
-// model is a campaign's selling model, asked once per run. The lock is held
-// across the call: the concurrent batches of one campaign all want the model
-// at once, and should wait for one answer rather than each ask.
+// model is a campaign's selling model.
 func (r *Reader) model(ctx context.Context, campaignID int64) (string, error) {
+	c, err := r.campaign(ctx, campaignID)
+	return c.Model, err
+}
+
+// campaign is asked once per run. The lock is held across the call: the
+// concurrent batches of one campaign all want it at once, and should wait
+// for one answer rather than each ask.
+func (r *Reader) campaign(ctx context.Context, campaignID int64) (provider.Campaign, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if m, ok := r.models[campaignID]; ok {
-		return m, nil
+	if c, ok := r.campaigns[campaignID]; ok {
+		return c, nil
 	}
 	c, err := r.API.GetCampaign(ctx, campaignID)
 	if err != nil {
-		return "", fmt.Errorf("read campaign %d: %w", campaignID, err)
+		return provider.Campaign{}, fmt.Errorf("read campaign %d: %w", campaignID, err)
 	}
-	if r.models == nil {
-		r.models = map[int64]string{}
+	if r.campaigns == nil {
+		r.campaigns = map[int64]provider.Campaign{}
 	}
-	r.models[campaignID] = c.Model
-	return c.Model, nil
+	r.campaigns[campaignID] = c
+	return c, nil
 }
 
 // Current reads the desired orders' current state for plan.Input.
@@ -322,10 +329,10 @@ func Data(ctx context.Context, api API, ds []schema.DataSource, defaultCampaign 
 }
 
 // Grace is how long a submission that cannot be followed through the
-// operations endpoint (no business ID, or its answer never arrived) is
-// awaited before it counts as not applied. The Market applies updates
-// "within a few minutes". Tracks are applied synchronously, so an unseen
-// track was not applied and is not awaited.
+// operations endpoint (no business ID, or its answer never arrived, or the
+// endpoint does not know its operations) is awaited before it counts as not
+// applied. The Market applies updates "within a few minutes". Tracks are set
+// synchronously: a track write is awaited apply.TrackGrace.
 const Grace = 10 * time.Minute
 
 // Verdict is what became of one open journal submission.
@@ -335,37 +342,21 @@ type Verdict struct {
 }
 
 // Reconcile decides what became of the journal's open submissions, from the
-// orders' current state and, where the business is known, the operations
-// endpoint. It writes nothing: the submissions still in flight go into the
-// plan as pending; apply records the verdicts under the lock.
+// orders' current state and the operations endpoint, asked in the business
+// each submission was made in (the reader's, or its campaign's). It writes
+// nothing: the submissions still in flight go into the plan as pending;
+// apply records the verdicts under the lock.
+//
+// A submission whose operations the endpoint reports IN_PROGRESS stays in
+// flight however old it is; one with a FAILED operation fails only once none
+// is still running; only a submission nothing can be learnt about expires,
+// after its grace.
 func (r *Reader) Reconcile(ctx context.Context, entries []journal.Entry, current map[int64]plan.Current, now time.Time) (map[int64][]plan.Submission, []Verdict, error) {
 	subs := map[int64][]plan.Submission{}
 	var verdicts []Verdict
-	// Ask the operations endpoint about every submitted update at once.
-	status := map[string]string{}
-	if r.BusinessID != 0 {
-		byType := map[string][]string{}
-		for _, e := range entries {
-			if e.State == journal.KindSubmitted && e.Call == journal.CallUpdate {
-				for _, o := range e.Operations {
-					byType[o.Type] = append(byType[o.Type], o.ID)
-				}
-			}
-		}
-		types := make([]string, 0, len(byType))
-		for t := range byType {
-			types = append(types, t)
-		}
-		sort.Strings(types)
-		for _, t := range types {
-			ops, err := r.API.Operations(ctx, r.BusinessID, t, byType[t])
-			if err != nil {
-				return nil, nil, fmt.Errorf("read the status of earlier operations: %w", err)
-			}
-			for _, o := range ops {
-				status[o.ID] = o.Status
-			}
-		}
+	status, err := r.operationStatus(ctx, entries, current)
+	if err != nil {
+		return nil, nil, err
 	}
 	for _, e := range entries {
 		cur := current[e.OrderID]
@@ -373,7 +364,7 @@ func (r *Reader) Reconcile(ctx context.Context, entries []journal.Entry, current
 			verdicts = append(verdicts, Verdict{Entry: e, Kind: journal.KindConfirmed})
 			continue
 		}
-		if len(e.Operations) > 0 && r.BusinessID != 0 {
+		if len(e.Operations) > 0 {
 			done, failed, known := true, false, true
 			for _, o := range e.Operations {
 				switch status[o.ID] {
@@ -387,7 +378,7 @@ func (r *Reader) Reconcile(ctx context.Context, entries []journal.Entry, current
 				}
 			}
 			switch {
-			case failed:
+			case failed && done:
 				verdicts = append(verdicts, Verdict{Entry: e, Kind: journal.KindFailed})
 				continue
 			case done:
@@ -400,7 +391,7 @@ func (r *Reader) Reconcile(ctx context.Context, entries []journal.Entry, current
 		}
 		grace := Grace
 		if e.Call == journal.CallTrack {
-			grace = 0
+			grace = apply.TrackGrace
 		}
 		if now.Sub(e.SubmittedAt) < grace {
 			subs[e.OrderID] = append(subs[e.OrderID], submission(e))
@@ -409,6 +400,61 @@ func (r *Reader) Reconcile(ctx context.Context, entries []journal.Entry, current
 		verdicts = append(verdicts, Verdict{Entry: e, Kind: journal.KindExpired})
 	}
 	return subs, verdicts, nil
+}
+
+// operationStatus asks the operations endpoint about every operation of the
+// submitted updates, grouped by business and type. A submission's business is
+// the one it was journaled with, else the reader's, else its campaign's.
+func (r *Reader) operationStatus(ctx context.Context, entries []journal.Entry, current map[int64]plan.Current) (map[string]string, error) {
+	type key struct {
+		business int64
+		opType   string
+	}
+	byKey := map[key][]string{}
+	for _, e := range entries {
+		if e.State != journal.KindSubmitted || e.Call != journal.CallUpdate || len(e.Operations) == 0 {
+			continue
+		}
+		if cur := current[e.OrderID]; cur.Found && plan.Applied(e.Targets, cur.Order) {
+			continue // settled by the order itself
+		}
+		biz := cmp.Or(e.BusinessID, r.BusinessID)
+		if biz == 0 && e.CampaignID != 0 {
+			c, err := r.campaign(ctx, e.CampaignID)
+			if err != nil {
+				return nil, fmt.Errorf("read the status of earlier operations: %w", err)
+			}
+			biz = c.BusinessID
+		}
+		if biz == 0 {
+			continue
+		}
+		for _, o := range e.Operations {
+			k := key{biz, o.Type}
+			byKey[k] = append(byKey[k], o.ID)
+		}
+	}
+	keys := make([]key, 0, len(byKey))
+	for k := range byKey {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].business != keys[j].business {
+			return keys[i].business < keys[j].business
+		}
+		return keys[i].opType < keys[j].opType
+	})
+	status := map[string]string{}
+	for _, k := range keys {
+		ops, err := r.API.Operations(ctx, k.business, k.opType, byKey[k])
+		if err != nil {
+			return nil, fmt.Errorf("read the status of earlier operations: %w", err)
+		}
+		for _, o := range ops {
+			status[o.ID] = o.Status
+		}
+	}
+	return status, nil
 }
 
 func submission(e journal.Entry) plan.Submission {

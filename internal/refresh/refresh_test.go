@@ -97,13 +97,14 @@ func TestReconcile(t *testing.T) {
 	entries := []journal.Entry{
 		{ID: "inflight", Call: journal.CallUpdate, OrderID: 2001, CampaignID: 22000000, Targets: intervalTargets, Operations: jops, SubmittedAt: now, State: journal.KindSubmitted},
 		{ID: "lost-track", Call: journal.CallTrack, OrderID: 1001, CampaignID: 21000000, Targets: trackTargets, SubmittedAt: now, State: journal.KindIntent},
+		{ID: "lost-track-old", Call: journal.CallTrack, OrderID: 1002, CampaignID: 21000000, Targets: trackTargets, SubmittedAt: now.Add(-apply.TrackGrace - time.Second), State: journal.KindUnknown},
 		{ID: "lost-update-recent", Call: journal.CallUpdate, OrderID: 2005, CampaignID: 22000000, Targets: intervalTargets, SubmittedAt: now.Add(-time.Minute), State: journal.KindUnknown},
 		{ID: "lost-update-old", Call: journal.CallUpdate, OrderID: 2008, CampaignID: 22000000, Targets: intervalTargets, SubmittedAt: now.Add(-Grace - time.Minute), State: journal.KindUnknown},
 	}
 	read := func() map[int64]plan.Current {
 		r := &Reader{API: c, BusinessID: 9000000}
 		out, err := r.Current(ctx, []schema.Order{
-			{ID: 2001, CampaignID: 22000000}, {ID: 1001, CampaignID: 21000000}, {ID: 2005, CampaignID: 22000000}, {ID: 2008, CampaignID: 22000000}})
+			{ID: 2001, CampaignID: 22000000}, {ID: 1001, CampaignID: 21000000}, {ID: 1002, CampaignID: 21000000}, {ID: 2005, CampaignID: 22000000}, {ID: 2008, CampaignID: 22000000}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,13 +122,12 @@ func TestReconcile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// In flight (IN_PROGRESS) and recently lost updates stay pending; a
-	// track is synchronous, so one the order does not show was not applied;
-	// a lost update past the grace period no longer counts as in flight.
-	if diff := cmp.Diff(map[string]string{"lost-track": journal.KindExpired, "lost-update-old": journal.KindExpired}, verdictKinds(verdicts)); diff != "" {
+	// In flight (IN_PROGRESS) and recently lost writes stay pending; a
+	// lost track or update past its grace no longer counts as in flight.
+	if diff := cmp.Diff(map[string]string{"lost-track-old": journal.KindExpired, "lost-update-old": journal.KindExpired}, verdictKinds(verdicts)); diff != "" {
 		t.Errorf("verdicts (-want +got):\n%s", diff)
 	}
-	if len(subs[2001]) != 1 || subs[2001][0].Unknown || len(subs[2005]) != 1 || !subs[2005][0].Unknown {
+	if len(subs[2001]) != 1 || subs[2001][0].Unknown || len(subs[2005]) != 1 || !subs[2005][0].Unknown || len(subs[1001]) != 1 {
 		t.Errorf("pending submissions: %+v", subs)
 	}
 
@@ -139,6 +139,27 @@ func TestReconcile(t *testing.T) {
 	if diff := cmp.Diff(map[string]string{"inflight": journal.KindConfirmed}, verdictKinds(verdicts)); diff != "" || len(subs) != 0 {
 		t.Errorf("after settling: verdicts (-want +got):\n%s; pending %+v", diff, subs)
 	}
+
+	// An operation still IN_PROGRESS is waited for however old its
+	// submission, and asked in the campaign's business when the reader
+	// has none.
+	old := entries[0]
+	old.SubmittedAt = now.Add(-24 * time.Hour)
+	ops, err = c.UpdateOrder(ctx, 22000000, provider.OrderUpdate{OrderID: 2001, Interval: &provider.Interval{FromDate: "2026-11-28", ToDate: "2026-11-28", FromTime: "10:00", ToTime: "14:00"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Operations = []journal.Operation{{ID: ops[0].ID, Type: ops[0].Type}}
+	old.Targets = plan.Targets([]plan.Field{{Path: plan.FieldIntervalFromDate, After: ptr("2026-11-28")}, {Path: plan.FieldIntervalFromTime, After: ptr("10:00")}})
+	noBiz := &Reader{API: c}
+	subs, verdicts, err = noBiz.Reconcile(ctx, []journal.Entry{old}, read(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(verdicts) != 0 || len(subs[2001]) != 1 {
+		t.Errorf("a day-old submission IN_PROGRESS: verdicts %+v, pending %+v; want it pending", verdicts, subs)
+	}
+	srv.Settle()
 
 	// A FAILED operation is a failure, not something to wait for.
 	srv.FailOperations(2002)

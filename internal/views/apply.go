@@ -32,6 +32,9 @@ func ApplyReport(w io.Writer, r apply.Report, opt Options) {
 	counts := fmt.Sprintf("%d confirmed, %d applied, %d pending, %d failed, %d blocked, %d stale, %d unchanged",
 		r.Count(apply.Confirmed), r.Count(apply.Applied), r.Count(apply.InFlight), r.Count(apply.Failed),
 		len(r.Blocked), r.Count(apply.Stale), r.Count(apply.Current))
+	if n := r.Count(apply.Unknown); n > 0 {
+		counts += fmt.Sprintf(", %d unknown", n)
+	}
 	if n := r.Count(apply.Skipped); n > 0 {
 		counts += fmt.Sprintf(", %d skipped", n)
 	}
@@ -81,7 +84,7 @@ func paintOutcome(pal palette, word, padded string) string {
 		return paint(pal.ok, word) + trail
 	case apply.Applied, apply.InFlight:
 		return paint(pal.pending, word) + trail
-	case apply.Failed, apply.Stale, apply.Skipped, "blocked":
+	case apply.Failed, apply.Stale, apply.Skipped, apply.Unknown, "blocked":
 		return paint(pal.bad, word) + trail
 	}
 	return padded
@@ -151,6 +154,7 @@ type applyCountsJSON struct {
 	Stale     int `json:"stale"`
 	Unchanged int `json:"unchanged"`
 	Skipped   int `json:"skipped"`
+	Unknown   int `json:"unknown"`
 }
 
 type applyResultJSON struct {
@@ -173,7 +177,7 @@ func SummaryJSON(r apply.Report) ([]byte, error) {
 		Summary: applyCountsJSON{
 			Confirmed: r.Count(apply.Confirmed), Applied: r.Count(apply.Applied), Pending: r.Count(apply.InFlight),
 			Failed: r.Count(apply.Failed), Blocked: len(r.Blocked), Stale: r.Count(apply.Stale),
-			Unchanged: r.Count(apply.Current), Skipped: r.Count(apply.Skipped),
+			Unchanged: r.Count(apply.Current), Skipped: r.Count(apply.Skipped), Unknown: r.Count(apply.Unknown),
 		},
 		Results: make([]applyResultJSON, 0, len(r.Results)),
 		Blocked: make([]blockedJSON, 0, len(r.Blocked)),
