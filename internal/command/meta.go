@@ -244,7 +244,7 @@ func firstNonEmpty(vs ...string) string {
 // startSandbox serves the embedded emulator on a loopback port for the
 // length of the command. Its state starts from .orderform/sandbox-state.json
 // when an earlier run left one, else from the seed file, and is saved back
-// when the command ends. The key is made up per run: nothing to configure,
+// when a command that wrote ends. The key is made up per run: nothing to configure,
 // nothing to leak.
 func (m *meta) startSandbox(seed string) (key, endpoint string, closeFn func() error, err error) {
 	seedPath := seed
@@ -272,6 +272,13 @@ func (m *meta) startSandbox(seed string) (key, endpoint string, closeFn func() e
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = hs.Shutdown(ctx)
+		// Only a run that wrote saves: a plan running beside an apply
+		// (plan takes no lock) must not put back the state it loaded over
+		// the apply's writes. Operations still in progress are in the
+		// saved state with their times and settle on the next run.
+		if !wroteAny(srv) {
+			return nil
+		}
 		if err := os.MkdirAll(filepath.Dir(statePath), 0o700); err != nil {
 			return fmt.Errorf("embedded sandbox: save state: %w", err)
 		}
@@ -281,4 +288,14 @@ func (m *meta) startSandbox(seed string) (key, endpoint string, closeFn func() e
 		return nil
 	}
 	return key, "http://" + ln.Addr().String(), closeFn, nil
+}
+
+// wroteAny reports whether the sandbox processed a write.
+func wroteAny(srv *sandbox.Server) bool {
+	for _, c := range srv.Calls() {
+		if (c.Endpoint == sandbox.EndpointTrack || c.Endpoint == sandbox.EndpointUpdate) && c.Processed {
+			return true
+		}
+	}
+	return false
 }
