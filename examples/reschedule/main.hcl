@@ -27,11 +27,11 @@ order "2002" {
 
 # A fixed slot that must be one of the offered ones; if the Market stops
 # offering it, plan fails for this order and lists what is available.
-order "2005" {
+order "2008" {
   delivery_interval {
-    from_date = "2026-12-02"
-    from_time = "10:00"
-    to_time   = "14:00"
+    from_date = "2026-12-05"
+    from_time = "12:00"
+    to_time   = "16:00"
   }
 }
 

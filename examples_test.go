@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestExamples runs every example the README points to as a user would, on
+// the embedded sandbox, with no key and no endpoint in the environment: it
+// validates, is formatted, plans changes, applies them, and a plan after the
+// apply finds nothing left to do. The quick start is the first command of
+// the README; it must stay true.
+func TestExamples(t *testing.T) {
+	if testing.Short() {
+		t.Skip("follows asynchronous updates of the embedded sandbox for seconds")
+	}
+	root := t.TempDir()
+	if err := os.CopyFS(root, os.DirFS("examples")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"quickstart", "bulk-tracks", "reschedule"} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(root, name)
+			run := func(want int, args ...string) string {
+				t.Helper()
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				cmd := exec.CommandContext(ctx, "orderform", append([]string{"-chdir=" + dir}, args...)...)
+				var env []string
+				for _, kv := range os.Environ() {
+					if !strings.HasPrefix(kv, "YANDEX_MARKET_") && !strings.HasPrefix(kv, "ORDERFORM_") {
+						env = append(env, kv)
+					}
+				}
+				cmd.Env = append(env, "NO_COLOR=1")
+				var out bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &out, &out
+				err := cmd.Run()
+				code := 0
+				var ee *exec.ExitError
+				if errors.As(err, &ee) {
+					code = ee.ExitCode()
+				} else if err != nil {
+					t.Fatal(err)
+				}
+				if code != want {
+					t.Fatalf("orderform %s: exit %d, want %d\n%s", strings.Join(args, " "), code, want, out.String())
+				}
+				return out.String()
+			}
+			run(0, "validate")
+			run(0, "fmt", "-check")
+			out := run(2, "plan", "-detailed-exitcode")
+			if !strings.Contains(out, "to change") {
+				t.Errorf("plan shows no change:\n%s", out)
+			}
+			out = run(0, "apply", "-auto-approve", "-poll-interval=200ms")
+			if !strings.Contains(out, "Apply complete:") || strings.Contains(out, " 0 confirmed, 0 applied") {
+				t.Errorf("apply did not apply:\n%s", out)
+			}
+			run(0, "plan", "-detailed-exitcode")
+		})
+	}
+}
