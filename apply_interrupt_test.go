@@ -96,3 +96,43 @@ func TestApplyInterrupted(t *testing.T) {
 	}
 	e.wantWritesOnce(all)
 }
+
+// A second Ctrl-C quits at once, without waiting for a slow answer: the
+// write in flight stays journaled as an intent, and the next run does not
+// send it blind.
+func TestApplySecondInterruptQuits(t *testing.T) {
+	e := newApplyEnv(t, nil, sandbox.Options{}, map[string]string{"main.hcl": crashTracksHCL})
+	e.srv.SetLatency(sandbox.EndpointTrack, 20*time.Second)
+	var once sync.Once
+	e.setIntercept(func(_ http.ResponseWriter, r *http.Request) bool {
+		if isWrite(r) {
+			once.Do(func() {
+				go func() {
+					e.signal(os.Interrupt)
+					time.Sleep(200 * time.Millisecond)
+					e.signal(os.Interrupt)
+				}()
+			})
+		}
+		return false
+	})
+	start := time.Now()
+	r := e.orderform("apply", "-auto-approve", "-parallelism=1")
+	e.setIntercept(nil)
+	if !r.killed && r.code == 0 {
+		t.Fatalf("exit %d after two interrupts, want the process ended by the signal\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("orderform took %v to quit after the second Ctrl-C; the answer it would have waited for takes 20s", d)
+	}
+	wantContains(t, "stderr", r.stderr, "Press Ctrl-C again to quit at once")
+	intents := 0
+	for _, en := range e.journalEntries() {
+		if en.State == journal.KindIntent {
+			intents++
+		}
+	}
+	if intents != 1 {
+		t.Errorf("journal holds %d intents without an outcome, want the write in flight", intents)
+	}
+}

@@ -67,6 +67,20 @@ func Run(args []string, s Streams) (code int) {
 	}()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first interrupt cancels ctx: no new request goes out and the
+	// writes in flight run to their answer (at most the request timeout).
+	// Then the signals are handed back, so a second Ctrl-C ends the process
+	// at once; the journal's intents keep the next run from sending blind.
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		select {
+		case <-ctx.Done():
+			stop()
+			fmt.Fprintln(s.Stderr, "\nInterrupt received: no new change will be sent; waiting for the writes in flight to answer. Press Ctrl-C again to quit at once (the next run re-checks them).")
+		case <-finished:
+		}
+	}()
 
 	global := flag.NewFlagSet("orderform", flag.ContinueOnError)
 	global.SetOutput(io.Discard)
