@@ -90,6 +90,12 @@ type finished struct {
 // waits for it to end.
 func (e *applyEnv) orderform(args ...string) finished {
 	e.t.Helper()
+	return e.run(true, args...)
+}
+
+// run runs orderform; track makes it the run signal and killAt reach.
+func (e *applyEnv) run(track bool, args ...string) finished {
+	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "orderform", args...)
@@ -101,9 +107,13 @@ func (e *applyEnv) orderform(args ...string) finished {
 	if err := cmd.Start(); err != nil {
 		e.t.Fatalf("start orderform: %v", err)
 	}
-	e.proc.Store(cmd.Process)
+	if track {
+		e.proc.Store(cmd.Process)
+	}
 	err := cmd.Wait()
-	e.proc.Store(nil)
+	if track {
+		e.proc.Store(nil)
+	}
 	r := finished{stdout: stdout.String(), stderr: stderr.String()}
 	var ee *exec.ExitError
 	switch {
