@@ -42,10 +42,12 @@ func (e *applyEnv) killAt(match func(*http.Request) bool, nth int, when killPoin
 		if when == afterProcessing {
 			e.srv.ServeHTTP(httptest.NewRecorder(), r)
 		}
+		// Marked before the kill: the test reads it as soon as the
+		// process is gone.
+		fired.Store(true)
 		if p := e.proc.Load(); p != nil {
 			_ = p.Kill()
 		}
-		fired.Store(true)
 		panic(http.ErrAbortHandler) // no answer: the client is gone
 	})
 	return &fired

@@ -153,6 +153,8 @@ type run struct {
 	opt    Options
 	emit   func(Event)
 	mu     sync.Mutex
+
+	settled []settled // verdicts of the poll under way, not yet journaled
 }
 
 // Run executes p. It returns an error only when it cannot start (the plan
@@ -495,6 +497,7 @@ func pick(all map[int][]*submission, states ...string) []*submission {
 
 // poll checks every open submission once.
 func (r *run) poll(ctx context.Context, open []*submission) {
+	defer r.flush()
 	byType := map[string][]string{}
 	opOwner := map[string]*submission{}
 	var reread []*submission
@@ -589,20 +592,44 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 	}
 }
 
+// settle records what became of s. Its journal record goes out with the
+// poll's others in one fsync (see flush): a verdict lost in a crash only
+// makes the next run re-read the order and reach it again.
 func (r *run) settle(s *submission, kind, code, detail string) {
 	s.state, s.code = kind, code
 	if detail != "" {
 		s.detail = detail
 	}
-	rec := journal.Record{Kind: kind, ID: s.id, OrderID: s.change.OrderID, Error: detail}
-	if err := r.opt.Journal.Append(rec); err != nil && s.detail == "" {
-		s.detail = "journal: " + err.Error()
-	}
+	r.settled = append(r.settled, settled{s, journal.Record{Kind: kind, ID: s.id, OrderID: s.change.OrderID, Error: detail}})
 	typ := "change_confirmed"
 	if kind == journal.KindFailed {
 		typ = "change_failed"
 	}
 	r.emit(Event{Type: typ, Address: s.change.Address, OrderID: s.change.OrderID, Call: s.call, Code: code, Detail: detail})
+}
+
+type settled struct {
+	s   *submission
+	rec journal.Record
+}
+
+// flush journals the verdicts settle collected.
+func (r *run) flush() {
+	if len(r.settled) == 0 {
+		return
+	}
+	recs := make([]journal.Record, len(r.settled))
+	for i, x := range r.settled {
+		recs[i] = x.rec
+	}
+	if err := r.opt.Journal.Append(recs...); err != nil {
+		for _, x := range r.settled {
+			if x.s.detail == "" {
+				x.s.detail = "journal: " + err.Error()
+			}
+		}
+	}
+	r.settled = r.settled[:0]
 }
 
 // summarize folds the submissions of one change into its result: the worst

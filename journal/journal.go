@@ -157,22 +157,35 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// Append writes r and waits until it is on disk.
-func (j *Journal) Append(r Record) error {
-	if r.Time.IsZero() {
-		r.Time = time.Now().UTC()
+// Append writes records and waits until they are on disk (one fsync for
+// all of them).
+func (j *Journal) Append(records ...Record) error {
+	var buf bytes.Buffer
+	for _, r := range records {
+		if r.Time.IsZero() {
+			r.Time = time.Now().UTC()
+		}
+		line, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("journal %s for order %d: %w", r.Kind, r.OrderID, err)
+		}
+		buf.Write(line)
+		buf.WriteByte('\n')
 	}
-	line, err := json.Marshal(r)
-	if err != nil {
-		return fmt.Errorf("journal %s for order %d: %w", r.Kind, r.OrderID, err)
+	if buf.Len() == 0 {
+		return nil
+	}
+	what := fmt.Sprintf("%s for order %d", records[0].Kind, records[0].OrderID)
+	if len(records) > 1 {
+		what = fmt.Sprintf("%d records", len(records))
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if _, err := j.f.Write(append(line, '\n')); err != nil {
-		return fmt.Errorf("journal %s for order %d: %w", r.Kind, r.OrderID, err)
+	if _, err := j.f.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("journal %s: %w", what, err)
 	}
 	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("journal %s for order %d: %w", r.Kind, r.OrderID, err)
+		return fmt.Errorf("journal %s: %w", what, err)
 	}
 	return nil
 }

@@ -145,6 +145,14 @@ func (w *window) observe(h http.Header, now time.Time) {
 	if err != nil || rem > 0 {
 		return
 	}
+	if w.full(now) {
+		// Our own requests used the quota up: the log already holds the
+		// next one back exactly as long as needed. Holding from this
+		// answer instead (Until has a one-second resolution, so at most a
+		// Period from now) would lose the burst's length every Period.
+		return
+	}
+	// Someone else shares the quota and used it up.
 	until := parseUntil(h)
 	// Until has a one-second resolution; a window of our quota ends within
 	// Period anyway, and a 420 corrects us if the server's is longer.
@@ -152,6 +160,21 @@ func (w *window) observe(h http.Header, now time.Time) {
 	if until.After(now) {
 		w.holdUntil(until)
 	}
+}
+
+// full reports whether Limit of our own admissions are in flight or
+// finished within the last Period: the server's count of them alone is
+// then at its limit.
+func (w *window) full(now time.Time) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, a := range w.log {
+		if a.done.IsZero() || now.Sub(a.done) < w.period {
+			n++
+		}
+	}
+	return n >= w.limit
 }
 
 func minTime(a, b time.Time) time.Time {
