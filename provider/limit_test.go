@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -202,5 +203,44 @@ func TestGateLowers(t *testing.T) {
 	g.release()
 	if err := g.acquire(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestObserveHoldsOnlyForOthers: "Remaining: 0" after our own Limit
+// requests is already covered by the log, and holding a Period from the
+// last answer would waste the burst's length each Period; after fewer than
+// Limit of ours it means someone else shares the quota, and holds.
+func TestObserveHoldsOnlyForOthers(t *testing.T) {
+	h := http.Header{}
+	h.Set("X-RateLimit-Resource-Remaining", "0")
+	h.Set("X-RateLimit-Resource-Until", epoch.Add(time.Hour).UTC().Format(http.TimeFormat))
+
+	burst := func(w *window, n int, step time.Duration) time.Time {
+		now := epoch
+		for range n {
+			a, _, _ := w.reserve(now)
+			if a == nil {
+				t.Fatal("not admitted")
+			}
+			now = now.Add(step)
+			a.finish(now)
+		}
+		return now
+	}
+
+	own := newWindow(Quota{Limit: 3, Period: time.Second})
+	last := burst(own, 3, 50*time.Millisecond)
+	own.observe(h, last)
+	_, d, _ := own.reserve(last)
+	// The log admits the 4th a Period (plus margin) after the 1st finished.
+	if want := 50*time.Millisecond + time.Second + safetyMargin(time.Second) - 150*time.Millisecond; d != want {
+		t.Errorf("after our own full burst: wait %v, want %v (the log's, not a Period from the last answer)", d, want)
+	}
+
+	shared := newWindow(Quota{Limit: 3, Period: time.Second})
+	last = burst(shared, 1, 50*time.Millisecond)
+	shared.observe(h, last)
+	if _, d, _ := shared.reserve(last); d != time.Second {
+		t.Errorf("quota used up by someone else: wait %v, want a Period (Until is later)", d)
 	}
 }
