@@ -101,7 +101,7 @@ func (e *applyEnv) run(track bool, args ...string) finished {
 	cmd := exec.CommandContext(ctx, "orderform", args...)
 	cmd.Dir = e.dir
 	cmd.Env = append(os.Environ(), "YANDEX_MARKET_ENDPOINT="+e.url, "YANDEX_MARKET_API_KEY="+testKey,
-		"YANDEX_MARKET_BUSINESS_ID=", "NO_COLOR=1", "ORDERFORM_LOG=")
+		"YANDEX_MARKET_BUSINESS_ID=", "NO_COLOR=1", "ORDERFORM_LOG=", "ORDERFORM_QUOTAS=")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {

@@ -169,7 +169,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun 'orderform COMMAND -h' for a command's flags.\n")
-	fmt.Fprintf(w, "Environment: YANDEX_MARKET_API_KEY, YANDEX_MARKET_ENDPOINT, YANDEX_MARKET_BUSINESS_ID, NO_COLOR, ORDERFORM_LOG=debug.\n")
+	fmt.Fprintf(w, "Environment: YANDEX_MARKET_API_KEY, YANDEX_MARKET_ENDPOINT, YANDEX_MARKET_BUSINESS_ID, NO_COLOR, ORDERFORM_LOG=debug, ORDERFORM_QUOTAS (e.g. track=100/1s,update=10/1s).\n")
 }
 
 func runVersion(_ context.Context, m *meta, args []string) int {
