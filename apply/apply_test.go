@@ -1,0 +1,265 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orderform/orderform/journal"
+	"github.com/orderform/orderform/plan"
+	"github.com/orderform/orderform/provider"
+	"github.com/orderform/orderform/schema"
+)
+
+// fake is a scripted Market: orders it reads back, what each write answers,
+// and the operations' statuses poll by poll. It records every call.
+type fake struct {
+	mu     sync.Mutex
+	orders map[int64]provider.Order
+	// track answers SetTrack; nil applies the track to the order.
+	track func(ctx context.Context) error
+	// opStatus answers the n-th Operations call (0-based) for op id.
+	opStatus func(n int, id string) string
+	opCalls  int
+	writes   int
+}
+
+func (f *fake) SetTrack(ctx context.Context, _, orderID int64, t provider.Track) error {
+	f.mu.Lock()
+	f.writes++
+	answer := f.track
+	f.mu.Unlock()
+	if answer != nil {
+		return answer(ctx)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o := f.orders[orderID]
+	o.Delivery.Tracks = append(o.Delivery.Tracks, t)
+	f.orders[orderID] = o
+	return nil
+}
+
+func (f *fake) UpdateOrder(_ context.Context, _ int64, u provider.OrderUpdate) ([]provider.Operation, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.writes++
+	return []provider.Operation{{ID: fmt.Sprint("iv-", u.OrderID), Type: "ORDER_DELIVERY_INTERVAL_UPDATE"},
+		{ID: fmt.Sprint("rc-", u.OrderID), Type: "ORDER_RECIPIENT_UPDATE"}}, nil
+}
+
+func (f *fake) Operations(_ context.Context, _ int64, _ string, ids []string) ([]provider.Operation, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []provider.Operation
+	for _, id := range ids {
+		out = append(out, provider.Operation{ID: id, Status: f.opStatus(f.opCalls, id)})
+	}
+	f.opCalls++
+	return out, nil
+}
+
+func (f *fake) ReadOrders(_ context.Context, refs []OrderRef) (map[int64]provider.Order, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[int64]provider.Order{}
+	for _, r := range refs {
+		if o, ok := f.orders[r.OrderID]; ok {
+			out[r.OrderID] = o
+		}
+	}
+	return out, nil
+}
+
+func sp(s string) *string { return &s }
+
+func dbsOrder(id int64) provider.Order {
+	return provider.Order{ID: id, CampaignID: 21000000, Model: provider.ModelDBS, Status: "PROCESSING", HasRecipient: true,
+		Delivery: provider.Delivery{PartnerType: "SHOP"}}
+}
+
+func laasOrder(id int64) provider.Order {
+	return provider.Order{ID: id, CampaignID: 22000000, Model: provider.ModelLaaS, Status: "PROCESSING", HasRecipient: true,
+		Delivery: provider.Delivery{PartnerType: "YANDEX_MARKET",
+			Address: provider.Address{Recipient: "Петров Иван", Phone: "+79990001122"},
+			Dates:   provider.Dates{FromDate: "27-11-2026", ToDate: "27-11-2026", FromTime: "10:00", ToTime: "14:00"}}}
+}
+
+// build plans desired against f's orders.
+func build(t *testing.T, f *fake, desired ...schema.Order) *plan.Plan {
+	t.Helper()
+	cur := map[int64]plan.Current{}
+	for _, d := range desired {
+		o := f.orders[d.ID]
+		cur[d.ID] = plan.Current{Found: true, Order: o, AvailableRead: true, Available: []provider.Interval{
+			{FromDate: "2026-11-27", ToDate: "2026-11-27", FromTime: "10:00", ToTime: "14:00"},
+			{FromDate: "2026-11-28", ToDate: "2026-11-28", FromTime: "10:00", ToTime: "14:00"}}}
+	}
+	p := plan.Build(plan.Input{Desired: desired, Current: cur, BusinessID: 9000000, Now: time.Now()})
+	if len(p.Blocked) > 0 || len(p.Changes) != len(desired) {
+		t.Fatalf("plan: %d changes, blocked %+v", len(p.Changes), p.Blocked)
+	}
+	return p
+}
+
+func openJournal(t *testing.T) (*journal.Journal, string) {
+	t.Helper()
+	dir := t.TempDir()
+	j, err := journal.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j, dir
+}
+
+func entries(t *testing.T, dir string) []journal.Entry {
+	t.Helper()
+	recs, err := journal.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return journal.Fold(recs)
+}
+
+var moveAndCall = schema.Order{Address: "order.2001", ID: 2001, CampaignID: 22000000,
+	Interval:  &schema.Interval{FromDate: "2026-11-28", ToDate: "2026-11-28", FromTime: "10:00", ToTime: "14:00"},
+	Recipient: &schema.Recipient{Phone: sp("+79990009999")}}
+
+// One operation of an update FAILED while its sibling still runs: the
+// sibling may still change the order, so the change is not settled until it
+// ends; then it fails.
+func TestFailedOperationWaitsForItsSibling(t *testing.T) {
+	f := &fake{orders: map[int64]provider.Order{2001: laasOrder(2001)}}
+	f.opStatus = func(n int, id string) string {
+		switch {
+		case id == "iv-2001":
+			return provider.OperationFailed
+		case n < 3:
+			return provider.OperationInProgress
+		}
+		return provider.OperationDone
+	}
+	j, dir := openJournal(t)
+	rep, err := Run(context.Background(), build(t, f, moveAndCall), f, f, Options{Journal: j, Wait: time.Minute, PollInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rep.Results[0].Outcome; got != Failed || f.opCalls != 4 {
+		t.Fatalf("outcome %s after %d polls, want failed after 4 (the sibling ends on the 4th)", got, f.opCalls)
+	}
+	if e := entries(t, dir); len(e) != 1 || e[0].State != journal.KindFailed {
+		t.Errorf("journal %+v, want the submission failed", e)
+	}
+
+	// Wait runs out while the sibling still runs: pending, not failed.
+	f = &fake{orders: map[int64]provider.Order{2001: laasOrder(2001)}}
+	f.opStatus = func(_ int, id string) string {
+		if id == "iv-2001" {
+			return provider.OperationFailed
+		}
+		return provider.OperationInProgress
+	}
+	j, dir = openJournal(t)
+	rep, err = Run(context.Background(), build(t, f, moveAndCall), f, f, Options{Journal: j, Wait: 30 * time.Millisecond, PollInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rep.Results[0].Outcome; got != Applied || !rep.OK() {
+		t.Fatalf("outcome %s (ok %v), want applied: not over yet", got, rep.OK())
+	}
+	if e := entries(t, dir); len(e) != 1 || e[0].State != journal.KindSubmitted {
+		t.Errorf("journal %+v, want the submission still open", e)
+	}
+}
+
+// A track write without any answer that the order does not show: unknown,
+// not applied, and the run is not OK; the journal keeps it open.
+func TestNoAnswerIsUnknown(t *testing.T) {
+	f := &fake{orders: map[int64]provider.Order{1001: dbsOrder(1001)}}
+	f.track = func(context.Context) error {
+		return fmt.Errorf("%w: %w", provider.ErrOutcomeUnknown, errors.New("connection reset"))
+	}
+	j, dir := openJournal(t)
+	d := schema.Order{Address: "order.1001", ID: 1001, CampaignID: 21000000, Track: &schema.Track{Code: "RP1", DeliveryServiceID: 51}}
+	rep, err := Run(context.Background(), build(t, f, d), f, f, Options{Journal: j})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rep.Results[0].Outcome; got != Unknown || rep.OK() {
+		t.Fatalf("outcome %s (ok %v), want unknown and not OK", got, rep.OK())
+	}
+	if e := entries(t, dir); len(e) != 1 || e[0].State != journal.KindUnknown || !e[0].Open() {
+		t.Errorf("journal %+v, want the submission open as unknown", e)
+	}
+	if f.writes != 1 {
+		t.Errorf("%d writes, want 1", f.writes)
+	}
+}
+
+// Interrupted while a write waits for its turn (the client returns the
+// context's error without sending): skipped, journaled as not sent.
+func TestInterruptBeforeSendingSkips(t *testing.T) {
+	f := &fake{orders: map[int64]provider.Order{1001: dbsOrder(1001)}}
+	ctx, cancel := context.WithCancel(context.Background())
+	f.track = func(ctx context.Context) error {
+		cancel()
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	j, dir := openJournal(t)
+	d := schema.Order{Address: "order.1001", ID: 1001, CampaignID: 21000000, Track: &schema.Track{Code: "RP1", DeliveryServiceID: 51}}
+	rep, err := Run(ctx, build(t, f, d), f, f, Options{Journal: j})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rep.Results[0].Outcome; got != Skipped || !rep.Interrupted {
+		t.Fatalf("outcome %s (interrupted %v), want skipped", got, rep.Interrupted)
+	}
+	if e := entries(t, dir); len(e) != 1 || e[0].Open() {
+		t.Errorf("journal %+v, want the intent closed as not sent", e)
+	}
+}
+
+// An earlier run's open submission carrying the whole change: pending, no
+// write. Carrying part of it, or other values: refused as stale, no write.
+func TestInFlightPerCall(t *testing.T) {
+	f := &fake{orders: map[int64]provider.Order{2001: laasOrder(2001)}, opStatus: func(int, string) string { return provider.OperationInProgress }}
+	p := build(t, f, moveAndCall)
+	whole := plan.Targets(p.Changes[0].Fields)
+	part := map[string]string{}
+	other := map[string]string{}
+	for k, v := range whole {
+		if k == plan.FieldPhone {
+			part[k] = v
+			other[k] = plan.Fingerprint(k, "79990000000")
+		}
+	}
+	for _, c := range []struct {
+		name    string
+		targets map[string]string
+		want    Outcome
+	}{
+		{"whole", whole, InFlight},
+		{"part", part, Stale},
+		{"other values", other, Stale},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			j, _ := openJournal(t)
+			open := []journal.Entry{{ID: "earlier", Call: journal.CallUpdate, OrderID: 2001, Targets: c.targets, State: journal.KindSubmitted, SubmittedAt: time.Now()}}
+			rep, err := Run(context.Background(), p, f, f, Options{Journal: j, InFlight: open})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := rep.Results[0].Outcome; got != c.want {
+				t.Errorf("outcome %s (%s), want %s", got, rep.Results[0].Detail, c.want)
+			}
+			if f.writes != 0 {
+				t.Errorf("%d writes, want none", f.writes)
+			}
+		})
+	}
+}
