@@ -67,20 +67,6 @@ func Run(args []string, s Streams) (code int) {
 	}()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// The first interrupt cancels ctx: no new request goes out and the
-	// writes in flight run to their answer (at most the request timeout).
-	// Then the signals are handed back, so a second Ctrl-C ends the process
-	// at once; the journal's intents keep the next run from sending blind.
-	finished := make(chan struct{})
-	defer close(finished)
-	go func() {
-		select {
-		case <-ctx.Done():
-			stop()
-			fmt.Fprintln(s.Stderr, "\nInterrupt received: no new change will be sent; waiting for the writes in flight to answer. Press Ctrl-C again to quit at once (the next run re-checks them).")
-		case <-finished:
-		}
-	}()
 
 	global := flag.NewFlagSet("orderform", flag.ContinueOnError)
 	global.SetOutput(io.Discard)
@@ -116,6 +102,22 @@ func Run(args []string, s Streams) (code int) {
 		return exitError
 	}
 	m := &meta{Streams: s, dir: abs, relDir: dir}
+	// The first interrupt cancels ctx: no new request goes out and apply's
+	// writes in flight run to their answer (at most the request timeout).
+	// Then the signals are handed back, so a second Ctrl-C ends the process
+	// at once; the journal's intents keep the next run from sending blind.
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		select {
+		case <-ctx.Done():
+			stop()
+			if rest[0] == "apply" {
+				fmt.Fprintln(s.Stderr, "\nInterrupt received: no new change will be sent; waiting for the writes in flight to answer. Press Ctrl-C again to quit at once (the next run re-checks them).")
+			}
+		case <-finished:
+		}
+	}()
 	for _, c := range commands() {
 		if c.name == rest[0] {
 			return c.run(ctx, m, rest[1:])
