@@ -61,9 +61,18 @@ func TestExamples(t *testing.T) {
 			if !strings.Contains(out, "to change") {
 				t.Errorf("plan shows no change:\n%s", out)
 			}
+			// Only a run that wrote saves the embedded sandbox's state: a
+			// plan beside an apply must not put back what it loaded.
+			state := filepath.Join(dir, ".orderform", "sandbox-state.json")
+			if _, err := os.Stat(state); err == nil {
+				t.Errorf("plan saved the embedded sandbox's state")
+			}
 			out = run(0, "apply", "-auto-approve", "-poll-interval=200ms")
 			if !strings.Contains(out, "Apply complete:") || strings.Contains(out, " 0 confirmed, 0 applied") {
 				t.Errorf("apply did not apply:\n%s", out)
+			}
+			if _, err := os.Stat(state); err != nil {
+				t.Errorf("apply did not save the embedded sandbox's state: %v", err)
 			}
 			run(0, "plan", "-detailed-exitcode")
 		})

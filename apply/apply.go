@@ -83,7 +83,7 @@ type Result struct {
 
 // Event is one step of a run, for progress displays and -json streams.
 type Event struct {
-	Type       string   `json:"type"` // change_started, change_applied, change_confirmed, change_failed, change_stale, change_skipped, waiting
+	Type       string   `json:"type"` // change_started, change_applied, change_unknown, change_confirmed, change_failed, change_stale, change_skipped, waiting
 	Address    string   `json:"address,omitempty"`
 	OrderID    int64    `json:"order_id,omitempty"`
 	Call       string   `json:"call,omitempty"`
@@ -397,7 +397,6 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 		r.emit(Event{Type: "change_failed", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
 		return
 	}
-	s.sentAt = r.opt.Now()
 	// An interrupt (ctx) ends the wait for the rate limiter; a write the
 	// client has sent runs to its answer regardless (the client never cuts
 	// a write's exchange short).
@@ -409,6 +408,9 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 	case journal.CallUpdate:
 		ops, err = r.api.UpdateOrder(ctx, c.CampaignID, *c.Update)
 	}
+	// Grace periods count from here, not from the intent: a write may wait
+	// long for the rate limiter before it leaves.
+	s.sentAt = r.opt.Now()
 	rec := journal.Record{ID: s.id, OrderID: c.OrderID}
 	switch {
 	case err != nil && ctx.Err() != nil && !errors.Is(err, provider.ErrOutcomeUnknown) && errors.Is(err, ctx.Err()):
@@ -429,7 +431,7 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 		rec.Kind, rec.Error = journal.KindUnknown, err.Error()
 		s.cause = err
 		s.detail = fmt.Sprintf("sent, but no answer from the API (%v), and the order does not show the change yet; it is journaled as in flight: `orderform plan` re-checks it, and it is not sent again blind", err)
-		r.emit(Event{Type: "change_applied", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
+		r.emit(Event{Type: "change_unknown", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
 	default:
 		rec.Kind, rec.Error = journal.KindFailed, err.Error()
 		if ae, ok := provider.AsAPIError(err); ok {
@@ -439,8 +441,13 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 		r.emit(Event{Type: "change_failed", Address: c.Address, OrderID: c.OrderID, Call: s.call, Code: s.code, Detail: s.detail})
 	}
 	s.state = rec.Kind
-	if jerr := r.opt.Journal.Append(rec); jerr != nil && s.detail == "" {
-		s.detail = "journal: " + jerr.Error()
+	if jerr := r.opt.Journal.Append(rec); jerr != nil && rec.Kind != journal.KindFailed {
+		// The Market has it (or may), but the journal does not know how
+		// it ended: the next run finds the bare intent and can only wait
+		// for the order to show it. Not a success.
+		s.state, s.cause = journal.KindUnknown, jerr
+		s.detail = fmt.Sprintf("sent, but the journal could not record the answer (%v): the next run waits for the order to show the change instead of following it", jerr)
+		r.emit(Event{Type: "change_unknown", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
 	}
 }
 
@@ -580,6 +587,9 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 			// track proves the write was not applied. Without an answer
 			// it may still be at work: give it TrackGrace.
 			ae, answered := provider.AsAPIError(s.cause)
+			if answered && (ae.StatusCode == 502 || ae.StatusCode == 503 || ae.StatusCode == 504) {
+				answered = false // a gateway's answer: the Market may still be at work
+			}
 			if !answered && r.opt.Now().Sub(s.sentAt) < TrackGrace {
 				break
 			}
@@ -596,10 +606,7 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 // poll's others in one fsync (see flush): a verdict lost in a crash only
 // makes the next run re-read the order and reach it again.
 func (r *run) settle(s *submission, kind, code, detail string) {
-	s.state, s.code = kind, code
-	if detail != "" {
-		s.detail = detail
-	}
+	s.state, s.code, s.detail = kind, code, detail
 	r.settled = append(r.settled, settled{s, journal.Record{Kind: kind, ID: s.id, OrderID: s.change.OrderID, Error: detail}})
 	typ := "change_confirmed"
 	if kind == journal.KindFailed {

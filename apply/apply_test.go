@@ -246,19 +246,28 @@ func TestInFlightPerCall(t *testing.T) {
 		{"whole", whole, InFlight},
 		{"part", part, Stale},
 		{"other values", other, Stale},
+		// The recipient is sent whole: an earlier one setting the name
+		// would be undone or raced by this one setting the phone.
+		{"same block", map[string]string{plan.FieldFirstName: plan.Fingerprint(plan.FieldFirstName, "Пётр")}, Stale},
+		{"other call", map[string]string{plan.FieldTrackCode: "x"}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			j, _ := openJournal(t)
 			open := []journal.Entry{{ID: "earlier", Call: journal.CallUpdate, OrderID: 2001, Targets: c.targets, State: journal.KindSubmitted, SubmittedAt: time.Now()}}
+			before := f.writes
 			rep, err := Run(context.Background(), p, f, f, Options{Journal: j, InFlight: open})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := rep.Results[0].Outcome; got != c.want {
-				t.Errorf("outcome %s (%s), want %s", got, rep.Results[0].Detail, c.want)
+			sent := f.writes - before
+			if c.want == "" { // no bearing on this change: sent
+				if sent != 1 {
+					t.Errorf("outcome %s after %d writes, want the change sent once", rep.Results[0].Outcome, sent)
+				}
+				return
 			}
-			if f.writes != 0 {
-				t.Errorf("%d writes, want none", f.writes)
+			if got := rep.Results[0].Outcome; got != c.want || sent != 0 {
+				t.Errorf("outcome %s (%s) after %d writes, want %s and none", got, rep.Results[0].Detail, sent, c.want)
 			}
 		})
 	}

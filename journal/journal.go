@@ -66,9 +66,10 @@ type Operation struct {
 
 // Journal appends records durably. It is safe for concurrent use.
 type Journal struct {
-	mu   sync.Mutex
-	f    *os.File
-	path string
+	mu     sync.Mutex
+	f      *os.File
+	path   string
+	broken error // set when a failed append could not be undone
 }
 
 // Open opens (creating it if needed) the journal of the configuration
@@ -77,8 +78,16 @@ type Journal struct {
 // lock (see Acquire).
 func Open(dir string) (*Journal, error) {
 	d := filepath.Join(dir, Dir)
+	_, statErr := os.Stat(d)
 	if err := os.MkdirAll(d, 0o700); err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		// The journal's directory itself must survive a power loss, or
+		// the intents fsynced in it go with it.
+		if err := syncDir(dir); err != nil {
+			return nil, fmt.Errorf("open journal: %w", err)
+		}
 	}
 	path := filepath.Join(d, fileName)
 	f, err := openFile(path)
@@ -181,10 +190,26 @@ func (j *Journal) Append(records ...Record) error {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if _, err := j.f.Write(buf.Bytes()); err != nil {
+	if j.broken != nil {
+		return fmt.Errorf("journal %s: %w", what, j.broken)
+	}
+	st, err := j.f.Stat()
+	if err != nil {
 		return fmt.Errorf("journal %s: %w", what, err)
 	}
-	if err := j.f.Sync(); err != nil {
+	_, err = j.f.Write(buf.Bytes())
+	if err == nil {
+		err = j.f.Sync()
+	}
+	if err != nil {
+		// A short write (a full disk) must not leave a partial line for
+		// the next record to be glued to: cut it off, or refuse every
+		// later record (and so every later write to the Market).
+		if terr := j.f.Truncate(st.Size()); terr != nil {
+			j.broken = fmt.Errorf("unusable after a failed write (%v) that could not be undone: %w", err, terr)
+		} else if serr := j.f.Sync(); serr != nil {
+			j.broken = fmt.Errorf("unusable after a failed write: %w", serr)
+		}
 		return fmt.Errorf("journal %s: %w", what, err)
 	}
 	return nil
@@ -241,8 +266,11 @@ type Entry struct {
 	Targets     map[string]string
 	Operations  []Operation
 	SubmittedAt time.Time
-	State       string // the kind of its latest record
-	Error       string
+	// LastAt is the time of its latest record: for an unknown outcome, when
+	// the answer was given up on (grace periods count from then).
+	LastAt time.Time
+	State  string // the kind of its latest record
+	Error  string
 }
 
 // Open reports whether the submission may still change the order: sent (or
@@ -278,6 +306,7 @@ func Fold(records []Record) []Entry {
 			e.Error = r.Error
 		}
 		e.State = r.Kind
+		e.LastAt = r.Time
 	}
 	out := make([]Entry, 0, len(order))
 	for _, id := range order {

@@ -45,10 +45,10 @@ func TestFoldAndOpenEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Entry{
-		{ID: "b", Call: CallUpdate, OrderID: 2001, CampaignID: 22, Targets: targets, SubmittedAt: at(3), State: KindSubmitted,
+		{ID: "b", Call: CallUpdate, OrderID: 2001, CampaignID: 22, Targets: targets, SubmittedAt: at(3), LastAt: at(3), State: KindSubmitted,
 			Operations: []Operation{{ID: "op1", Type: "ORDER_RECIPIENT_UPDATE"}}},
 		// An intent with no outcome is open: the write may have reached the Market.
-		{ID: "c", Call: CallTrack, OrderID: 1002, CampaignID: 21, Targets: targets, SubmittedAt: at(4), State: KindIntent},
+		{ID: "c", Call: CallTrack, OrderID: 1002, CampaignID: 21, Targets: targets, SubmittedAt: at(4), LastAt: at(4), State: KindIntent},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("open entries (-want +got):\n%s", diff)

@@ -530,9 +530,7 @@ func completeCustomer(r *schema.Recipient, cur provider.Customer) provider.Custo
 	if r.Phone == nil {
 		// The order shows its phone as people write it; the API takes
 		// only "+digits".
-		if digits := NormPhone(cur.Phone); digits != "" {
-			phone = "+" + digits
-		}
+		phone = e164(cur.Phone)
 	}
 	return provider.Customer{
 		FirstName:  pick(r.FirstName, cur.FirstName),
@@ -540,6 +538,14 @@ func completeCustomer(r *schema.Recipient, cur provider.Customer) provider.Custo
 		MiddleName: pick(r.MiddleName, cur.MiddleName),
 		Phone:      phone,
 	}
+}
+
+// e164 writes a phone as the API takes it, "+digits" (see NormPhone).
+func e164(phone string) string {
+	if d := NormPhone(phone); d != "" {
+		return "+" + d
+	}
+	return ""
 }
 
 func containsInterval(avail []provider.Interval, want provider.Interval) bool {

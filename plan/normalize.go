@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
-	"unicode"
 )
 
 // NormDate turns either API date format into "YYYY-MM-DD". The campaign
@@ -43,15 +42,20 @@ func NormName(s string) string {
 }
 
 // NormPhone keeps the digits of a phone: "+7 999 000-11-22" and
-// "+79990001122" are the same phone.
+// "+79990001122" are the same phone. A Russian number written the domestic
+// way, 8 and ten digits without a "+", is the same as +7 and those digits.
 func NormPhone(s string) string {
 	var b strings.Builder
 	for _, r := range s {
-		if unicode.IsDigit(r) {
+		if r >= '0' && r <= '9' {
 			b.WriteRune(r)
 		}
 	}
-	return b.String()
+	d := b.String()
+	if len(d) == 11 && d[0] == '8' && !strings.HasPrefix(strings.TrimSpace(s), "+") {
+		d = "7" + d[1:]
+	}
+	return d
 }
 
 // Fingerprint identifies a field's target value without keeping it, so the

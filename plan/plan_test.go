@@ -39,6 +39,15 @@ func TestNormalize(t *testing.T) {
 	if NormPhone("+7 (999) 000-11-22") != NormPhone("+79990001122") {
 		t.Error("phones with the same digits must compare equal")
 	}
+	if NormPhone("8 (903) 555-01-99") != NormPhone("+79035550199") {
+		t.Error("a domestic Russian 8... number is the +7 one")
+	}
+	if NormPhone("+89035550199") == NormPhone("+79035550199") {
+		t.Error("a number written with + is taken as written")
+	}
+	if got := e164("8 (903) 555-01-99"); got != "+79035550199" {
+		t.Errorf("e164 of a domestic number = %q, want +79035550199", got)
+	}
 	if NormName("  Иван   Петрович ") != "Иван Петрович" {
 		t.Errorf("NormName = %q", NormName("  Иван   Петрович "))
 	}

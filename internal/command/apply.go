@@ -118,11 +118,13 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 	}
 	defer jr.Close()
 	// What earlier runs left open is now known: record it, under the lock.
+	recs := make([]journal.Record, 0, len(verdicts))
 	for _, v := range verdicts {
-		if err := jr.Append(journal.Record{Kind: v.Kind, ID: v.Entry.ID, OrderID: v.Entry.OrderID}); err != nil {
-			m.errorf(errOpt, "%v", err)
-			return exitError
-		}
+		recs = append(recs, journal.Record{Kind: v.Kind, ID: v.Entry.ID, OrderID: v.Entry.OrderID})
+	}
+	if err := jr.Append(recs...); err != nil {
+		m.errorf(errOpt, "%v", err)
+		return exitError
 	}
 	if err := jr.Compact(); err != nil {
 		m.errorf(errOpt, "%v", err)

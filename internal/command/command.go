@@ -106,11 +106,20 @@ func Run(args []string, s Streams) (code int) {
 	// writes in flight run to their answer (at most the request timeout).
 	// Then the signals are handed back, so a second Ctrl-C ends the process
 	// at once; the journal's intents keep the next run from sending blind.
-	finished := make(chan struct{})
-	defer close(finished)
+	finished, exited := make(chan struct{}), make(chan struct{})
+	defer func() {
+		close(finished)
+		<-exited // nothing is printed after Run returns
+	}()
 	go func() {
+		defer close(exited)
 		select {
 		case <-ctx.Done():
+			select {
+			case <-finished:
+				return // the end of Run, not an interrupt
+			default:
+			}
 			stop()
 			if rest[0] == "apply" {
 				fmt.Fprintln(s.Stderr, "\nInterrupt received: no new change will be sent; waiting for the writes in flight to answer. Press Ctrl-C again to quit at once (the next run re-checks them).")

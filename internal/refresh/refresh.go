@@ -354,10 +354,7 @@ type Verdict struct {
 func (r *Reader) Reconcile(ctx context.Context, entries []journal.Entry, current map[int64]plan.Current, now time.Time) (map[int64][]plan.Submission, []Verdict, error) {
 	subs := map[int64][]plan.Submission{}
 	var verdicts []Verdict
-	status, err := r.operationStatus(ctx, entries, current)
-	if err != nil {
-		return nil, nil, err
-	}
+	status := r.operationStatus(ctx, entries, current)
 	for _, e := range entries {
 		cur := current[e.OrderID]
 		if cur.Found && plan.Applied(e.Targets, cur.Order) {
@@ -393,7 +390,7 @@ func (r *Reader) Reconcile(ctx context.Context, entries []journal.Entry, current
 		if e.Call == journal.CallTrack {
 			grace = apply.TrackGrace
 		}
-		if now.Sub(e.SubmittedAt) < grace {
+		if now.Sub(cmp.Or(e.LastAt, e.SubmittedAt)) < grace {
 			subs[e.OrderID] = append(subs[e.OrderID], submission(e))
 			continue
 		}
@@ -405,12 +402,17 @@ func (r *Reader) Reconcile(ctx context.Context, entries []journal.Entry, current
 // operationStatus asks the operations endpoint about every operation of the
 // submitted updates, grouped by business and type. A submission's business is
 // the one it was journaled with, else the reader's, else its campaign's.
-func (r *Reader) operationStatus(ctx context.Context, entries []journal.Entry, current map[int64]plan.Current) (map[string]string, error) {
+//
+// What cannot be learnt (the endpoint or the campaign read fails) counts as
+// IN_PROGRESS: not knowing is no verdict, those submissions stay in flight,
+// and the rest of the plan goes on.
+func (r *Reader) operationStatus(ctx context.Context, entries []journal.Entry, current map[int64]plan.Current) map[string]string {
 	type key struct {
 		business int64
 		opType   string
 	}
 	byKey := map[key][]string{}
+	status := map[string]string{}
 	for _, e := range entries {
 		if e.State != journal.KindSubmitted || e.Call != journal.CallUpdate || len(e.Operations) == 0 {
 			continue
@@ -422,7 +424,10 @@ func (r *Reader) operationStatus(ctx context.Context, entries []journal.Entry, c
 		if biz == 0 && e.CampaignID != 0 {
 			c, err := r.campaign(ctx, e.CampaignID)
 			if err != nil {
-				return nil, fmt.Errorf("read the status of earlier operations: %w", err)
+				for _, o := range e.Operations {
+					status[o.ID] = provider.OperationInProgress
+				}
+				continue
 			}
 			biz = c.BusinessID
 		}
@@ -444,17 +449,19 @@ func (r *Reader) operationStatus(ctx context.Context, entries []journal.Entry, c
 		}
 		return keys[i].opType < keys[j].opType
 	})
-	status := map[string]string{}
 	for _, k := range keys {
 		ops, err := r.API.Operations(ctx, k.business, k.opType, byKey[k])
 		if err != nil {
-			return nil, fmt.Errorf("read the status of earlier operations: %w", err)
+			for _, id := range byKey[k] {
+				status[id] = provider.OperationInProgress
+			}
+			continue
 		}
 		for _, o := range ops {
 			status[o.ID] = o.Status
 		}
 	}
-	return status, nil
+	return status
 }
 
 func submission(e journal.Entry) plan.Submission {

@@ -76,7 +76,7 @@ func (p *Progress) Event(e apply.Event) {
 		switch e.Type {
 		case "change_started":
 			o.started = true
-		case "change_applied", "change_confirmed", "change_failed":
+		case "change_applied", "change_unknown", "change_confirmed", "change_failed":
 			o.calls[e.Call] = e.Type
 		case "change_stale", "change_skipped":
 			o.skipped = true
