@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -284,7 +283,7 @@ func (r *run) unsent(c *plan.Change) (send []*submission, why string) {
 				}
 			}
 			for k, v := range e.Targets {
-				if w, ok := s.targets[k]; (ok && w != v) || (!ok && sameBlock(k, s.targets)) {
+				if w, ok := s.targets[k]; (ok && w != v) || (!ok && plan.TouchesBlock(s.targets, k)) {
 					return nil, fmt.Sprintf("an earlier %s of this order (submitted %s) is still in flight with other values",
 						s.call, e.SubmittedAt.Local().Format(time.DateTime))
 				}
@@ -300,17 +299,6 @@ func (r *run) unsent(c *plan.Change) (send []*submission, why string) {
 		}
 	}
 	return send, ""
-}
-
-// sameBlock reports whether path belongs to a block that targets touch.
-func sameBlock(path string, targets map[string]string) bool {
-	block, _, _ := strings.Cut(path, ".")
-	for k := range targets {
-		if b, _, _ := strings.Cut(k, "."); b == block {
-			return true
-		}
-	}
-	return false
 }
 
 func newID() string {
@@ -535,28 +523,14 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 			status[o.ID] = o.Status
 		}
 	}
-	done := map[*submission]bool{}
 	for _, s := range open {
 		if len(s.operations) == 0 || opOwner[s.operations[0].ID] != s {
 			continue
 		}
-		all, failed := true, false
-		for _, o := range s.operations {
-			switch status[o.ID] {
-			case provider.OperationDone:
-			case provider.OperationFailed:
-				failed = true
-			default:
-				all = false
-			}
-		}
-		switch {
-		case failed && all:
-			// Every operation is over and one failed. Until then a
-			// sibling may still change the order: wait for it.
+		switch kind, _ := OperationsVerdict(s.operations, status); kind {
+		case journal.KindFailed:
 			r.settle(s, journal.KindFailed, "OPERATION_FAILED", "the Market reported the operation FAILED; the order is unchanged")
-		case all:
-			done[s] = true
+		case journal.KindConfirmed:
 			r.settle(s, journal.KindConfirmed, "", "")
 		}
 	}
@@ -605,6 +579,33 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 // settle records what became of s. Its journal record goes out with the
 // poll's others in one fsync (see flush): a verdict lost in a crash only
 // makes the next run re-read the order and reach it again.
+// OperationsVerdict judges a write by the statuses of its operations (ID ->
+// status, as the operations endpoint reported them): journal.KindConfirmed
+// when all are DONE, journal.KindFailed when all are over and one FAILED
+// (until then a sibling may still change the order), "" while any runs.
+// known is false when the status of one is missing.
+func OperationsVerdict(ops []journal.Operation, status map[string]string) (kind string, known bool) {
+	over, failed, known := true, false, true
+	for _, o := range ops {
+		switch status[o.ID] {
+		case provider.OperationDone:
+		case provider.OperationFailed:
+			failed = true
+		case provider.OperationInProgress:
+			over = false
+		default:
+			over, known = false, false
+		}
+	}
+	switch {
+	case over && failed:
+		return journal.KindFailed, known
+	case over:
+		return journal.KindConfirmed, known
+	}
+	return "", known
+}
+
 func (r *run) settle(s *submission, kind, code, detail string) {
 	s.state, s.code, s.detail = kind, code, detail
 	r.settled = append(r.settled, settled{s, journal.Record{Kind: kind, ID: s.id, OrderID: s.change.OrderID, Error: detail}})

@@ -372,7 +372,7 @@ func planOrder(p *Plan, d schema.Order, cur Current, subs []Submission) {
 						break
 					}
 					state = "other"
-				} else if touchesBlock(s, f.Path) {
+				} else if TouchesBlock(s.Fields, f.Path) {
 					// An interval or a recipient is sent whole: the
 					// earlier write also sets this field, to what the
 					// order had then.
@@ -488,11 +488,13 @@ func planOrder(p *Plan, d schema.Order, cur Current, subs []Submission) {
 	p.Changes = append(p.Changes, ch)
 }
 
-// touchesBlock reports whether a submission set any field of the block
-// ("delivery_interval", "recipient", "track") that path belongs to.
-func touchesBlock(s Submission, path string) bool {
+// TouchesBlock reports whether targets (field path -> fingerprint) set any
+// field of the block ("delivery_interval", "recipient", "track") that path
+// belongs to. Each block goes out whole, so a write that sets one of its
+// fields sets them all.
+func TouchesBlock(targets map[string]string, path string) bool {
 	block, _, _ := strings.Cut(path, ".")
-	for f := range s.Fields {
+	for f := range targets {
 		if strings.HasPrefix(f, block+".") {
 			return true
 		}

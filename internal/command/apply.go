@@ -15,7 +15,6 @@ import (
 	"github.com/orderform/orderform/internal/views"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/plan"
-	"github.com/orderform/orderform/provider"
 	"github.com/orderform/orderform/schema"
 )
 
@@ -232,8 +231,8 @@ func (m *meta) reconcileSaved(ctx context.Context, reader *refresh.Reader, p *pl
 // somewhere else than the plan was made on, nothing is sent, the key
 // included. A plan made on the embedded sandbox is applied to it.
 func (m *meta) connectSaved(file *plan.File, parallelism int) (*connection, error) {
-	if strings.HasPrefix(file.Endpoint, sandboxPrefix) {
-		return m.connect(schema.Provider{BusinessID: file.Plan.BusinessID}, parallelism, file.Endpoint)
+	if seed, ok := strings.CutPrefix(file.Endpoint, sandboxPrefix); ok {
+		return m.connect(schema.Provider{BusinessID: file.Plan.BusinessID, Sandbox: seed}, parallelism)
 	}
 	// The provider block, if the directory's configuration loads without
 	// the plan's -var flags; else the environment alone.
@@ -241,14 +240,11 @@ func (m *meta) connectSaved(file *plan.File, parallelism int) (*connection, erro
 	if cfg, diags := schema.Load(m.relDir, schema.LoadOptions{Env: os.Environ()}); !diags.HasErrors() && cfg != nil {
 		prov = cfg.Provider
 	}
-	here := firstNonEmpty(prov.Endpoint, os.Getenv("YANDEX_MARKET_ENDPOINT"), provider.DefaultEndpoint)
-	if prov.Sandbox != "" {
-		here = sandboxPrefix + prov.Sandbox
-	}
+	here := target(prov)
 	if strings.TrimRight(here, "/") != strings.TrimRight(file.Endpoint, "/") {
 		return nil, fmt.Errorf("the plan was made against %s, but this configuration and environment point at %s: apply it where it was made (set YANDEX_MARKET_ENDPOINT=%s), or plan again", file.Endpoint, here, file.Endpoint)
 	}
 	prov.Sandbox = ""
 	prov.BusinessID = cmp.Or(file.Plan.BusinessID, prov.BusinessID)
-	return m.connect(prov, parallelism, "")
+	return m.connect(prov, parallelism)
 }

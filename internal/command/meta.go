@@ -172,20 +172,12 @@ const sandboxDelay = 2 * time.Second
 // connect builds the API client from the provider block, then the
 // environment (the block wins, SPEC.md). endpointOverride, when set, is the
 // endpoint a saved plan was made against.
-func (m *meta) connect(p schema.Provider, parallelism int, endpointOverride string) (*connection, error) {
+func (m *meta) connect(p schema.Provider, parallelism int) (*connection, error) {
 	// Checked first: a mistyped quota must stop the run before any request,
 	// the embedded sandbox's included.
 	quotas, err := parseQuotas(os.Getenv(quotasEnv))
 	if err != nil {
 		return nil, err
-	}
-	endpoint := firstNonEmpty(p.Endpoint, os.Getenv("YANDEX_MARKET_ENDPOINT"))
-	seed := p.Sandbox
-	if endpointOverride != "" {
-		endpoint, seed = endpointOverride, ""
-		if strings.HasPrefix(endpointOverride, sandboxPrefix) {
-			endpoint, seed = "", strings.TrimPrefix(endpointOverride, sandboxPrefix)
-		}
 	}
 	businessID := p.BusinessID
 	if businessID == 0 {
@@ -197,22 +189,16 @@ func (m *meta) connect(p schema.Provider, parallelism int, endpointOverride stri
 			businessID = id
 		}
 	}
-	conn := &connection{businessID: businessID, close: func() error { return nil }}
+	conn := &connection{businessID: businessID, endpoint: target(p), close: func() error { return nil }}
+	endpoint := conn.endpoint
 	key := firstNonEmpty(p.APIKey, os.Getenv("YANDEX_MARKET_API_KEY"))
-	if seed != "" {
-		key, endpoint, conn.close, err = m.startSandbox(seed)
+	if p.Sandbox != "" {
+		key, endpoint, conn.close, err = m.startSandbox(p.Sandbox)
 		if err != nil {
 			return nil, err
 		}
-		conn.endpoint = sandboxPrefix + seed
-	} else {
-		if key == "" {
-			return nil, errors.New("no API key: set YANDEX_MARKET_API_KEY (a token with the inventory-and-order-processing permission), or set sandbox = \"FILE\" in the provider block to try orderform on the built-in emulator")
-		}
-		if endpoint == "" {
-			endpoint = provider.DefaultEndpoint
-		}
-		conn.endpoint = endpoint
+	} else if key == "" {
+		return nil, errors.New("no API key: set YANDEX_MARKET_API_KEY (a token with the inventory-and-order-processing permission), or set sandbox = \"FILE\" in the provider block to try orderform on the built-in emulator")
 	}
 	cfg := provider.Config{Endpoint: endpoint, APIKey: key, Quotas: quotas, Parallel: min(max(parallelism, 1), 6),
 		Hooks: provider.Hooks{OnWait: func(e string, d time.Duration) {
@@ -230,6 +216,16 @@ func (m *meta) connect(p schema.Provider, parallelism int, endpointOverride stri
 	}
 	conn.client = client
 	return conn, nil
+}
+
+// target names the API a provider block (and the environment) points at: the
+// base URL, or sandboxPrefix and the seed of the embedded sandbox. It is what
+// a saved plan records and is applied on.
+func target(p schema.Provider) string {
+	if p.Sandbox != "" {
+		return sandboxPrefix + p.Sandbox
+	}
+	return firstNonEmpty(p.Endpoint, os.Getenv("YANDEX_MARKET_ENDPOINT"), provider.DefaultEndpoint)
 }
 
 func firstNonEmpty(vs ...string) string {

@@ -40,7 +40,7 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags) (*planned, hcl.Diag
 	// Load has already checked the orders with the data sources unknown, so
 	// a mistake in an order costs no API call.
 	p := &planned{cfg: cfg}
-	conn, err := m.connect(cfg.Provider, f.parallelism, "")
+	conn, err := m.connect(cfg.Provider, f.parallelism)
 	if err != nil {
 		return p, append(diags, errDiag(err))
 	}

@@ -362,24 +362,10 @@ func (r *Reader) Reconcile(ctx context.Context, entries []journal.Entry, current
 			continue
 		}
 		if len(e.Operations) > 0 {
-			done, failed, known := true, false, true
-			for _, o := range e.Operations {
-				switch status[o.ID] {
-				case provider.OperationDone:
-				case provider.OperationFailed:
-					failed = true
-				case provider.OperationInProgress:
-					done = false
-				default:
-					done, known = false, false
-				}
-			}
+			kind, known := apply.OperationsVerdict(e.Operations, status)
 			switch {
-			case failed && done:
-				verdicts = append(verdicts, Verdict{Entry: e, Kind: journal.KindFailed})
-				continue
-			case done:
-				verdicts = append(verdicts, Verdict{Entry: e, Kind: journal.KindConfirmed})
+			case kind != "":
+				verdicts = append(verdicts, Verdict{Entry: e, Kind: kind})
 				continue
 			case known:
 				subs[e.OrderID] = append(subs[e.OrderID], submission(e))
