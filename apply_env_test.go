@@ -38,6 +38,9 @@ type applyEnv struct {
 	mu        sync.Mutex
 	intercept func(w http.ResponseWriter, r *http.Request) bool // true: it answered (or aborted) the request
 	proc      atomic.Pointer[os.Process]                        // the orderform run in progress
+	// environ, when set, is the whole environment of orderform's runs
+	// instead of one pointing at the sandbox with the test key.
+	environ []string
 }
 
 // newApplyEnv serves st (nil: testdata/sandbox-small.json) and writes files
@@ -64,11 +67,17 @@ func newApplyEnv(t *testing.T, st *sandbox.State, opt sandbox.Options, files map
 	t.Cleanup(hs.Close)
 	e.url = hs.URL
 	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(e.dir, name), []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		e.write(name, content)
 	}
 	return e
+}
+
+// write puts a file into the configuration directory.
+func (e *applyEnv) write(name, content string) {
+	e.t.Helper()
+	if err := os.WriteFile(filepath.Join(e.dir, name), []byte(content), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // setIntercept routes every request through f first (nil: straight to the
@@ -100,8 +109,11 @@ func (e *applyEnv) run(track bool, args ...string) finished {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "orderform", args...)
 	cmd.Dir = e.dir
-	cmd.Env = append(os.Environ(), "YANDEX_MARKET_ENDPOINT="+e.url, "YANDEX_MARKET_API_KEY="+testKey,
-		"YANDEX_MARKET_BUSINESS_ID=", "NO_COLOR=1", "ORDERFORM_LOG=", "ORDERFORM_QUOTAS=")
+	cmd.Env = e.environ
+	if cmd.Env == nil {
+		cmd.Env = append(os.Environ(), "YANDEX_MARKET_ENDPOINT="+e.url, "YANDEX_MARKET_API_KEY="+testKey,
+			"YANDEX_MARKET_BUSINESS_ID=", "NO_COLOR=1", "ORDERFORM_LOG=", "ORDERFORM_QUOTAS=")
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -28,15 +26,9 @@ func TestJournalKeepsEveryRunsRecords(t *testing.T) {
 	slices.Sort(ids)
 	a, b := ids[0], ids[1]
 	e := newApplyEnv(t, st, sandbox.Options{UpdateDelay: 5 * time.Second}, nil)
-	write := func(ph map[int64]string) {
-		if err := os.WriteFile(filepath.Join(e.dir, "main.hcl"), []byte(batchHCL(nil, ph)), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	write(map[int64]string{a: phones[a]})
+	e.write("main.hcl", batchHCL(nil, map[int64]string{a: phones[a]}))
 	e.mustExit(0, "apply", "-auto-approve", "-wait=0")
-	write(map[int64]string{a: phones[a], b: phones[b]})
+	e.write("main.hcl", batchHCL(nil, map[int64]string{a: phones[a], b: phones[b]}))
 	r := e.mustExit(0, "apply", "-auto-approve", "-wait=0")
 	wantContains(t, "second apply", r.stdout, "1 applied", "1 pending")
 
@@ -100,14 +92,9 @@ func TestSavedPlanAfterAnotherRunsSubmission(t *testing.T) {
 		return "provider \"yandex_market\" {\n  campaign_id = 22000000\n  business_id = 9000000\n}\n\norder \"2001\" {" + body + "\n}\n"
 	}
 	e := newApplyEnv(t, nil, sandbox.Options{UpdateDelay: time.Hour}, nil)
-	write := func(s string) {
-		if err := os.WriteFile(filepath.Join(e.dir, "main.hcl"), []byte(s), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write(hcl(interval + recipient))
+	e.write("main.hcl", hcl(interval+recipient))
 	e.mustExit(2, "plan", "-detailed-exitcode", "-out=both.plan")
-	write(hcl(interval))
+	e.write("main.hcl", hcl(interval))
 	e.mustExit(2, "plan", "-detailed-exitcode", "-out=interval.plan")
 	e.mustExit(0, "apply", "-auto-approve", "-wait=0")
 	if n := e.effectiveWrites(2001); n != 1 {

@@ -1,15 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestExamples runs every example the README points to as a user would, on
@@ -25,36 +20,19 @@ func TestExamples(t *testing.T) {
 	if err := os.CopyFS(root, os.DirFS("examples")); err != nil {
 		t.Fatal(err)
 	}
+	// No key, no endpoint, nothing of orderform's own.
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "YANDEX_MARKET_") && !strings.HasPrefix(kv, "ORDERFORM_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "NO_COLOR=1")
 	for _, name := range []string{"quickstart", "bulk-tracks", "reschedule"} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(root, name)
-			run := func(want int, args ...string) string {
-				t.Helper()
-				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-				defer cancel()
-				cmd := exec.CommandContext(ctx, "orderform", append([]string{"-chdir=" + dir}, args...)...)
-				var env []string
-				for _, kv := range os.Environ() {
-					if !strings.HasPrefix(kv, "YANDEX_MARKET_") && !strings.HasPrefix(kv, "ORDERFORM_") {
-						env = append(env, kv)
-					}
-				}
-				cmd.Env = append(env, "NO_COLOR=1")
-				var out bytes.Buffer
-				cmd.Stdout, cmd.Stderr = &out, &out
-				err := cmd.Run()
-				code := 0
-				var ee *exec.ExitError
-				if errors.As(err, &ee) {
-					code = ee.ExitCode()
-				} else if err != nil {
-					t.Fatal(err)
-				}
-				if code != want {
-					t.Fatalf("orderform %s: exit %d, want %d\n%s", strings.Join(args, " "), code, want, out.String())
-				}
-				return out.String()
-			}
+			e := &applyEnv{t: t, dir: dir, environ: env}
+			run := func(want int, args ...string) string { return e.mustExit(want, args...).stdout }
 			run(0, "validate")
 			run(0, "fmt", "-check")
 			out := run(2, "plan", "-detailed-exitcode")

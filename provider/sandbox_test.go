@@ -767,17 +767,7 @@ func TestPeriodLimit420(t *testing.T) {
 	// client the server's limit.
 	e.srv.SetLatency(sandbox.EndpointGetOrder, 30*time.Millisecond)
 	ids := []int64{1001, 1002, 1003, 1004, 1005, 1006}
-	errs := make([]error, len(ids))
-	var wg sync.WaitGroup
-	for i, id := range ids {
-		wg.Go(func() { _, errs[i] = e.client.GetOrder(context.Background(), dbsCampaign, id) })
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("order %d: %v", ids[i], err)
-		}
-	}
+	getAll(t, e, ids)
 	calls := e.srv.Calls()
 	if count420(calls) == 0 {
 		t.Fatalf("no 420 at all: the test did not exercise the period limit (calls %+v)", calls)
@@ -792,6 +782,23 @@ func TestPeriodLimit420(t *testing.T) {
 	}
 	if got := e.client.window(EndpointGetOrder, campaignScope(dbsCampaign)).limit; got != 3 {
 		t.Errorf("the client's limit stayed %d, want the server's 3", got)
+	}
+}
+
+// getAll reads the DBS orders ids all at once and requires every read to
+// succeed.
+func getAll(t *testing.T, e *env, ids []int64) {
+	t.Helper()
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() { _, errs[i] = e.client.GetOrder(context.Background(), dbsCampaign, id) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("order %d: %v", ids[i], err)
+		}
 	}
 }
 
@@ -810,17 +817,7 @@ func TestParallelLimit420(t *testing.T) {
 	})
 	e.srv.SetLatency(sandbox.EndpointGetOrder, 30*time.Millisecond)
 	ids := []int64{1001, 1002, 1003, 1004, 1005, 1006}
-	errs := make([]error, len(ids))
-	var wg sync.WaitGroup
-	for i, id := range ids {
-		wg.Go(func() { _, errs[i] = e.client.GetOrder(context.Background(), dbsCampaign, id) })
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("order %d: %v", ids[i], err)
-		}
-	}
+	getAll(t, e, ids)
 	if count420(e.srv.Calls()) == 0 {
 		t.Fatal("no 420 at all: the test did not exercise the parallel limit")
 	}

@@ -25,11 +25,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/orderform/orderform/bench/internal/usage"
 	"github.com/orderform/orderform/internal/command"
 	"github.com/orderform/orderform/provider/sandbox"
 )
@@ -223,17 +222,14 @@ func run() int {
 		os.Setenv(k, v)
 	}
 	runtime.GC()
-	before := rusage()
+	before := usage.Take()
 	start := time.Now()
 	code := f.Apply(io.Discard, os.Stderr) // stderr: progress, and why if it fails
 	elapsed := time.Since(start)
-	after := rusage()
+	after := usage.Take()
 	r := f.Result()
 	bound := Bound(*n, quota, *latency)
 	ratio := elapsed.Seconds() / bound.Seconds()
-	cpu := func(r syscall.Rusage) time.Duration {
-		return time.Duration(r.Utime.Nano() + r.Stime.Nano())
-	}
 
 	failed := false
 	verdict := func(ok bool) string {
@@ -262,23 +258,9 @@ func run() int {
 	fmt.Printf("writes      %d track writes processed; %d of %d orders written exactly once, %d show the new track (target %d: %s)\n",
 		r.TrackWrites, r.WrittenOnce, *n, r.Tracked, *n, verdict(r.TrackWrites == *n && r.WrittenOnce == *n && r.Tracked == *n))
 	fmt.Printf("exit code   %d (target 0: %s)\n", code, verdict(code == 0))
-	fmt.Printf("cpu         %v (user %v, sys %v)\n", (cpu(after) - cpu(before)).Round(time.Millisecond),
-		time.Duration(after.Utime.Nano()-before.Utime.Nano()).Round(time.Millisecond),
-		time.Duration(after.Stime.Nano()-before.Stime.Nano()).Round(time.Millisecond))
-	// ru_maxrss is in KiB on Linux, and a high-water mark of the process:
-	// the generated state and the emulator are in it too.
-	fmt.Printf("peak RSS    %s MiB (%s MiB before the apply: the generated orders and the emulator)\n",
-		mib(after.Maxrss), mib(before.Maxrss))
+	usage.Print(os.Stdout, before, after, "the apply")
 	if failed {
 		return 1
 	}
 	return 0
 }
-
-func rusage() syscall.Rusage {
-	var r syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r)
-	return r
-}
-
-func mib(kib int64) string { return strconv.FormatFloat(float64(kib)/1024, 'f', 1, 64) }

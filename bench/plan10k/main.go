@@ -20,11 +20,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/orderform/orderform/bench/internal/usage"
 	"github.com/orderform/orderform/internal/command"
 	"github.com/orderform/orderform/provider/sandbox"
 )
@@ -180,35 +179,18 @@ func run() int {
 		os.Setenv(k, v)
 	}
 	runtime.GC()
-	before := rusage()
+	before := usage.Take()
 	start := time.Now()
 	code := f.Plan(io.Discard)
 	elapsed := time.Since(start)
-	after := rusage()
-	cpu := func(r syscall.Rusage) time.Duration {
-		return time.Duration(r.Utime.Nano() + r.Stime.Nano())
-	}
+	after := usage.Take()
 	fmt.Printf("plan of %d orders (business_id: %v; %d track and %d interval changes declared): exit %d\n",
 		*n, *business, mix.TrackChanges, mix.IntervalChanges, code)
 	fmt.Printf("elapsed     %v\n", elapsed.Round(time.Millisecond))
-	fmt.Printf("cpu         %v (user %v, sys %v)\n", (cpu(after) - cpu(before)).Round(time.Millisecond),
-		time.Duration(after.Utime.Nano()-before.Utime.Nano()).Round(time.Millisecond),
-		time.Duration(after.Stime.Nano()-before.Stime.Nano()).Round(time.Millisecond))
-	// ru_maxrss is in KiB on Linux, and a high-water mark of the process:
-	// the generated state and the emulator are in it too.
-	fmt.Printf("peak RSS    %s MiB (%s MiB before the plan: the generated orders and the emulator)\n",
-		mib(after.Maxrss), mib(before.Maxrss))
+	usage.Print(os.Stdout, before, after, "the plan")
 	// The mix has blocked changes (status gates): 1 is the expected exit.
 	if code != 1 {
 		return 1
 	}
 	return 0
 }
-
-func rusage() syscall.Rusage {
-	var r syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r)
-	return r
-}
-
-func mib(kib int64) string { return strconv.FormatFloat(float64(kib)/1024, 'f', 1, 64) }
