@@ -101,6 +101,9 @@ func setupSandbox(env *testscript.Env) error {
 		opt.Parallel = so.Parallel
 		opt.Quotas = map[sandbox.Endpoint]sandbox.Quota{}
 		for e, q := range so.Quotas {
+			if !slices.Contains(sandbox.Endpoints(), sandbox.Endpoint(e)) {
+				return fmt.Errorf("sandbox-options.json: quota for unknown endpoint %q; want one of %v", e, sandbox.Endpoints())
+			}
 			d, err := time.ParseDuration(q.Period)
 			if err != nil {
 				return fmt.Errorf("sandbox-options.json: %w", err)
@@ -150,12 +153,7 @@ func cmdCalls(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 3 {
 		order = atoi(ts, args[1])
 	}
-	known := []string{"any", string(sandbox.EndpointGetOrder), string(sandbox.EndpointListOrders), string(sandbox.EndpointBusinessOrders),
-		string(sandbox.EndpointGetCampaign), string(sandbox.EndpointTrack), string(sandbox.EndpointUpdateOptions),
-		string(sandbox.EndpointUpdate), string(sandbox.EndpointOperations), string(sandbox.EndpointDeliveryOptions)}
-	if !slices.Contains(known, args[0]) {
-		ts.Fatalf("calls: unknown endpoint %q; want one of %s", args[0], strings.Join(known, ", "))
-	}
+	endpoint(ts, args[0])
 	want := atoi(ts, args[len(args)-1])
 	n := int64(0)
 	var seen []string
@@ -278,11 +276,21 @@ func cmdMutate(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 }
 
-func endpointAndOrder(ts *testscript.TestScript, args []string) (sandbox.Endpoint, int64) {
-	e := sandbox.Endpoint(args[0])
-	if args[0] == "any" {
-		e = ""
+// endpoint reads an endpoint name of a script command ("any": "", every
+// endpoint). A name the sandbox does not serve fails the script: a typo
+// would otherwise match nothing, and a check of it could never fail.
+func endpoint(ts *testscript.TestScript, name string) sandbox.Endpoint {
+	if name == "any" {
+		return ""
 	}
+	if !slices.Contains(sandbox.Endpoints(), sandbox.Endpoint(name)) {
+		ts.Fatalf("unknown endpoint %q; want any or one of %v", name, sandbox.Endpoints())
+	}
+	return sandbox.Endpoint(name)
+}
+
+func endpointAndOrder(ts *testscript.TestScript, args []string) (sandbox.Endpoint, int64) {
+	e := endpoint(ts, args[0])
 	var order int64
 	if args[1] != "any" {
 		order = atoi(ts, args[1])
@@ -325,7 +333,7 @@ func cmdLatency(ts *testscript.TestScript, _ bool, args []string) {
 	}
 	d, err := time.ParseDuration(args[1])
 	ts.Check(err)
-	server(ts).SetLatency(sandbox.Endpoint(args[0]), d)
+	server(ts).SetLatency(endpoint(ts, args[0]), d)
 }
 
 // no-secret FILE...: none of the files (stdout and stderr of the last

@@ -90,7 +90,7 @@ func newLimiter(opt Options) *limiter {
 		windows:  map[limitKey]*window{},
 		inflight: map[limitKey]int{},
 	}
-	for _, e := range allEndpoints() {
+	for _, e := range Endpoints() {
 		l.quotas[e] = limitsOf(e).quota
 		if q, ok := opt.Quotas[e]; ok {
 			l.quotas[e] = q
@@ -105,7 +105,8 @@ func newLimiter(opt Options) *limiter {
 	return l
 }
 
-func allEndpoints() []Endpoint {
+// Endpoints lists every endpoint the emulator serves.
+func Endpoints() []Endpoint {
 	return []Endpoint{EndpointGetOrder, EndpointListOrders, EndpointBusinessOrders, EndpointGetCampaign,
 		EndpointTrack, EndpointUpdateOptions, EndpointUpdate, EndpointOperations, EndpointDeliveryOptions}
 }
