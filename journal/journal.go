@@ -9,16 +9,17 @@
 package journal
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Dir is the directory, inside the configuration directory, that holds the
@@ -64,12 +65,23 @@ type Operation struct {
 	Type string `json:"type"`
 }
 
-// Journal appends records durably. It is safe for concurrent use.
+// Journal appends records durably. It is safe for concurrent use: appends
+// that arrive while another is being written go to disk together, with one
+// write and one fsync (group commit), and each returns once its records are
+// on disk.
 type Journal struct {
-	mu     sync.Mutex
+	path string
+
+	fileMu sync.Mutex // the file: one writer at a time; Compact swaps it
 	f      *os.File
-	path   string
-	broken error // set when a failed append could not be undone
+
+	mu     sync.Mutex // what follows
+	broken error      // set when a failed append could not be undone
+	// group commit: records waiting for the next write, their callers,
+	// and whether a writer is at work.
+	queue   []byte
+	waiters []chan error
+	writing bool
 }
 
 // Open opens (creating it if needed) the journal of the configuration
@@ -166,14 +178,19 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// Append writes records and waits until they are on disk (one fsync for
-// all of them).
+// MaxErrorLen bounds the error text a record keeps: an API message can be
+// megabytes long, and a journal line must stay small enough to read back.
+const MaxErrorLen = 2048
+
+// Append writes records and waits until they are on disk. Concurrent calls
+// share one write and one fsync; a call returns its batch's error.
 func (j *Journal) Append(records ...Record) error {
 	var buf bytes.Buffer
 	for _, r := range records {
 		if r.Time.IsZero() {
 			r.Time = time.Now().UTC()
 		}
+		r.Error = truncate(r.Error, MaxErrorLen)
 		line, err := json.Marshal(r)
 		if err != nil {
 			return fmt.Errorf("journal %s for order %d: %w", r.Kind, r.OrderID, err)
@@ -188,16 +205,58 @@ func (j *Journal) Append(records ...Record) error {
 	if len(records) > 1 {
 		what = fmt.Sprintf("%d records", len(records))
 	}
+	done := make(chan error, 1)
 	j.mu.Lock()
-	defer j.mu.Unlock()
 	if j.broken != nil {
-		return fmt.Errorf("journal %s: %w", what, j.broken)
+		err := j.broken
+		j.mu.Unlock()
+		return fmt.Errorf("journal %s: %w", what, err)
+	}
+	j.queue = append(j.queue, buf.Bytes()...)
+	j.waiters = append(j.waiters, done)
+	if !j.writing {
+		j.writing = true
+		go j.commit()
+	}
+	j.mu.Unlock()
+	if err := <-done; err != nil {
+		return fmt.Errorf("journal %s: %w", what, err)
+	}
+	return nil
+}
+
+// commit writes what is queued, batch after batch, until the queue is empty.
+func (j *Journal) commit() {
+	j.mu.Lock()
+	for len(j.queue) > 0 {
+		data, waiters := j.queue, j.waiters
+		j.queue, j.waiters = nil, nil
+		j.mu.Unlock()
+		err := j.write(data)
+		j.mu.Lock()
+		for _, w := range waiters {
+			w <- err
+		}
+	}
+	j.writing = false
+	j.mu.Unlock()
+}
+
+// write appends data and fsyncs. Only commit calls it, one at a time.
+func (j *Journal) write(data []byte) error {
+	j.fileMu.Lock()
+	defer j.fileMu.Unlock()
+	j.mu.Lock()
+	broken := j.broken
+	j.mu.Unlock()
+	if broken != nil {
+		return broken
 	}
 	st, err := j.f.Stat()
 	if err != nil {
-		return fmt.Errorf("journal %s: %w", what, err)
+		return err
 	}
-	_, err = j.f.Write(buf.Bytes())
+	_, err = j.f.Write(data)
 	if err == nil {
 		err = j.f.Sync()
 	}
@@ -206,24 +265,50 @@ func (j *Journal) Append(records ...Record) error {
 		// the next record to be glued to: cut it off, or refuse every
 		// later record (and so every later write to the Market).
 		if terr := j.f.Truncate(st.Size()); terr != nil {
-			j.broken = fmt.Errorf("unusable after a failed write (%v) that could not be undone: %w", err, terr)
+			j.setBroken(fmt.Errorf("unusable after a failed write (%v) that could not be undone: %w", err, terr))
 		} else if serr := j.f.Sync(); serr != nil {
-			j.broken = fmt.Errorf("unusable after a failed write: %w", serr)
+			j.setBroken(fmt.Errorf("unusable after a failed write: %w", serr))
 		}
-		return fmt.Errorf("journal %s: %w", what, err)
+		return err
 	}
 	return nil
 }
 
+func (j *Journal) setBroken(err error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.broken = err
+}
+
+// truncate cuts s to at most n bytes, on a rune boundary, saying how much
+// was cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d bytes more)", s[:cut], len(s)-cut)
+}
+
 // Close closes the file.
-func (j *Journal) Close() error { return j.f.Close() }
+func (j *Journal) Close() error {
+	j.fileMu.Lock()
+	defer j.fileMu.Unlock()
+	return j.f.Close()
+}
 
 // Read returns every record of dir's journal in order. A last line cut short
 // by a crash is ignored: its write never happened from the journal's view,
 // and the intent before it (always complete, it was fsynced first) is what
-// keeps the change from being sent twice.
+// keeps the change from being sent twice. Lines may be of any length (older
+// versions journaled API messages whole). Any other damaged line is an error
+// that names the file and the line and says how to recover.
 func Read(dir string) ([]Record, error) {
-	data, err := os.ReadFile(filepath.Join(dir, Dir, fileName))
+	path := filepath.Join(dir, Dir, fileName)
+	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -231,28 +316,42 @@ func Read(dir string) ([]Record, error) {
 		return nil, fmt.Errorf("read journal: %w", err)
 	}
 	var out []Record
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 4*1024*1024)
-	line := 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
+	for line, rest := 1, data; len(rest) > 0; line++ {
+		b, after, complete := bytes.Cut(rest, []byte("\n"))
+		rest = after
+		b = bytes.TrimSpace(b)
 		if len(b) == 0 {
 			continue
 		}
 		var r Record
-		if err := json.Unmarshal(b, &r); err != nil {
-			if !bytes.HasSuffix(data, []byte("\n")) && line == bytes.Count(data, []byte("\n"))+1 {
+		if err := json.Unmarshal(b, &r); err != nil || r.ID == "" || r.Kind == "" {
+			if !complete {
 				break // torn last line
 			}
-			return nil, fmt.Errorf("read journal: %s line %d: %w", filepath.Join(dir, Dir, fileName), line, err)
+			if err == nil {
+				err = errors.New("no id or kind")
+			}
+			return nil, damaged(path, line, b, err)
 		}
 		out = append(out, r)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read journal: %w", err)
-	}
 	return out, nil
+}
+
+var orderIDRE = regexp.MustCompile(`"order_id"\s*:\s*(\d+)`)
+
+// damaged explains a journal line that cannot be read: which, why, and how
+// to go on without losing the other records (every other submission stays
+// known; only this line's is in doubt).
+func damaged(path string, line int, b []byte, err error) error {
+	about := "the write it records"
+	if m := orderIDRE.FindSubmatch(b); m != nil {
+		about = "order " + string(m[1])
+	}
+	return fmt.Errorf("read journal: %s line %d is damaged (%v). The other records are intact. "+
+		"Check %s in the Market (it may have a write in flight that this line recorded), "+
+		"then delete line %d alone, for example with: sed -i '%dd' %s",
+		path, line, truncate(err.Error(), 200), about, line, line, path)
 }
 
 // Entry is one submission folded from its records.
@@ -337,8 +436,8 @@ func OpenEntries(dir string) ([]Entry, error) {
 // submissions, so it does not grow without end, and goes on appending to the
 // new file. Call it holding the lock.
 func (j *Journal) Compact() error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
+	j.fileMu.Lock()
+	defer j.fileMu.Unlock()
 	dir := filepath.Dir(filepath.Dir(j.path))
 	recs, err := Read(dir)
 	if err != nil || len(recs) == 0 {

@@ -80,11 +80,24 @@ type RetryPolicy struct {
 // Hooks report progress. They are called from the goroutines making requests,
 // possibly at once, and must not block.
 type Hooks struct {
-	// OnWait: a rate limiter makes a request to endpoint wait d.
-	OnWait func(endpoint string, d time.Duration)
+	// OnWait: a rate limiter makes a request wait.
+	OnWait func(w Wait)
 	// OnRateLimited: the server answered 420 (the request will be retried if
 	// attempts remain).
 	OnRateLimited func(endpoint string, rl RateLimit)
+}
+
+// Wait is one request held back by a rate limit.
+type Wait struct {
+	Endpoint   string
+	CampaignID int64 // 0 for a business's endpoint
+	BusinessID int64
+	Duration   time.Duration
+	Until      time.Time
+	Quota      Quota // the quota the client paces this endpoint by
+	// Server: the Market said so (a 420's X-RateLimit-Resource-Until, or
+	// its headers said no requests remain), not the client's own pacing.
+	Server bool
 }
 
 // RateLimit describes one HTTP 420 answer.
@@ -109,6 +122,10 @@ type Config struct {
 	DebugLog   io.Writer // one line per request and per response, key redacted
 	Retry      RetryPolicy
 	Hooks      Hooks
+	// MaxWait bounds one rate-limit wait: a request the limiter would hold
+	// longer (a quota that resets in an hour) fails at once with a
+	// *RateLimitError and is not sent. 0: no bound.
+	MaxWait time.Duration
 }
 
 // Client is a Market Partner API client. It is safe for concurrent use; its
@@ -124,6 +141,7 @@ type Client struct {
 	parallel  int
 	retry     RetryPolicy
 	hooks     Hooks
+	maxWait   time.Duration
 
 	debugMu sync.Mutex
 	debug   io.Writer
@@ -203,6 +221,7 @@ func New(cfg Config) (*Client, error) {
 		parallel:  parallel,
 		retry:     retry,
 		hooks:     cfg.Hooks,
+		maxWait:   max(cfg.MaxWait, 0),
 		debug:     cfg.DebugLog,
 		windows:   make(map[limitKey]*window),
 		gates:     make(map[scope]*gate),
@@ -266,6 +285,25 @@ func businessScope(id int64) scope { return scope{business: true, id: id} }
 // request left: resending is safe even for a write.
 var errNotSent = errors.New("request not sent")
 
+type beforeSendKey struct{}
+
+// BeforeSend returns a context whose requests call f at the last moment
+// before they leave: once the rate limiter has admitted the request and a
+// parallel slot is free, immediately before its bytes go out, on every
+// attempt (a retry after a 420 calls it again). If f returns an error the
+// request is not sent and the call fails with an error wrapping ErrNotSent
+// and f's. A journal records its intent here, so an intent always means
+// "this write left (or was about to)", never "it was waiting its turn".
+func BeforeSend(ctx context.Context, f func() error) context.Context {
+	return context.WithValue(ctx, beforeSendKey{}, f)
+}
+
+// errRefused is f's refusal in BeforeSend: final, never retried.
+type errRefused struct{ err error }
+
+func (e *errRefused) Error() string { return e.err.Error() }
+func (e *errRefused) Unwrap() []error { return []error{ErrNotSent, e.err} }
+
 // outcome is what one attempt produced.
 type outcome struct {
 	status int
@@ -301,7 +339,13 @@ func (c *Client) do(ctx context.Context, r *request, out any) error {
 			err     error
 			backoff = true
 		)
+		var refused *errRefused
+		var tooLong *errHoldTooLong
 		switch {
+		case errors.As(o.err, &refused):
+			return refused
+		case errors.As(o.err, &tooLong):
+			return c.rateLimitError(r, tooLong)
 		case o.err != nil && o.status == 0:
 			if r.write && o.sent {
 				return fmt.Errorf("%w: %w", ErrOutcomeUnknown, o.err)
@@ -335,6 +379,14 @@ func (c *Client) do(ctx context.Context, r *request, out any) error {
 				backoff = c.rateLimited(r, win, g, apiErr, o.header)
 			case o.status >= 500:
 				if r.write {
+					if apiErr.Envelope {
+						// The Market's own answer: it did not process
+						// the write (a 5xx spends no quota). The caller
+						// re-reads before sending it again.
+						return apiErr
+					}
+					// A gateway's bare 5xx: the Market may be at work
+					// behind it.
 					return fmt.Errorf("%w: %w", ErrOutcomeUnknown, apiErr)
 				}
 			default:
@@ -372,11 +424,19 @@ func (c *Client) backoff(attempt int) time.Duration {
 // attempt makes one request: waits for the rate limiter and a parallel slot,
 // sends, and reads the answer.
 func (c *Client) attempt(ctx context.Context, r *request, u string, body []byte, win *window, g *gate) outcome {
-	var onWait func(time.Duration)
+	var onWait func(time.Duration, bool, Quota)
 	if c.hooks.OnWait != nil {
-		onWait = func(d time.Duration) { c.hooks.OnWait(r.endpoint, d) }
+		onWait = func(d time.Duration, server bool, q Quota) {
+			w := Wait{Endpoint: r.endpoint, Duration: d, Until: time.Now().Add(d), Quota: q, Server: server}
+			if r.scope.business {
+				w.BusinessID = r.scope.id
+			} else {
+				w.CampaignID = r.scope.id
+			}
+			c.hooks.OnWait(w)
+		}
 	}
-	adm, err := win.wait(ctx, time.Now, onWait)
+	adm, err := win.wait(ctx, time.Now, c.maxWait, onWait)
 	if err != nil {
 		return outcome{err: err}
 	}
@@ -387,6 +447,11 @@ func (c *Client) attempt(ctx context.Context, r *request, u string, body []byte,
 		return outcome{err: err}
 	}
 	defer g.release()
+	if f, ok := ctx.Value(beforeSendKey{}).(func() error); ok && f != nil {
+		if err := f(); err != nil {
+			return outcome{err: &errRefused{err}}
+		}
+	}
 
 	// ctx bounds the waits above. A write, once it leaves, runs to its
 	// answer (bounded by the request timeout) even if ctx is cancelled:
@@ -476,6 +541,7 @@ func (c *Client) apiError(r *request, o outcome) *APIError {
 	}
 	var env errorEnvelope
 	if json.Unmarshal(o.body, &env) == nil && len(env.Errors) > 0 {
+		e.Envelope = true
 		e.Errors = env.Errors
 		for i := range e.Errors {
 			e.Errors[i].Message = c.redact(e.Errors[i].Message)
@@ -557,6 +623,17 @@ func (c *Client) rateLimited(r *request, win *window, g *gate, e *APIError, h ht
 		return false
 	}
 	return true
+}
+
+// rateLimitError describes a wait the client refused to make.
+func (c *Client) rateLimitError(r *request, e *errHoldTooLong) *RateLimitError {
+	rl := &RateLimitError{Endpoint: r.endpoint, Quota: e.quota, Until: e.until, MaxWait: c.maxWait, Server: e.server}
+	if r.scope.business {
+		rl.BusinessID = r.scope.id
+	} else {
+		rl.CampaignID = r.scope.id
+	}
+	return rl
 }
 
 // parseUntil reads X-RateLimit-Resource-Until: RFC 1123, leniently.

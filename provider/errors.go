@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // APIError is any non-2xx answer of the API. Callers tell the kinds apart with
@@ -16,6 +17,9 @@ type APIError struct {
 	BusinessID int64        // 0 unless the endpoint is a business's (business orders, operations)
 	OrderID    int64        // 0 when the request was not about one order
 	Errors     []ErrorEntry // the API's error codes and messages (may be empty for a bare 5xx)
+	// Envelope is set when the body was the API's error envelope: the
+	// Market itself answered (as opposed to a gateway in front of it).
+	Envelope bool
 }
 
 // ErrorEntry is one item of the API's error envelope.
@@ -86,9 +90,12 @@ func (e *APIError) Rejected() bool {
 const StatusRateLimited = 420
 
 // ErrOutcomeUnknown is wrapped by every error of a write whose outcome cannot
-// be known: a timeout, a dropped connection or a 5xx after the request was
-// sent. The client never resends such a write; the caller must re-read the
-// order before deciding anything.
+// be known: a timeout, a dropped connection, or a 5xx without the API's
+// error envelope (a gateway's: the Market may be at work behind it) after the
+// request was sent. The client never resends such a write; the caller must
+// re-read the order before deciding anything. A 5xx that carries the
+// envelope is the Market's own answer: it did not process the write, and the
+// error is a plain *APIError.
 var ErrOutcomeUnknown = errors.New("outcome unknown: the write may or may not have been applied")
 
 // AsAPIError returns the APIError inside err, if any.
@@ -97,3 +104,38 @@ func AsAPIError(err error) (*APIError, bool) {
 	ok := errors.As(err, &e)
 	return e, ok
 }
+
+// ErrNotSent is wrapped by the error of a write that never left the client:
+// refused by the caller's BeforeSend hook, or by a rate limit that would
+// hold it longer than Config.MaxWait.
+var ErrNotSent = errors.New("not sent")
+
+// RateLimitError is a request the client refused to hold: the rate limit of
+// Endpoint in the campaign or business would keep it waiting until Until,
+// longer than Config.MaxWait allows. Nothing was sent.
+type RateLimitError struct {
+	Endpoint   string
+	CampaignID int64
+	BusinessID int64
+	Quota      Quota     // the quota the client paces by
+	Until      time.Time // when the limit lets the next request through
+	MaxWait    time.Duration
+	Server     bool // Until is the server's word (a 420 or its headers), not our own pacing
+}
+
+func (e *RateLimitError) Error() string {
+	scope := fmt.Sprintf("campaign %d", e.CampaignID)
+	if e.BusinessID != 0 {
+		scope = fmt.Sprintf("business %d", e.BusinessID)
+	}
+	who := "the client's pacing"
+	if e.Server {
+		who = "the Market"
+	}
+	return fmt.Sprintf("rate limit of %s in %s (%d requests per %v): %s allows the next request at %s, %v from now, longer than this run waits (%v)",
+		e.Endpoint, scope, e.Quota.Limit, e.Quota.Period, who, e.Until.UTC().Format(time.RFC3339),
+		time.Until(e.Until).Round(time.Second), e.MaxWait)
+}
+
+// Unwrap makes errors.Is(err, ErrNotSent) hold.
+func (e *RateLimitError) Unwrap() error { return ErrNotSent }

@@ -184,14 +184,35 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
+// held reports whether the server's word (a 420's Until, or exhausted
+// headers) holds requests at now, and the quota the window paces by.
+func (w *window) held(now time.Time) (bool, Quota) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return now.Before(w.hold), Quota{Limit: w.limit, Period: w.period}
+}
+
+// errHoldTooLong is a wait longer than the caller allows: the request is not
+// made.
+type errHoldTooLong struct {
+	d      time.Duration
+	until  time.Time
+	server bool
+	quota  Quota
+}
+
+func (e *errHoldTooLong) Error() string { return "rate limit wait too long" }
+
 // wait blocks until the window admits a request, calling onWait with each
-// timed wait, or returns ctx.Err().
-func (w *window) wait(ctx context.Context, now func() time.Time, onWait func(time.Duration)) (*admission, error) {
+// timed wait, or returns ctx.Err(). A timed wait longer than maxWait (when
+// positive) is not waited: wait returns an *errHoldTooLong at once.
+func (w *window) wait(ctx context.Context, now func() time.Time, maxWait time.Duration, onWait func(d time.Duration, server bool, q Quota)) (*admission, error) {
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		a, d, changed := w.reserve(now())
+		t := now()
+		a, d, changed := w.reserve(t)
 		if a != nil {
 			return a, nil
 		}
@@ -203,8 +224,12 @@ func (w *window) wait(ctx context.Context, now func() time.Time, onWait func(tim
 			}
 			continue
 		}
+		server, q := w.held(t)
+		if maxWait > 0 && d > maxWait {
+			return nil, &errHoldTooLong{d: d, until: t.Add(d), server: server, quota: q}
+		}
 		if onWait != nil {
-			onWait(d)
+			onWait(d, server, q)
 		}
 		if err := sleep(ctx, d); err != nil {
 			return nil, err

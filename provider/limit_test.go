@@ -171,7 +171,7 @@ func TestWindowWaitHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	var waited time.Duration
-	_, err := w.wait(ctx, time.Now, func(d time.Duration) { waited = d })
+	_, err := w.wait(ctx, time.Now, 0, func(d time.Duration, _ bool, _ Quota) { waited = d })
 	if err != context.DeadlineExceeded {
 		t.Fatalf("wait = %v, want context.DeadlineExceeded", err)
 	}

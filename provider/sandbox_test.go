@@ -846,7 +846,7 @@ func TestPacingMatchesServerQuota(t *testing.T) {
 		sandbox.Options{Quotas: map[sandbox.Endpoint]sandbox.Quota{sandbox.EndpointTrack: {Limit: quota.Limit, Period: quota.Period}}},
 		Config{
 			Quotas: map[string]Quota{EndpointTrack: quota},
-			Hooks:  Hooks{OnWait: func(endpoint string, _ time.Duration) { waits.Store(endpoint, true) }},
+			Hooks:  Hooks{OnWait: func(w Wait) { waits.Store(w.Endpoint, true) }},
 		})
 	const n = 200
 	orders := []int64{1001, 1002, 1004, 1005, 1008, 1009} // DBS orders that take a track
@@ -964,7 +964,7 @@ func TestLimiterWaitIsBoundedByContext(t *testing.T) {
 	var waited time.Duration
 	e := newEnv(t, sandbox.Options{}, Config{
 		Quotas: map[string]Quota{EndpointGetCampaign: {Limit: 1, Period: time.Hour}},
-		Hooks:  Hooks{OnWait: func(_ string, d time.Duration) { waited = d }},
+		Hooks:  Hooks{OnWait: func(w Wait) { waited = w.Duration }},
 	})
 	if _, err := e.client.GetCampaign(context.Background(), dbsCampaign); err != nil {
 		t.Fatal(err)

@@ -32,9 +32,15 @@ type meta struct {
 	Streams
 	dir    string // absolute configuration directory
 	relDir string // as the user gave it, for messages
+	// maxWait bounds one rate-limit wait of the client (provider.Config
+	// MaxWait): plan's planWaitLimit, apply's -wait (at least that).
+	maxWait time.Duration
 	// onWait receives the client's rate-limit waits once a progress
 	// display exists (the client is made before it).
-	onWait atomic.Value // func(endpoint string, d time.Duration)
+	onWait atomic.Value // func(provider.Wait)
+	// waits says long rate-limit waits on stderr as they begin, whatever
+	// the command: a run that sits silent for minutes looks hung.
+	waits views.WaitNotices
 }
 
 // stringList is a repeatable flag.
@@ -201,9 +207,13 @@ func (m *meta) connect(p schema.Provider, parallelism int) (*connection, error) 
 		return nil, errors.New("no API key: set YANDEX_MARKET_API_KEY (a token with the inventory-and-order-processing permission), or set sandbox = \"FILE\" in the provider block to try orderform on the built-in emulator")
 	}
 	cfg := provider.Config{Endpoint: endpoint, APIKey: key, Quotas: quotas, Parallel: min(max(parallelism, 1), 6),
-		Hooks: provider.Hooks{OnWait: func(e string, d time.Duration) {
-			if f, ok := m.onWait.Load().(func(string, time.Duration)); ok {
-				f(e, d)
+		MaxWait: m.maxWait,
+		Hooks: provider.Hooks{OnWait: func(w provider.Wait) {
+			if line := m.waits.Note(w); line != "" {
+				fmt.Fprintln(m.Stderr, line)
+			}
+			if f, ok := m.onWait.Load().(func(provider.Wait)); ok {
+				f(w)
 			}
 		}}}
 	if strings.EqualFold(os.Getenv("ORDERFORM_LOG"), "debug") {

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/orderform/orderform/apply"
+	"github.com/orderform/orderform/provider"
 )
 
 // throttle is how often Progress writes a line when stderr is not a
@@ -85,12 +86,13 @@ func (p *Progress) Event(e apply.Event) {
 	p.update()
 }
 
-// RateLimitWait counts a request held back d by the rate limit of
-// endpoint; it shows as "waiting on rate limit" until d has passed.
-func (p *Progress) RateLimitWait(endpoint string, d time.Duration) {
+// RateLimitWait counts a request held back by a rate limit; it shows as
+// "waiting on rate limit" (with the latest end, when it is 5 s or more
+// away) until the wait has passed.
+func (p *Progress) RateLimitWait(w provider.Wait) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.rateUntil = append(p.rateUntil, p.now().Add(d))
+	p.rateUntil = append(p.rateUntil, p.now().Add(w.Duration))
 	p.update()
 }
 
@@ -162,11 +164,15 @@ func (p *Progress) line(now time.Time) string {
 		}
 	}
 	waiting := 0
+	var until time.Time
 	live := p.rateUntil[:0]
 	for _, t := range p.rateUntil {
 		if t.After(now) {
 			waiting++
 			live = append(live, t)
+			if t.After(until) {
+				until = t
+			}
 		}
 	}
 	p.rateUntil = live
@@ -179,7 +185,11 @@ func (p *Progress) line(now time.Time) string {
 		parts = append(parts, fmt.Sprintf("%d pending confirmation", awaiting))
 	}
 	if waiting > 0 {
-		parts = append(parts, fmt.Sprintf("%d waiting on rate limit", waiting))
+		w := fmt.Sprintf("%d waiting on rate limit", waiting)
+		if until.Sub(now) >= waitNoticeMin {
+			w += " until " + until.UTC().Format("15:04:05 UTC")
+		}
+		parts = append(parts, w)
 	}
 	if done > 0 && done < p.total {
 		// The pace so far, extrapolated: rough, but it tells a 2-minute
@@ -190,4 +200,48 @@ func (p *Progress) line(now time.Time) string {
 		}
 	}
 	return "Applying: " + strings.Join(parts, ", ")
+}
+
+// waitNoticeMin is the shortest rate-limit wait worth a line of its own:
+// shorter ones are the limiter's ordinary pacing.
+const waitNoticeMin = 5 * time.Second
+
+// WaitNotices turns the client's rate-limit waits into lines for stderr:
+// one when a wait of at least 5 s begins, not again for the same endpoint
+// and campaign until the end it names moves. Safe for concurrent use.
+type WaitNotices struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+// Note returns the line to print for w, or "".
+func (n *WaitNotices) Note(w provider.Wait) string {
+	if w.Duration < waitNoticeMin {
+		return ""
+	}
+	key := fmt.Sprintf("%s/%d/%d", w.Endpoint, w.CampaignID, w.BusinessID)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.last == nil {
+		n.last = map[string]time.Time{}
+	}
+	if prev, ok := n.last[key]; ok && !w.Until.After(prev.Add(time.Second)) {
+		return ""
+	}
+	n.last[key] = w.Until
+	return RateLimitWait(w)
+}
+
+// RateLimitWait says who holds a request back, for how long and until when.
+func RateLimitWait(w provider.Wait) string {
+	scope := fmt.Sprintf("campaign %d", w.CampaignID)
+	if w.BusinessID != 0 {
+		scope = fmt.Sprintf("business %d", w.BusinessID)
+	}
+	who := fmt.Sprintf("the quota of %d requests per %v", w.Quota.Limit, w.Quota.Period)
+	if w.Server {
+		who = "the Market's rate limit"
+	}
+	return fmt.Sprintf("Waiting %v for %s on %s in %s, until %s.",
+		w.Duration.Round(time.Second), who, w.Endpoint, scope, w.Until.UTC().Format("15:04:05 UTC"))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/orderform/orderform/apply"
+	"github.com/orderform/orderform/provider"
 )
 
 // clock is a hand-moved time for Progress.
@@ -36,7 +37,7 @@ func TestProgressNonTTYThrottles(t *testing.T) {
 	}
 	step(6*time.Second, apply.Event{Type: "change_failed", Address: "order.2", Call: "update"}) // t=10s
 	step(time.Second, apply.Event{Type: "change_started", Address: "order.3"})                  // t=11s: too soon
-	p.RateLimitWait("orders/update", 30*time.Second)                                            // too soon too
+	p.RateLimitWait(provider.Wait{Endpoint: "update", Duration: 30 * time.Second})              // too soon too
 	step(8*time.Second, apply.Event{Type: "change_stale", Address: "order.4"})                  // t=19s: too soon
 	step(time.Second, apply.Event{Type: "change_applied", Address: "order.3", Call: "update"})  // t=20s
 	step(time.Second, apply.Event{Type: "change_confirmed", Address: "order.1", Call: "track"}) // t=21s: too soon
@@ -44,9 +45,9 @@ func TestProgressNonTTYThrottles(t *testing.T) {
 	p.Finish() // nothing new: no second final line
 
 	want := []string{
-		"Applying: 2/4 done, 1 pending confirmation, ETA 10s",                 // t=10s
-		"Applying: 4/4 done, 2 pending confirmation, 1 waiting on rate limit", // t=20s
-		"Applying: 4/4 done, 1 pending confirmation, 1 waiting on rate limit", // Finish, t=21s
+		"Applying: 2/4 done, 1 pending confirmation, ETA 10s",                                    // t=10s
+		"Applying: 4/4 done, 2 pending confirmation, 1 waiting on rate limit until 10:00:41 UTC", // t=20s
+		"Applying: 4/4 done, 1 pending confirmation, 1 waiting on rate limit until 10:00:41 UTC", // Finish, t=21s
 	}
 	got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -105,7 +106,7 @@ func TestProgressTTYShorterLine(t *testing.T) {
 	c := newClock()
 	var out bytes.Buffer
 	p := newProgress(&out, 1, true, Options{}, c.now)
-	p.RateLimitWait("orders/update", time.Second)
+	p.RateLimitWait(provider.Wait{Endpoint: "update", Duration: time.Second})
 	c.advance(2 * time.Second)
 	p.Event(apply.Event{Type: "waiting", Pending: 1})
 	long := "Applying: 0/1 done, 1 waiting on rate limit"
@@ -124,7 +125,7 @@ func TestProgressConcurrent(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		for i := 0; i < 50; i++ {
-			p.RateLimitWait("orders/update", time.Millisecond)
+			p.RateLimitWait(provider.Wait{Endpoint: "update", Duration: time.Millisecond})
 		}
 		close(done)
 	}()
