@@ -301,7 +301,7 @@ func BeforeSend(ctx context.Context, f func() error) context.Context {
 // errRefused is f's refusal in BeforeSend: final, never retried.
 type errRefused struct{ err error }
 
-func (e *errRefused) Error() string { return e.err.Error() }
+func (e *errRefused) Error() string   { return e.err.Error() }
 func (e *errRefused) Unwrap() []error { return []error{ErrNotSent, e.err} }
 
 // outcome is what one attempt produced.
