@@ -151,10 +151,14 @@ func TestApplyKilledBeforeTheWriteArrives(t *testing.T) {
 		}
 		// The rerun re-reads: the answered write is there, the lost
 		// one is not. The Market may still be at a write it never
-		// answered, so the rerun waits apply.TrackGrace before sending
-		// it again; the two never started go at once.
-		r := e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
-		wantContains(t, "rerun", r.stdout, "Plan: 2 to change, 1 pending, 0 blocked.", "Apply complete: 2 confirmed")
+		// answered, so the rerun does not send it again before
+		// apply.TrackGrace, and says its outcome is unknown (exit 1,
+		// never "complete"); the two never started go at once.
+		r := e.mustExit(1, "apply", "-auto-approve", "-poll-interval=20ms")
+		wantContains(t, "rerun", r.stdout, "Plan: 2 to change, 0 pending, 1 unknown, 0 blocked.",
+			"Apply failed: 2 confirmed, 0 applied, 0 pending, 0 failed, 0 blocked, 0 stale, 0 unchanged, 1 unknown.",
+			`order.dbs["1002"]   unknown     an earlier write of this change (sent `)
+		e.mustExit(2, "plan", "-detailed-exitcode")
 		if n := e.effectiveWrites(1002); n != 0 {
 			t.Fatalf("order 1002 written %d times within the grace, want 0", n)
 		}
@@ -170,10 +174,13 @@ func TestApplyKilledBeforeTheWriteArrives(t *testing.T) {
 			t.Fatalf("%d writes took effect, want none", n)
 		}
 		// An update may have started an operation the run never heard
-		// of: the rerun does not send it blind, it waits for the order
-		// to show it, for refresh.Grace.
-		r := e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
-		wantContains(t, "rerun", r.stdout, "Plan: 0 to change, 1 pending, 0 blocked.", "Nothing to apply.")
+		// of: the rerun does not send it blind (it waits for the order
+		// to show it, for refresh.Grace), and says its outcome is
+		// unknown: exit 1, not "Nothing to apply".
+		r := e.mustExit(1, "apply", "-auto-approve", "-poll-interval=20ms")
+		wantContains(t, "rerun", r.stdout, "Plan: 0 to change, 0 pending, 1 unknown, 0 blocked.",
+			"Apply failed: 0 confirmed, 0 applied, 0 pending, 0 failed, 0 blocked, 0 stale, 0 unchanged, 1 unknown.")
+		e.mustExit(2, "plan", "-detailed-exitcode")
 		if n := len(e.journalEntries()); n != 1 {
 			t.Errorf("journal holds %d submissions, want the one still awaited", n)
 		}
@@ -206,10 +213,13 @@ func TestApplyKilledBeforeTheAnswer(t *testing.T) {
 		if n := e.effectiveWrites(2001); n != 1 {
 			t.Fatalf("%d writes took effect, want 1", n)
 		}
-		// The operation is IN_PROGRESS and the run never learnt its ID:
-		// pending, not sent again.
-		r := e.mustExit(0, "apply", "-auto-approve", "-wait=0")
-		wantContains(t, "rerun", r.stdout, "Plan: 0 to change, 1 pending, 0 blocked.", "Nothing to apply.")
+		// The operation is IN_PROGRESS but the run never learnt its ID:
+		// nobody can say it is pending. Unknown (exit 1), not sent again.
+		r := e.mustExit(1, "apply", "-auto-approve", "-wait=0")
+		wantContains(t, "rerun", r.stdout, "Plan: 0 to change, 0 pending, 1 unknown, 0 blocked.", "1 unknown.")
+		if n := e.effectiveWrites(2001); n != 1 {
+			t.Fatalf("order 2001 written %d times, want once", n)
+		}
 		e.srv.Settle()
 		r = e.mustExit(0, "apply", "-auto-approve")
 		wantContains(t, "rerun once applied", r.stdout, "Nothing to apply.")
@@ -288,10 +298,12 @@ func TestApplyKilledInTheMiddleOfABatch(t *testing.T) {
 	}
 	t.Logf("at the kill: %d writes took effect; journal %v", before, states)
 
-	// Tracks converge at once; updates journaled but never confirmed wait
-	// for refresh.Grace, then are sent.
-	r := e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
-	wantContains(t, "rerun", r.stdout, "Apply complete:")
+	// Writes that were in flight at the kill never got an answer: the
+	// rerun sends everything else, and says those are unknown (exit 1).
+	// Once their grace has passed with no sign of them, the next run sends
+	// them, once.
+	r := e.mustExit(1, "apply", "-auto-approve", "-poll-interval=20ms")
+	wantContains(t, "rerun", r.stdout, "Apply failed:", " unknown.")
 	e.ageJournal(refresh.Grace + time.Minute)
 	e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
 	r = e.mustExit(0, "apply", "-auto-approve")

@@ -63,8 +63,8 @@ func TestApplyTrackWithoutAnswer(t *testing.T) {
 	e.setIntercept(nil)
 	wantContains(t, "apply", r.stdout, "Apply failed: 3 confirmed, 0 applied, 0 pending, 0 failed, 0 blocked, 0 stale, 0 unchanged, 1 unknown.",
 		"sent, but no answer from the API")
-	r = e.mustExit(0, "apply", "-auto-approve")
-	wantContains(t, "rerun", r.stdout, "Plan: 0 to change, 1 pending, 0 blocked.", "Nothing to apply.")
+	r = e.mustExit(1, "apply", "-auto-approve")
+	wantContains(t, "rerun", r.stdout, "Plan: 0 to change, 0 pending, 1 unknown, 0 blocked.", ", 1 unknown.")
 	if n := e.effectiveWrites(1004); n != 0 {
 		t.Fatalf("order 1004 written %d times, want none yet", n)
 	}

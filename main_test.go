@@ -298,14 +298,16 @@ func endpointAndOrder(ts *testscript.TestScript, args []string) (sandbox.Endpoin
 	return e, order
 }
 
-// fail-next ENDPOINT ORDER|any COUNT STATUS: the next COUNT matching requests
-// fail with STATUS without being processed.
+// fail-next ENDPOINT ORDER|any COUNT STATUS [bare]: the next COUNT matching
+// requests fail with STATUS without being processed; with "bare" the answer
+// is a gateway's HTML page, without the API's error envelope.
 func cmdFailNext(ts *testscript.TestScript, _ bool, args []string) {
-	if len(args) != 4 {
-		ts.Fatalf("usage: fail-next ENDPOINT ORDER|any COUNT STATUS")
+	if len(args) != 4 && (len(args) != 5 || args[4] != "bare") {
+		ts.Fatalf("usage: fail-next ENDPOINT ORDER|any COUNT STATUS [bare]")
 	}
 	e, order := endpointAndOrder(ts, args)
-	server(ts).FailNext(sandbox.Fault{Endpoint: e, OrderID: order, Count: int(atoi(ts, args[2])), Status: int(atoi(ts, args[3]))})
+	server(ts).FailNext(sandbox.Fault{Endpoint: e, OrderID: order, Count: int(atoi(ts, args[2])), Status: int(atoi(ts, args[3])),
+		Bare: len(args) == 5})
 }
 
 // drop-next ENDPOINT ORDER|any COUNT: the next COUNT matching writes are

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,10 +64,19 @@ const (
 )
 
 // TrackGrace is how long a track write that got no answer at all (a timeout,
-// a dropped connection, a crash) is awaited before an order without the
-// track proves it was not applied. A track write that got an answer (a 5xx)
-// is over on the Market's side: one re-read settles it.
+// a dropped connection, a crash, a gateway's bare 5xx) is awaited before an
+// order without the track proves it was not applied. It is also how long a
+// run follows any write without an answer by re-reading its order: what a
+// re-read has not shown by then, no poll of this run will learn, so the run
+// ends and says so (unknown) rather than hold for the whole -wait.
 const TrackGrace = time.Minute
+
+// OperationsBudget is how many calls to the operations endpoint one run may
+// make while it follows its updates: 5% of the endpoint's documented quota
+// of 1,000 an hour, so that a failing endpoint (or one answering nothing)
+// never eats the quota other runs and tools need. Past it, or while the
+// endpoint fails, updates are followed by re-reading the orders.
+const OperationsBudget = 50
 
 // Result is what happened to one planned change.
 type Result struct {
@@ -144,6 +154,12 @@ type submission struct {
 	detail     string
 	cause      error // why the outcome is unknown (journal.KindUnknown)
 	sentAt     time.Time
+	recipient  bool // re-reading needs the order's recipient
+	// earlier: a write of an earlier run, still in flight, that this run
+	// follows instead of sending again.
+	earlier bool
+	// why the Market has not confirmed it yet, for the report.
+	why string
 }
 
 type run struct {
@@ -154,6 +170,8 @@ type run struct {
 	mu     sync.Mutex
 
 	settled []settled // verdicts of the poll under way, not yet journaled
+	opCalls int       // calls to the operations endpoint so far (OperationsBudget)
+	opErr   error     // the operations endpoint's last failure, if its last answer was one
 }
 
 // Run executes p. It returns an error only when it cannot start (the plan
@@ -180,7 +198,7 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 		}
 	}
 	rep := Report{Blocked: p.Blocked}
-	if len(p.Changes) == 0 {
+	if len(p.Changes) == 0 && len(p.Pending) == 0 {
 		return rep, nil
 	}
 
@@ -189,11 +207,14 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 	for _, c := range p.Changes {
 		refs = append(refs, OrderRef{OrderID: c.OrderID, CampaignID: c.CampaignID, Recipient: c.NeedsRecipient()})
 	}
-	now, err := reader.ReadOrders(ctx, refs)
-	if err != nil {
-		return rep, fmt.Errorf("re-read orders before applying: %w", err)
+	now := map[int64]provider.Order{}
+	if len(refs) > 0 {
+		var err error
+		if now, err = reader.ReadOrders(ctx, refs); err != nil {
+			return rep, fmt.Errorf("re-read orders before applying: %w", err)
+		}
 	}
-	results := make([]Result, len(p.Changes))
+	results := make([]Result, len(p.Changes), len(p.Changes)+len(p.Pending))
 	var todo []int
 	pending := map[int][]*submission{}
 	for i := range p.Changes {
@@ -228,6 +249,22 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 	}
 
 	subs := r.submit(ctx, p, todo, pending, results)
+	// What earlier runs left in flight is reported too, and a write of
+	// theirs that never got an answer is followed like one of ours: the
+	// report must not call pending what nobody can learn.
+	for _, pd := range p.Pending {
+		i := len(results)
+		res := Result{Address: pd.Address, OrderID: pd.OrderID, CampaignID: pd.CampaignID, Fields: pd.Fields,
+			Outcome: InFlight, Operations: pd.Operations, Detail: "an earlier submission of this change is still being applied"}
+		if pd.Unknown {
+			res.Outcome = Unknown
+			res.Detail = "an earlier write of this change got no answer, and the order does not show it yet; it is not sent again blind"
+		}
+		results = append(results, res)
+		if es := r.earlier(pd); len(es) > 0 {
+			subs[i] = es
+		}
+	}
 	if ctx.Err() != nil {
 		rep.Interrupted = true
 	}
@@ -301,6 +338,46 @@ func (r *run) unsent(c *plan.Change) (send []*submission, why string) {
 	return send, ""
 }
 
+// earlier returns the journal's open submissions that carry a pending
+// entry's fields: the writes of earlier runs this run reports on (and
+// follows, when their outcome is unknown).
+func (r *run) earlier(pd plan.Pending) []*submission {
+	var out []*submission
+	for _, e := range r.opt.InFlight {
+		if e.OrderID != pd.OrderID {
+			continue
+		}
+		carries := false
+		for _, f := range pd.Fields {
+			if _, ok := e.Targets[f]; ok {
+				carries = true
+			}
+		}
+		if !carries {
+			continue
+		}
+		s := &submission{id: e.ID, call: e.Call, targets: e.Targets, operations: e.Operations, earlier: true,
+			change: &plan.Change{Address: pd.Address, OrderID: pd.OrderID, CampaignID: pd.CampaignID},
+			sentAt: e.LastAt, state: journal.KindSubmitted}
+		if s.sentAt.IsZero() {
+			s.sentAt = e.SubmittedAt
+		}
+		if e.State != journal.KindSubmitted {
+			s.state = journal.KindUnknown
+			if e.Error != "" {
+				s.cause = errors.New(e.Error)
+			}
+		}
+		for k := range e.Targets {
+			if strings.HasPrefix(k, "recipient.") {
+				s.recipient = true
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
 func newID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
@@ -312,10 +389,10 @@ func newID() string {
 func calls(c *plan.Change) []*submission {
 	var out []*submission
 	if c.Track != nil {
-		out = append(out, &submission{call: journal.CallTrack, change: c, targets: targetsOf(c, true)})
+		out = append(out, &submission{call: journal.CallTrack, change: c, targets: targetsOf(c, true), recipient: c.NeedsRecipient()})
 	}
 	if c.Update != nil {
-		out = append(out, &submission{call: journal.CallUpdate, change: c, targets: targetsOf(c, false)})
+		out = append(out, &submission{call: journal.CallUpdate, change: c, targets: targetsOf(c, false), recipient: c.NeedsRecipient()})
 	}
 	return out
 }
@@ -368,7 +445,11 @@ func (r *run) submit(ctx context.Context, p *plan.Plan, todo []int, pending map[
 	return out
 }
 
-// send makes one journaled write.
+// send makes one journaled write. Its intent is journaled at the last
+// moment before it leaves (provider.BeforeSend: after the rate limiter and
+// the parallel slot), so a write that is still waiting its turn when the run
+// dies leaves no trace, and the next run sends it; an intent always means
+// the write left, or was leaving.
 func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 	c := s.change
 	s.id = newID()
@@ -378,13 +459,21 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 	}
 	intent := journal.Record{Kind: journal.KindIntent, ID: s.id, Call: s.call, Address: c.Address, OrderID: c.OrderID,
 		CampaignID: c.CampaignID, BusinessID: r.opt.BusinessID, Targets: s.targets}
-	if err := r.opt.Journal.Append(intent); err != nil {
+	var left bool
+	var jerr error
+	leaving := provider.BeforeSend(ctx, func() error {
+		if left {
+			return nil // a retry after a 420: the intent is down already
+		}
 		// Without a durable intent the write must not go out: a crash
 		// after it would leave no trace of it.
-		s.state, s.detail = journal.KindFailed, "not sent: "+err.Error()
-		r.emit(Event{Type: "change_failed", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
-		return
-	}
+		if err := r.opt.Journal.Append(intent); err != nil {
+			jerr = err
+			return err
+		}
+		left = true
+		return nil
+	})
 	// An interrupt (ctx) ends the wait for the rate limiter; a write the
 	// client has sent runs to its answer regardless (the client never cuts
 	// a write's exchange short).
@@ -392,22 +481,41 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 	var ops []provider.Operation
 	switch s.call {
 	case journal.CallTrack:
-		err = r.api.SetTrack(ctx, c.CampaignID, c.OrderID, *c.Track)
+		err = r.api.SetTrack(leaving, c.CampaignID, c.OrderID, *c.Track)
 	case journal.CallUpdate:
-		ops, err = r.api.UpdateOrder(ctx, c.CampaignID, *c.Update)
+		ops, err = r.api.UpdateOrder(leaving, c.CampaignID, *c.Update)
 	}
-	// Grace periods count from here, not from the intent: a write may wait
-	// long for the rate limiter before it leaves.
+	// Grace periods count from the answer (or the giving up on it).
 	s.sentAt = r.opt.Now()
+	if !left {
+		// It never left: nothing is journaled, nothing can have changed.
+		switch {
+		case jerr != nil:
+			s.state, s.detail = journal.KindFailed, "not sent: "+jerr.Error()
+			r.emit(Event{Type: "change_failed", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
+		case err == nil:
+			// An API that never called the hook: the write's fate cannot
+			// be journaled. Not a success.
+			s.state, s.detail = journal.KindUnknown, "the API made the write without journaling it first"
+			s.cause = errors.New(s.detail)
+			r.emit(Event{Type: "change_unknown", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
+		case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+			s.state, s.detail = "", "not sent: the run was interrupted"
+			r.emit(Event{Type: "change_skipped", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
+		default:
+			s.state, s.detail = journal.KindFailed, "not sent: "+err.Error()
+			var rl *provider.RateLimitError
+			if errors.As(err, &rl) {
+				s.code = "RATE_LIMITED"
+			} else if ae, ok := provider.AsAPIError(err); ok {
+				s.code = ae.Code()
+			}
+			r.emit(Event{Type: "change_failed", Address: c.Address, OrderID: c.OrderID, Call: s.call, Code: s.code, Detail: s.detail})
+		}
+		return
+	}
 	rec := journal.Record{ID: s.id, OrderID: c.OrderID}
 	switch {
-	case err != nil && ctx.Err() != nil && !errors.Is(err, provider.ErrOutcomeUnknown) && errors.Is(err, ctx.Err()):
-		// Interrupted while waiting for its turn: it never left.
-		rec.Kind, rec.Error = journal.KindFailed, "not sent: the run was interrupted"
-		_ = r.opt.Journal.Append(rec)
-		s.state, s.detail = "", rec.Error
-		r.emit(Event{Type: "change_skipped", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
-		return
 	case err == nil:
 		rec.Kind = journal.KindSubmitted
 		for _, o := range ops {
@@ -421,6 +529,7 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 		s.detail = fmt.Sprintf("sent, but no answer from the API (%v), and the order does not show the change yet; it is journaled as in flight: `orderform plan` re-checks it, and it is not sent again blind", err)
 		r.emit(Event{Type: "change_unknown", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
 	default:
+		// An answer, whatever its status: the Market did not apply it.
 		rec.Kind, rec.Error = journal.KindFailed, err.Error()
 		if ae, ok := provider.AsAPIError(err); ok {
 			s.code = ae.Code()
@@ -448,12 +557,21 @@ func opIDs(ops []journal.Operation) []string {
 }
 
 // follow waits until every submitted write is confirmed or failed, or Wait
-// runs out. Updates with operations are followed through the operations
-// endpoint when the business is known; everything else by re-reading the
-// orders until they show the change.
+// runs out, or nothing left open can be learnt any more: a write without an
+// answer is followed for TrackGrace after it was given up on, not for the
+// whole Wait. Updates with operations are followed through the operations
+// endpoint (within OperationsBudget); every write not settled by it is
+// followed by re-reading its order. The pause between polls grows by half
+// each round, from PollInterval up to 15 times it.
 func (r *run) follow(ctx context.Context, all map[int][]*submission) {
 	open := pick(all, journal.KindSubmitted, journal.KindUnknown)
+	open = slices.DeleteFunc(open, func(s *submission) bool {
+		// An earlier run's update with operations: Reconcile asked about
+		// them already; this run does not hold for them.
+		return s.earlier && s.state == journal.KindSubmitted
+	})
 	deadline := r.opt.Now().Add(r.opt.Wait)
+	pause := r.opt.PollInterval
 	for len(open) > 0 {
 		r.poll(ctx, open)
 		var still []*submission
@@ -463,18 +581,34 @@ func (r *run) follow(ctx context.Context, all map[int][]*submission) {
 			}
 		}
 		open = still
-		if len(open) == 0 || !r.opt.Now().Before(deadline) {
+		now := r.opt.Now()
+		if len(open) == 0 || !now.Before(deadline) || !r.learnable(open, now) {
 			return
 		}
 		r.emit(Event{Type: "waiting", Pending: len(open)})
-		t := time.NewTimer(min(r.opt.PollInterval, time.Until(deadline)))
+		t := time.NewTimer(min(pause, deadline.Sub(now)))
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return
 		case <-t.C:
 		}
+		pause = min(pause*3/2, 15*r.opt.PollInterval)
 	}
+}
+
+// learnable reports whether a later poll may still settle one of this run's
+// open writes: one with an answer (the Market has it) may always be
+// confirmed; one without an answer only within TrackGrace of giving up on
+// it. An earlier run's write is re-read with this run's, never waited for on
+// its own: a rerun reports what it finds at once.
+func (r *run) learnable(open []*submission, now time.Time) bool {
+	for _, s := range open {
+		if !s.earlier && (s.state == journal.KindSubmitted || now.Sub(s.sentAt) < TrackGrace) {
+			return true
+		}
+	}
+	return false
 }
 
 // pick returns the submissions whose state is one of states.
@@ -490,24 +624,23 @@ func pick(all map[int][]*submission, states ...string) []*submission {
 	return out
 }
 
-// poll checks every open submission once.
+// poll checks every open submission once: updates through the operations
+// endpoint while the business is known and the budget lasts, then every
+// submission still open by re-reading its order.
 func (r *run) poll(ctx context.Context, open []*submission) {
 	defer r.flush()
 	byType := map[string][]string{}
 	opOwner := map[string]*submission{}
-	var reread []*submission
 	for _, s := range open {
 		if s.call == journal.CallUpdate && s.state == journal.KindSubmitted && r.opt.BusinessID != 0 && len(s.operations) > 0 {
 			for _, o := range s.operations {
 				byType[o.Type] = append(byType[o.Type], o.ID)
 				opOwner[o.ID] = s
 			}
-			continue
 		}
-		reread = append(reread, s)
 	}
 	// Operations: a submission is done when all its operations are DONE,
-	// failed when any FAILED.
+	// failed when all are over and one FAILED.
 	status := map[string]string{}
 	types := make([]string, 0, len(byType))
 	for t := range byType {
@@ -515,24 +648,51 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 	}
 	sort.Strings(types)
 	for _, t := range types {
-		ops, err := r.api.Operations(ctx, r.opt.BusinessID, t, byType[t])
-		if err != nil {
-			continue // tried again next round; reads retry inside the client already
-		}
-		for _, o := range ops {
-			status[o.ID] = o.Status
+		ids := byType[t]
+		for len(ids) > 0 {
+			n := min(len(ids), operationsBatch)
+			if r.opCalls >= OperationsBudget {
+				r.opErr = fmt.Errorf("this run's budget of %d calls to the operations endpoint is spent", OperationsBudget)
+				break
+			}
+			r.opCalls++
+			ops, err := r.api.Operations(ctx, r.opt.BusinessID, t, ids[:n])
+			ids = ids[n:]
+			if err != nil {
+				r.opErr = err // re-read below; reads retry inside the client already
+				continue
+			}
+			r.opErr = nil
+			for _, o := range ops {
+				status[o.ID] = o.Status
+			}
 		}
 	}
+	var reread []*submission
 	for _, s := range open {
 		if len(s.operations) == 0 || opOwner[s.operations[0].ID] != s {
+			reread = append(reread, s)
 			continue
 		}
-		switch kind, _ := OperationsVerdict(s.operations, status); kind {
+		kind, known := OperationsVerdict(s.operations, status)
+		switch kind {
 		case journal.KindFailed:
 			r.settle(s, journal.KindFailed, "OPERATION_FAILED", "the Market reported the operation FAILED; the order is unchanged")
+			continue
 		case journal.KindConfirmed:
 			r.settle(s, journal.KindConfirmed, "", "")
+			continue
 		}
+		switch {
+		case known:
+			s.why = "" // IN_PROGRESS: the ordinary wait
+		case r.opErr != nil:
+			s.why = fmt.Sprintf("the operations endpoint could not say how it went (%v)", r.opErr)
+		default:
+			s.why = "the operations endpoint did not report its operations"
+		}
+		// The order itself may show it before the endpoint does.
+		reread = append(reread, s)
 	}
 	if len(reread) == 0 {
 		return
@@ -542,11 +702,16 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 	for _, s := range reread {
 		if !seen[s.change.OrderID] {
 			seen[s.change.OrderID] = true
-			refs = append(refs, OrderRef{OrderID: s.change.OrderID, CampaignID: s.change.CampaignID, Recipient: s.change.NeedsRecipient()})
+			refs = append(refs, OrderRef{OrderID: s.change.OrderID, CampaignID: s.change.CampaignID, Recipient: s.recipient})
 		}
 	}
 	orders, err := r.reader.ReadOrders(ctx, refs)
 	if err != nil {
+		for _, s := range reread {
+			if s.why == "" {
+				s.why = fmt.Sprintf("its order could not be re-read (%v)", err)
+			}
+		}
 		return
 	}
 	for _, s := range reread {
@@ -555,26 +720,22 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 		case !ok:
 		case plan.Applied(s.targets, o):
 			r.settle(s, journal.KindConfirmed, "", "")
-		case s.call == journal.CallTrack && s.state == journal.KindUnknown:
-			// The Market sets a track synchronously. If it answered (a
-			// 5xx), it is done with the request: an order without the
-			// track proves the write was not applied. Without an answer
-			// it may still be at work: give it TrackGrace.
-			ae, answered := provider.AsAPIError(s.cause)
-			if answered && (ae.StatusCode == 502 || ae.StatusCode == 503 || ae.StatusCode == 504) {
-				answered = false // a gateway's answer: the Market may still be at work
+		case s.call == journal.CallTrack && s.state == journal.KindUnknown && r.opt.Now().Sub(s.sentAt) >= TrackGrace:
+			// The Market sets a track synchronously. A write that got no
+			// answer may still have been at work for a while; TrackGrace
+			// later an order without the track proves it was not applied.
+			why := "no answer"
+			if s.cause != nil {
+				why = s.cause.Error()
 			}
-			if !answered && r.opt.Now().Sub(s.sentAt) < TrackGrace {
-				break
-			}
-			code := ""
-			if answered {
-				code = ae.Code()
-			}
-			r.settle(s, journal.KindFailed, code, fmt.Sprintf("%v; re-read, the order does not show the track: it was not applied, apply again to send it", s.cause))
+			r.settle(s, journal.KindFailed, "", fmt.Sprintf("%s; %v later the order does not show the track: it was not applied, apply again to send it", why, TrackGrace))
 		}
 	}
 }
+
+// operationsBatch is the most operation IDs one call to the operations
+// endpoint takes.
+const operationsBatch = 100
 
 // settle records what became of s. Its journal record goes out with the
 // poll's others in one fsync (see flush): a verdict lost in a crash only
@@ -643,17 +804,33 @@ func (r *run) flush() {
 // summarize folds the submissions of one change into its result: the worst
 // of them wins.
 func summarize(res Result, subs []*submission) Result {
-	rank := map[Outcome]int{Confirmed: 0, Applied: 1, Skipped: 2, Unknown: 3, Failed: 4}
+	rank := map[Outcome]int{Confirmed: 0, Applied: 1, InFlight: 1, Skipped: 2, Unknown: 3, Failed: 4}
 	res.Outcome = Confirmed
+	res.Operations = nil
 	for _, s := range subs {
 		var o Outcome
+		detail := s.detail
 		switch s.state {
 		case journal.KindConfirmed:
 			o = Confirmed
 		case journal.KindSubmitted:
 			o = Applied
+			if s.earlier {
+				o = InFlight
+			}
+			if s.why != "" {
+				detail = "accepted, not confirmed yet: " + s.why
+			}
 		case journal.KindUnknown:
 			o = Unknown
+			if s.earlier {
+				why := "got no answer"
+				if s.cause != nil {
+					why = fmt.Sprintf("got no answer (%v)", s.cause)
+				}
+				detail = fmt.Sprintf("an earlier write of this change (sent %s UTC) %s, and the order does not show it yet; it is not sent again blind: apply again after %s, when it counts as not applied",
+					s.sentAt.UTC().Format(time.DateTime), why, graceEnd(s).UTC().Format("15:04 UTC"))
+			}
 		case journal.KindFailed:
 			o = Failed
 		default:
@@ -665,10 +842,24 @@ func summarize(res Result, subs []*submission) Result {
 			if s.code != "" {
 				res.Code = s.code
 			}
-			if s.detail != "" {
-				res.Detail = s.detail
+			if detail != "" {
+				res.Detail = detail
 			}
 		}
 	}
 	return res
 }
+
+// graceEnd is when an unanswered write stops counting as in flight: the
+// next run then sends it again unless the order shows it.
+func graceEnd(s *submission) time.Time {
+	if s.call == journal.CallTrack {
+		return s.sentAt.Add(TrackGrace)
+	}
+	return s.sentAt.Add(UpdateGrace)
+}
+
+// UpdateGrace is how long an update that cannot be followed through the
+// operations endpoint (no answer, so no operation IDs) is awaited before it
+// counts as not applied. The Market applies updates "within a few minutes".
+const UpdateGrace = 10 * time.Minute

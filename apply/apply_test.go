@@ -33,7 +33,10 @@ func (f *fake) SetTrack(ctx context.Context, _, orderID int64, t provider.Track)
 	answer := f.track
 	f.mu.Unlock()
 	if answer != nil {
-		return answer(ctx)
+		return answer(ctx) // it calls provider.Leaving if the write leaves
+	}
+	if err := provider.Leaving(ctx); err != nil {
+		return err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -43,7 +46,10 @@ func (f *fake) SetTrack(ctx context.Context, _, orderID int64, t provider.Track)
 	return nil
 }
 
-func (f *fake) UpdateOrder(_ context.Context, _ int64, u provider.OrderUpdate) ([]provider.Operation, error) {
+func (f *fake) UpdateOrder(ctx context.Context, _ int64, u provider.OrderUpdate) ([]provider.Operation, error) {
+	if err := provider.Leaving(ctx); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.writes++
@@ -180,7 +186,10 @@ func TestFailedOperationWaitsForItsSibling(t *testing.T) {
 // not applied, and the run is not OK; the journal keeps it open.
 func TestNoAnswerIsUnknown(t *testing.T) {
 	f := &fake{orders: map[int64]provider.Order{1001: dbsOrder(1001)}}
-	f.track = func(context.Context) error {
+	f.track = func(ctx context.Context) error {
+		if err := provider.Leaving(ctx); err != nil {
+			return err
+		}
 		return fmt.Errorf("%w: %w", provider.ErrOutcomeUnknown, errors.New("connection reset"))
 	}
 	j, dir := openJournal(t)
@@ -201,7 +210,9 @@ func TestNoAnswerIsUnknown(t *testing.T) {
 }
 
 // Interrupted while a write waits for its turn (the client returns the
-// context's error without sending): skipped, journaled as not sent.
+// context's error without sending, never calling provider.Leaving):
+// skipped, and nothing journaled: no intent of a write that never left
+// makes the next run hold back the change.
 func TestInterruptBeforeSendingSkips(t *testing.T) {
 	f := &fake{orders: map[int64]provider.Order{1001: dbsOrder(1001)}}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -219,8 +230,8 @@ func TestInterruptBeforeSendingSkips(t *testing.T) {
 	if got := rep.Results[0].Outcome; got != Skipped || !rep.Interrupted {
 		t.Fatalf("outcome %s (interrupted %v), want skipped", got, rep.Interrupted)
 	}
-	if e := entries(t, dir); len(e) != 1 || e[0].Open() {
-		t.Errorf("journal %+v, want the intent closed as not sent", e)
+	if e := entries(t, dir); len(e) != 0 {
+		t.Errorf("journal %+v, want nothing: the write never left", e)
 	}
 }
 

@@ -171,15 +171,31 @@ type Blocked struct {
 	Available  []provider.Interval `json:"available,omitempty"`
 }
 
-// Summary counts what the plan holds.
+// Summary counts what the plan holds. Pending counts the entries waiting on
+// an operation the Market reports in progress (or a write it answered);
+// Unknown those waiting on a write that got no answer, which nobody can
+// say is pending.
 type Summary struct {
-	Change, Pending, Blocked, Unchanged int
+	Change, Pending, Unknown, Blocked, Unchanged int
 }
 
 // Summary counts the plan's entries.
 func (p *Plan) Summary() Summary {
-	return Summary{Change: len(p.Changes), Pending: len(p.Pending), Blocked: len(p.Blocked), Unchanged: p.Unchanged}
+	s := Summary{Change: len(p.Changes), Blocked: len(p.Blocked), Unchanged: p.Unchanged}
+	for _, pd := range p.Pending {
+		if pd.Unknown {
+			s.Unknown++
+		} else {
+			s.Pending++
+		}
+	}
+	return s
 }
+
+// Converges reports whether the orders will match the configuration with
+// nothing more sent: no change, and nothing waiting on a write whose outcome
+// is unknown.
+func (p *Plan) Converges() bool { return len(p.Changes) == 0 && p.Summary().Unknown == 0 }
 
 // HasChanges reports whether applying the plan would send anything.
 func (p *Plan) HasChanges() bool { return len(p.Changes) > 0 }

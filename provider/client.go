@@ -298,6 +298,19 @@ func BeforeSend(ctx context.Context, f func() error) context.Context {
 	return context.WithValue(ctx, beforeSendKey{}, f)
 }
 
+// Leaving runs ctx's BeforeSend hook, if any. The Client calls it for every
+// request it sends; another implementation of the same API (a test's fake)
+// calls it right before a write takes effect, and must not make the write
+// if it returns an error.
+func Leaving(ctx context.Context) error {
+	if f, ok := ctx.Value(beforeSendKey{}).(func() error); ok && f != nil {
+		if err := f(); err != nil {
+			return &errRefused{err}
+		}
+	}
+	return nil
+}
+
 // errRefused is f's refusal in BeforeSend: final, never retried.
 type errRefused struct{ err error }
 
@@ -447,10 +460,8 @@ func (c *Client) attempt(ctx context.Context, r *request, u string, body []byte,
 		return outcome{err: err}
 	}
 	defer g.release()
-	if f, ok := ctx.Value(beforeSendKey{}).(func() error); ok && f != nil {
-		if err := f(); err != nil {
-			return outcome{err: &errRefused{err}}
-		}
+	if err := Leaving(ctx); err != nil {
+		return outcome{err: err}
 	}
 
 	// ctx bounds the waits above. A write, once it leaves, runs to its

@@ -652,8 +652,8 @@ func TestReadRetries(t *testing.T) {
 	}
 }
 
-// TestWriteOutcomeUnknown: a write whose answer is a 5xx or is lost is never
-// resent, and says the outcome is unknown.
+// TestWriteOutcomeUnknown: a write whose answer is a gateway's bare 5xx or
+// is lost is never resent, and says the outcome is unknown.
 func TestWriteOutcomeUnknown(t *testing.T) {
 	e := newEnv(t, sandbox.Options{}, Config{})
 	ctx := context.Background()
@@ -665,13 +665,13 @@ func TestWriteOutcomeUnknown(t *testing.T) {
 		write     func() error
 		processed bool
 	}{
-		{"track 500", func() { e.srv.FailNext(sandbox.Fault{Endpoint: sandbox.EndpointTrack, Status: 500}) },
+		{"track bare 502", func() { e.srv.FailNext(sandbox.Fault{Endpoint: sandbox.EndpointTrack, Status: 502, Bare: true}) },
 			func() error { return e.client.SetTrack(ctx, dbsCampaign, 1001, track) }, false},
-		{"track 503", func() { e.srv.FailNext(sandbox.Fault{Endpoint: sandbox.EndpointTrack, Status: 503}) },
+		{"track bare 503", func() { e.srv.FailNext(sandbox.Fault{Endpoint: sandbox.EndpointTrack, Status: 503, Bare: true}) },
 			func() error { return e.client.SetTrack(ctx, dbsCampaign, 1001, track) }, false},
 		{"track dropped", func() { e.srv.DropAfterProcessing(sandbox.Fault{Endpoint: sandbox.EndpointTrack}) },
 			func() error { return e.client.SetTrack(ctx, dbsCampaign, 1002, track) }, true},
-		{"update 500", func() { e.srv.FailNext(sandbox.Fault{Endpoint: sandbox.EndpointUpdate, Status: 500}) },
+		{"update bare 504", func() { e.srv.FailNext(sandbox.Fault{Endpoint: sandbox.EndpointUpdate, Status: 504, Bare: true}) },
 			func() error {
 				_, err := e.client.UpdateOrder(ctx, laasCampaign, OrderUpdate{OrderID: 2001, Customer: customer})
 				return err
@@ -703,6 +703,37 @@ func TestWriteOutcomeUnknown(t *testing.T) {
 	}
 	if o, _ := e.srv.Order(1002); !slices.Contains(o.Delivery.Tracks, sandbox.Track{TrackCode: "RP555RU", DeliveryServiceID: 51}) {
 		t.Errorf("the dropped track write should have taken effect: %+v", o.Delivery.Tracks)
+	}
+}
+
+// TestWriteAnsweredWith5xx: a 5xx that carries the API's error envelope is
+// the Market's own answer: the write was not processed, the error is a
+// plain APIError with its code (not an unknown outcome), and it is not
+// resent.
+func TestWriteAnsweredWith5xx(t *testing.T) {
+	e := newEnv(t, sandbox.Options{}, Config{})
+	ctx := context.Background()
+	customer := &Customer{FirstName: "Сергей", LastName: "Новиков", Phone: "+79035550109"}
+	for _, status := range []int{500, 502, 503} {
+		for _, ep := range []sandbox.Endpoint{sandbox.EndpointTrack, sandbox.EndpointUpdate} {
+			t.Run(fmt.Sprint(ep, status), func(t *testing.T) {
+				e.srv.ResetCalls()
+				e.srv.FailNext(sandbox.Fault{Endpoint: ep, Status: status})
+				var err error
+				if ep == sandbox.EndpointTrack {
+					err = e.client.SetTrack(ctx, dbsCampaign, 1001, Track{Code: "RP555RU", DeliveryServiceID: 51})
+				} else {
+					_, err = e.client.UpdateOrder(ctx, laasCampaign, OrderUpdate{OrderID: 2001, Customer: customer})
+				}
+				apiErr, ok := AsAPIError(err)
+				if !ok || errors.Is(err, ErrOutcomeUnknown) || apiErr.StatusCode != status || apiErr.Code() != "INTERNAL_ERROR" || !apiErr.Envelope {
+					t.Fatalf("error %v, want the APIError %d with its code, not an unknown outcome", err, status)
+				}
+				if n := len(e.srv.Calls()); n != 1 {
+					t.Errorf("%d requests, want 1: not resent", n)
+				}
+			})
+		}
 	}
 }
 

@@ -42,6 +42,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 		m.errorf(errOpt, "-wait must not be negative")
 		return exitError
 	}
+	m.maxWait = max(*wait, planWaitLimit)
 
 	if fs.NArg() == 1 {
 		// A saved plan is applied as it was made: flags that would change
@@ -135,7 +136,10 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 		return exitError
 	}
 
-	if !p.HasChanges() {
+	// Writes of earlier runs that never got an answer are followed (their
+	// orders re-read) even when nothing is left to send: the run must not
+	// end "complete" on a change nobody knows the fate of.
+	if !p.HasChanges() && p.Summary().Unknown == 0 {
 		if f.json {
 			data, _ := views.SummaryJSON(apply.Report{Blocked: p.Blocked})
 			fmt.Fprintln(m.Stdout, string(data))
@@ -147,7 +151,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 		}
 		return exitOK
 	}
-	if !*auto && fs.NArg() == 0 {
+	if !*auto && fs.NArg() == 0 && p.HasChanges() {
 		if !isTerminal(m.Stdin) {
 			m.errorf(errOpt, "apply asks for confirmation and standard input is not a terminal: review the plan and run `orderform apply -auto-approve`, or save it with `orderform plan -out=FILE` and run `orderform apply FILE`")
 			return exitError

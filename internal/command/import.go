@@ -61,6 +61,7 @@ func runImport(ctx context.Context, m *meta, args []string) int {
 		m.errorf(opt, "no campaign: pass -campaign=ID or set campaign_id in the provider block")
 		return exitError
 	}
+	m.maxWait = planWaitLimit
 	conn, err := m.connect(cfg.Provider, 4)
 	if err != nil {
 		m.errorf(opt, "%v", err)

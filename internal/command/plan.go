@@ -5,10 +5,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/orderform/orderform/internal/views"
 	"github.com/orderform/orderform/plan"
 )
+
+// planWaitLimit is the longest rate-limit wait a plan (or import) makes: a
+// quota that resets later (the Market's 420 can name an hour) is an error
+// naming the endpoint and the reset, not a plan that sits silent. apply
+// waits up to its -wait, and at least this.
+const planWaitLimit = 2 * time.Minute
 
 func runPlan(ctx context.Context, m *meta, args []string) int {
 	fs := m.newFlagSet("plan", "")
@@ -25,6 +32,7 @@ func runPlan(ctx context.Context, m *meta, args []string) int {
 	}
 	opt := m.viewOptions(f.noColor || f.json, f.showSensitive, m.Stdout)
 	errOpt := m.viewOptions(f.noColor, f.showSensitive, m.Stderr)
+	m.maxWait = planWaitLimit
 	p, diags := m.makePlan(ctx, &f)
 	if p.plan == nil {
 		if f.json {
@@ -70,7 +78,9 @@ func runPlan(ctx context.Context, m *meta, args []string) int {
 	switch {
 	case len(p.plan.Blocked) > 0:
 		return exitError
-	case *detailed && p.plan.HasChanges():
+	case *detailed && !p.plan.Converges():
+		// A write whose outcome is unknown is not a match: the order
+		// does not show the declared value, and nobody knows it will.
 		return exitChanges
 	}
 	return exitOK

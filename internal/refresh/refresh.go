@@ -333,7 +333,7 @@ func Data(ctx context.Context, api API, ds []schema.DataSource, defaultCampaign 
 // endpoint does not know its operations) is awaited before it counts as not
 // applied. The Market applies updates "within a few minutes". Tracks are set
 // synchronously: a track write is awaited apply.TrackGrace.
-const Grace = 10 * time.Minute
+const Grace = apply.UpdateGrace
 
 // Verdict is what became of one open journal submission.
 type Verdict struct {

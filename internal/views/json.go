@@ -103,6 +103,7 @@ type blockedJSON struct {
 type summaryJSON struct {
 	Change    int `json:"change"`
 	Pending   int `json:"pending"`
+	Unknown   int `json:"unknown,omitempty"` // writes without an answer; absent when none
 	Blocked   int `json:"blocked"`
 	Unchanged int `json:"unchanged"`
 }
@@ -156,7 +157,7 @@ func PlanJSON(p *plan.Plan, diags hcl.Diagnostics, opt Options) ([]byte, error) 
 		out.Blocked = append(out.Blocked, blockedView(b))
 	}
 	s := p.Summary()
-	out.Summary = summaryJSON{Change: s.Change, Pending: s.Pending, Blocked: s.Blocked, Unchanged: s.Unchanged}
+	out.Summary = summaryJSON{Change: s.Change, Pending: s.Pending, Unknown: s.Unknown, Blocked: s.Blocked, Unchanged: s.Unchanged}
 	return marshal(out)
 }
 

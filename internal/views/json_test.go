@@ -111,7 +111,7 @@ func TestPlanJSON(t *testing.T) {
 					"start": map[string]any{"line": 2.0, "column": 3.0, "byte": 20.0},
 					"end":   map[string]any{"line": 2.0, "column": 8.0, "byte": 25.0}}},
 		},
-		"summary": map[string]any{"change": 3.0, "pending": 2.0, "blocked": 3.0, "unchanged": 3.0},
+		"summary": map[string]any{"change": 3.0, "pending": 1.0, "unknown": 1.0, "blocked": 3.0, "unchanged": 3.0},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("plan -json (-want +got):\n%s", diff)

@@ -24,7 +24,7 @@ func Markdown(w io.Writer, p *plan.Plan) {
 	var b strings.Builder
 	s := p.Summary()
 	fmt.Fprintf(&b, "**Plan:** %s\n", strings.TrimPrefix(summaryLine(s), "Plan: "))
-	if s.Change+s.Pending+s.Blocked == 0 {
+	if s.Change+s.Pending+s.Unknown+s.Blocked == 0 {
 		b.WriteString("\nNo changes. Your orders match the configuration.")
 		if s.Unchanged > 0 {
 			fmt.Fprintf(&b, " %d %s checked.", s.Unchanged, plural(s.Unchanged, "order", "orders"))
@@ -70,10 +70,22 @@ func Markdown(w io.Writer, p *plan.Plan) {
 		}
 	}
 
-	if len(p.Pending) > 0 {
-		b.WriteString("\n### Pending\n\nSubmitted earlier, still being applied by the Market:\n\n")
+	for _, sec := range []struct {
+		unknown bool
+		n       int
+		head    string
+	}{
+		{false, s.Pending, "\n### Pending\n\nSubmitted earlier, still being applied by the Market:\n\n"},
+		{true, s.Unknown, "\n### Outcome unknown\n\nSent earlier without an answer; not sent again until the order shows it or its grace period ends:\n\n"},
+	} {
+		if sec.n == 0 {
+			continue
+		}
+		b.WriteString(sec.head)
 		for _, pd := range byAddress(p.Pending, func(p plan.Pending) string { return p.Address }) {
-			fmt.Fprintf(&b, "- %s: %s (%s)\n", htmlCode(pd.Address), mdText(strings.Join(pd.Fields, ", ")), mdText(pendingNote(pd)))
+			if pd.Unknown == sec.unknown {
+				fmt.Fprintf(&b, "- %s: %s (%s)\n", htmlCode(pd.Address), mdText(strings.Join(pd.Fields, ", ")), mdText(pendingNote(pd)))
+			}
 		}
 	}
 	io.WriteString(w, b.String())

@@ -33,7 +33,7 @@ func TestMarkdownGolden(t *testing.T) {
 func TestMarkdownSummaryFirst(t *testing.T) {
 	var b bytes.Buffer
 	Markdown(&b, fullPlan())
-	if first, _, _ := strings.Cut(b.String(), "\n"); first != "**Plan:** 2 to change, 2 pending, 3 blocked." {
+	if first, _, _ := strings.Cut(b.String(), "\n"); first != "**Plan:** 2 to change, 1 pending, 1 unknown, 3 blocked." {
 		t.Errorf("first line = %q", first)
 	}
 	for _, want := range []string{

@@ -20,7 +20,7 @@ func Plan(w io.Writer, p *plan.Plan, src Sources, opt Options) {
 	pal := newPalette(opt.Color)
 	var b strings.Builder
 	s := p.Summary()
-	if s.Change+s.Pending+s.Blocked == 0 {
+	if s.Change+s.Pending+s.Unknown+s.Blocked == 0 {
 		b.WriteString("No changes. Your orders match the configuration.\n")
 		if s.Unchanged > 0 {
 			fmt.Fprintf(&b, "\n%d %s checked.\n", s.Unchanged, plural(s.Unchanged, "order", "orders"))
@@ -37,11 +37,23 @@ func Plan(w io.Writer, p *plan.Plan, src Sources, opt Options) {
 		}
 	}
 
-	if len(p.Pending) > 0 {
+	if s.Pending > 0 {
 		b.WriteString("Pending (submitted earlier, still being applied by the Market):\n")
 		for _, pd := range byAddress(p.Pending, func(p plan.Pending) string { return p.Address }) {
-			fmt.Fprintf(&b, "  %s %s: %s (%s)\n", paint(pal.pending, "…"), paint(pal.bold, clean(pd.Address)),
-				clean(strings.Join(pd.Fields, ", ")), pendingNote(pd))
+			if !pd.Unknown {
+				fmt.Fprintf(&b, "  %s %s: %s (%s)\n", paint(pal.pending, "…"), paint(pal.bold, clean(pd.Address)),
+					clean(strings.Join(pd.Fields, ", ")), pendingNote(pd))
+			}
+		}
+		b.WriteString("\n")
+	}
+	if s.Unknown > 0 {
+		b.WriteString("Outcome unknown (sent earlier without an answer; not sent again until the order shows it or its grace period ends):\n")
+		for _, pd := range byAddress(p.Pending, func(p plan.Pending) string { return p.Address }) {
+			if pd.Unknown {
+				fmt.Fprintf(&b, "  %s %s: %s (%s)\n", paint(pal.bad, "?"), paint(pal.bold, clean(pd.Address)),
+					clean(strings.Join(pd.Fields, ", ")), pendingNote(pd))
+			}
 		}
 		b.WriteString("\n")
 	}
@@ -58,6 +70,9 @@ func Plan(w io.Writer, p *plan.Plan, src Sources, opt Options) {
 // summaryLine is the public summary wording, shared by the human and the
 // Markdown views.
 func summaryLine(s plan.Summary) string {
+	if s.Unknown > 0 {
+		return fmt.Sprintf("Plan: %d to change, %d pending, %d unknown, %d blocked.", s.Change, s.Pending, s.Unknown, s.Blocked)
+	}
 	return fmt.Sprintf("Plan: %d to change, %d pending, %d blocked.", s.Change, s.Pending, s.Blocked)
 }
 
@@ -94,7 +109,7 @@ func writeChange(b *strings.Builder, c *plan.Change, pal palette, opt Options) {
 func pendingNote(p plan.Pending) string {
 	var parts []string
 	if p.Unknown {
-		parts = append(parts, "no answer to the earlier write; watching the order until it shows the value")
+		parts = append(parts, "no answer to the earlier write; re-read until the order shows the value")
 	}
 	if len(p.Operations) > 0 {
 		parts = append(parts, plural(len(p.Operations), "operation ", "operations ")+clean(strings.Join(p.Operations, ", ")))

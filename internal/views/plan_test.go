@@ -43,7 +43,7 @@ func TestPlanContract(t *testing.T) {
 	Plan(&b, fullPlan(), sources, Options{})
 	out := b.String()
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	if got, want := lines[len(lines)-1], "Plan: 2 to change, 2 pending, 3 blocked."; got != want {
+	if got, want := lines[len(lines)-1], "Plan: 2 to change, 1 pending, 1 unknown, 3 blocked."; got != want {
 		t.Errorf("last line = %q, want %q", got, want)
 	}
 	for _, want := range []string{
@@ -60,8 +60,9 @@ func TestPlanContract(t *testing.T) {
 			t.Errorf("plan lacks %q:\n%s", want, out)
 		}
 	}
-	// Order: changes by address, then pending, then errors.
-	order := []string{"order.1001 (", "order.2001 (", "Pending (", "order.2003:", "order.2004:", "Error: order.1003", "Error: order.1004", "Error: order.2005", "Plan: "}
+	// Order: changes by address, then pending, then what has an unknown
+	// outcome (never called pending), then errors.
+	order := []string{"order.1001 (", "order.2001 (", "Pending (", "order.2004:", "Outcome unknown (", "order.2003:", "Error: order.1003", "Error: order.1004", "Error: order.2005", "Plan: "}
 	last := -1
 	for _, s := range order {
 		i := strings.Index(out, s)

@@ -48,6 +48,9 @@ type Fault struct {
 	OrderID  int64
 	Count    int
 	Status   int // FailNext only; default 500
+	// Bare (FailNext only): the failure is a gateway's, an HTML page
+	// without the API's error envelope.
+	Bare bool
 }
 
 func (f Fault) matches(e Endpoint, orderIDs []int64) bool {
@@ -359,7 +362,9 @@ func (s *Server) takeFailure(e Endpoint, orderIDs []int64) *apiError {
 	if !ok {
 		return nil
 	}
-	return newAPIError(f.Status, codeForStatus(f.Status), "injected failure: HTTP %d", f.Status)
+	ae := newAPIError(f.Status, codeForStatus(f.Status), "injected failure: HTTP %d", f.Status)
+	ae.bare = f.Bare
+	return ae
 }
 
 func (s *Server) takeDrop(e Endpoint, orderIDs []int64) bool {

@@ -32,6 +32,9 @@ type okBody struct {
 type apiError struct {
 	status int
 	errs   []errorEntry
+	// bare: answered by a gateway in front of the API, as an HTML page
+	// without the API's envelope.
+	bare bool
 }
 
 func newAPIError(status int, code, format string, args ...any) *apiError {
@@ -56,6 +59,11 @@ func (e *apiError) add(code, format string, args ...any) *apiError {
 }
 
 func (e *apiError) response() response {
+	if e.bare {
+		page := fmt.Sprintf("<html><head><title>%[1]d %[2]s</title></head><body><h1>%[1]d %[2]s</h1></body></html>\n",
+			e.status, http.StatusText(e.status))
+		return response{status: e.status, raw: []byte(page), contentType: "text/html"}
+	}
 	return response{status: e.status, body: errorBody{Status: "ERROR", Errors: e.errs}}
 }
 
@@ -85,11 +93,20 @@ func codeForStatus(status int) string {
 type response struct {
 	status int
 	body   any
+	// raw, when set, is sent as it is, with contentType, instead of body.
+	raw         []byte
+	contentType string
 }
 
 func ok(body any) response { return response{status: http.StatusOK, body: body} }
 
 func (r response) write(w http.ResponseWriter) {
+	if r.raw != nil {
+		w.Header().Set("Content-Type", r.contentType)
+		w.WriteHeader(r.status)
+		_, _ = w.Write(r.raw)
+		return
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
