@@ -34,6 +34,10 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 	}
 	opt := m.viewOptions(f.noColor || f.json, f.showSensitive, m.Stdout)
 	errOpt := m.viewOptions(f.noColor, f.showSensitive, m.Stderr)
+	if err := checkParallelism(f.parallelism); err != nil {
+		m.errorf(errOpt, "%v", err)
+		return exitError
+	}
 	if f.json && !*auto && fs.NArg() == 0 {
 		m.errorf(errOpt, "apply -json cannot ask for confirmation: add -auto-approve, or apply a saved plan file")
 		return exitError
@@ -100,7 +104,11 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 			return exitError
 		}
 		p, conn, reader, verdicts = pl.plan, pl.conn, pl.reader, pl.verdicts
-		if !f.json {
+		switch {
+		case f.json:
+		case pl.noneSelected:
+			views.NoneSelected(m.Stdout, pl.declared)
+		default:
 			views.Plan(m.Stdout, p, sources(pl.desired), opt)
 		}
 	}
@@ -172,6 +180,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 
 	progress := views.NewProgress(m.Stderr, len(p.Changes), isTerminal(m.Stderr), errOpt)
 	m.onWait.Store(progress.RateLimitWait)
+	m.onNote.Store(progress.Note)
 	onEvent := func(e apply.Event) {
 		if f.json {
 			if data, err := views.EventJSON(e); err == nil {

@@ -29,6 +29,7 @@ func runImport(ctx context.Context, m *meta, args []string) int {
 	campaign := fs.Int64("campaign", 0, "campaign of the orders (default: the provider block's campaign_id)")
 	showSensitive := fs.Bool("show-sensitive", false, "include recipient names and phones (personal data: think before committing them)")
 	noColor := fs.Bool("no-color", false, "no colour in the output")
+	parallelism := fs.Int("parallelism", 10, "at most N reads in flight")
 	var vars []schema.VarArg
 	fs.Var(varArgs{list: &vars}, "var", "set a variable: -var NAME=VALUE (repeatable)")
 	fs.Var(varArgs{list: &vars, file: true}, "var-file", "read variables from an HCL file (repeatable)")
@@ -36,6 +37,10 @@ func runImport(ctx context.Context, m *meta, args []string) int {
 		return code
 	}
 	opt := m.viewOptions(*noColor, false, m.Stderr)
+	if err := checkParallelism(*parallelism); err != nil {
+		m.errorf(opt, "%v", err)
+		return exitError
+	}
 	if fs.NArg() == 0 {
 		m.errorf(opt, "import needs at least one order ID: orderform import 1001 1002")
 		return exitError
@@ -61,13 +66,13 @@ func runImport(ctx context.Context, m *meta, args []string) int {
 		m.errorf(opt, "no campaign: pass -campaign=ID or set campaign_id in the provider block")
 		return exitError
 	}
-	conn, err := m.connect(cfg.Provider, 4)
+	conn, err := m.connect(cfg.Provider, *parallelism)
 	if err != nil {
 		m.errorf(opt, "%v", err)
 		return exitError
 	}
 	defer conn.close()
-	reader := &refresh.Reader{API: conn.client, BusinessID: conn.businessID}
+	reader := &refresh.Reader{API: conn.client, BusinessID: conn.businessID, Parallelism: *parallelism}
 	refs := make([]apply.OrderRef, 0, len(ids))
 	for _, id := range ids {
 		refs = append(refs, apply.OrderRef{OrderID: id, CampaignID: c, Recipient: true})

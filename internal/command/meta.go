@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +36,27 @@ type meta struct {
 	// onWait receives the client's rate-limit waits once a progress
 	// display exists (the client is made before it).
 	onWait atomic.Value // func(endpoint string, d time.Duration)
+	// onNote, when set, shows a line of progress (a retry) on stderr in
+	// place of printing it: apply's progress display keeps its status line.
+	onNote  atomic.Value // func(line string)
+	notesMu sync.Mutex
+}
+
+// retried shows a request about to be retried, as it happens: an API that
+// cannot be reached otherwise costs the whole retry budget in silence. A
+// 420 is left out: the rate-limit waits are shown as such.
+func (m *meta) retried(endpoint string, err error, next, max int, delay time.Duration) {
+	if ae, ok := provider.AsAPIError(err); ok && ae.RateLimited() {
+		return
+	}
+	line := views.RetryLine(endpoint, err, next, max, delay)
+	if f, ok := m.onNote.Load().(func(string)); ok {
+		f(line)
+		return
+	}
+	m.notesMu.Lock()
+	defer m.notesMu.Unlock()
+	fmt.Fprintln(m.Stderr, line)
 }
 
 // stringList is a repeatable flag.
@@ -76,6 +98,15 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.noColor, "no-color", false, "no colour in the output")
 	fs.BoolVar(&c.showSensitive, "show-sensitive", false, "show recipient names, phones and sensitive values in clear")
 	fs.BoolVar(&c.json, "json", false, "machine-readable output")
+}
+
+// checkParallelism refuses a -parallelism that allows nothing in flight:
+// 0 would hang and a negative one means nothing.
+func checkParallelism(n int) error {
+	if n < 1 {
+		return fmt.Errorf("-parallelism=%d: it is how many reads or writes may be in flight at once, at least 1 (default 10)", n)
+	}
+	return nil
 }
 
 // newFlagSet makes a command's flag set whose errors and -h go to stderr.
@@ -205,7 +236,7 @@ func (m *meta) connect(p schema.Provider, parallelism int) (*connection, error) 
 			if f, ok := m.onWait.Load().(func(string, time.Duration)); ok {
 				f(e, d)
 			}
-		}}}
+		}, OnRetry: m.retried}}
 	if strings.EqualFold(os.Getenv("ORDERFORM_LOG"), "debug") {
 		cfg.DebugLog = m.Stderr
 	}

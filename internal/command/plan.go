@@ -25,6 +25,10 @@ func runPlan(ctx context.Context, m *meta, args []string) int {
 	}
 	opt := m.viewOptions(f.noColor || f.json, f.showSensitive, m.Stdout)
 	errOpt := m.viewOptions(f.noColor, f.showSensitive, m.Stderr)
+	if err := checkParallelism(f.parallelism); err != nil {
+		m.errorf(errOpt, "%v", err)
+		return exitError
+	}
 	p, diags := m.makePlan(ctx, &f)
 	if p.plan == nil {
 		if f.json {
@@ -51,6 +55,8 @@ func runPlan(ctx context.Context, m *meta, args []string) int {
 			return exitError
 		}
 		fmt.Fprintln(m.Stdout, string(data))
+	} else if p.noneSelected {
+		views.NoneSelected(m.Stdout, p.declared)
 	} else {
 		views.Plan(m.Stdout, p.plan, sources(p.desired), opt)
 	}

@@ -29,6 +29,10 @@ func runValidate(_ context.Context, m *meta, args []string) int {
 		return code
 	}
 	opt := m.viewOptions(f.noColor, false, m.Stderr)
+	if err := checkParallelism(f.parallelism); err != nil {
+		m.errorf(opt, "%v", err)
+		return exitError
+	}
 	cfg, diags := schema.Load(m.relDir, m.loadOptions(&f))
 	// Load checks the orders too, with the data sources unknown: that is
 	// everything that can be known without the API.
