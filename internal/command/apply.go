@@ -160,7 +160,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 			m.errorf(errOpt, "apply asks for confirmation and standard input is not a terminal: review the plan and run `orderform apply -auto-approve`, or save it with `orderform plan -out=FILE` and run `orderform apply FILE`")
 			return exitError
 		}
-		fmt.Fprintf(m.Stdout, "\nDo you want to make these changes to %d orders?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", len(p.Changes))
+		views.Confirm(m.Stdout, p, opt)
 		// Ctrl-C at the prompt must end the run at once, not wait for Enter.
 		answers := make(chan string, 1)
 		go func() {
