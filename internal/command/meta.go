@@ -163,6 +163,18 @@ func (m *meta) errorf(opt views.Options, format string, a ...any) {
 	fmt.Fprintf(m.Stderr, "%s %s\n", c.Sprint("Error:"), fmt.Sprintf(format, a...))
 }
 
+// warnf prints one warning the way diagnostics look: "Warning: ..." in
+// bold yellow on a terminal.
+func (m *meta) warnf(opt views.Options, format string, a ...any) {
+	c := color.New(color.FgYellow, color.Bold)
+	if opt.Color {
+		c.EnableColor()
+	} else {
+		c.DisableColor()
+	}
+	fmt.Fprintf(m.Stderr, "%s %s\n", c.Sprint("Warning:"), fmt.Sprintf(format, a...))
+}
+
 func (m *meta) loadOptions(c *commonFlags) schema.LoadOptions {
 	return schema.LoadOptions{VarArgs: c.vars, Env: os.Environ()}
 }
