@@ -29,6 +29,9 @@ type planned struct {
 	// none of them (declared counts them).
 	noneSelected bool
 	declared     int
+	// data is what the data sources read, kept when the orders then fail
+	// to evaluate: that is when the lists indexed into are most needed.
+	data []plan.DataSource
 }
 
 // makePlan runs the stages up to a plan: load and check the configuration
@@ -58,6 +61,7 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags) (*planned, hcl.Diag
 		if err != nil {
 			return fail(errDiag(err))
 		}
+		p.data = dataSourcesRead(cfg.Data, results, cfg.Provider.CampaignID)
 	}
 	desired, d := cfg.Orders(results)
 	diags = append(diags, d...)
@@ -94,6 +98,7 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags) (*planned, hcl.Diag
 	}
 	p.conn = conn
 	p.plan = plan.Build(in)
+	p.plan.DataSources = p.data
 	return p, diags
 }
 

@@ -31,13 +31,21 @@ func runPlan(ctx context.Context, m *meta, args []string) int {
 	}
 	p, diags := m.makePlan(ctx, &f)
 	if p.plan == nil {
+		// What the data sources read is shown even so: an index past the
+		// end of a list is fixed by looking at the list.
+		var partial *plan.Plan
+		if len(p.data) > 0 {
+			partial = &plan.Plan{DataSources: p.data}
+		}
 		if f.json {
-			data, err := views.PlanJSON(nil, diags, opt)
+			data, err := views.PlanJSON(partial, diags, opt)
 			if err != nil {
 				m.errorf(errOpt, "%v", err)
 				return exitError
 			}
 			fmt.Fprintln(m.Stdout, string(data))
+		} else if partial != nil {
+			views.DataSources(m.Stdout, partial.DataSources, opt)
 		}
 		m.printDiags(diags, p.cfg, errOpt)
 		return exitError

@@ -76,6 +76,7 @@ func Markdown(w io.Writer, p *plan.Plan) {
 			fmt.Fprintf(&b, "- %s: %s (%s)\n", htmlCode(pd.Address), mdText(strings.Join(pd.Fields, ", ")), mdText(pendingNote(pd)))
 		}
 	}
+	markdownDataSources(&b, p.DataSources)
 	io.WriteString(w, b.String())
 }
 
