@@ -112,7 +112,12 @@ func runFmt(_ context.Context, m *meta, args []string) int {
 		var inDir []string
 		for _, e := range entries {
 			name := e.Name()
-			if !e.Type().IsRegular() || strings.HasPrefix(name, ".") || !(strings.HasSuffix(name, ".hcl") || strings.HasSuffix(name, schema.VarFileExt)) {
+			if strings.HasPrefix(name, ".") || !(strings.HasSuffix(name, ".hcl") || strings.HasSuffix(name, schema.VarFileExt)) {
+				continue
+			}
+			// Followed like configuration loading follows it: a link to a
+			// file is a file.
+			if fi, err := os.Stat(filepath.Join(path, name)); err != nil || !fi.Mode().IsRegular() {
 				continue
 			}
 			inDir = append(inDir, filepath.Join(path, name))
