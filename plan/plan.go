@@ -86,6 +86,21 @@ type Plan struct {
 	Blocked []Blocked `json:"blocked"`
 	// Unchanged counts the declared orders that already match.
 	Unchanged int `json:"unchanged"`
+	// DataSources are what the data blocks read, in declaration order: the
+	// values an index such as available[1] picked from.
+	DataSources []DataSource `json:"data_sources,omitempty"`
+}
+
+// DataSource is the result of one data block when the plan was made.
+type DataSource struct {
+	Address    string `json:"address"` // data.delivery_intervals.o2002
+	Kind       string `json:"kind"`    // delivery_intervals or delivery_options
+	CampaignID int64  `json:"campaign_id"`
+	OrderID    int64  `json:"order_id,omitempty"` // delivery_intervals
+	// Available is a delivery_intervals result, Options a
+	// delivery_options one: the lists the configuration indexes.
+	Available []provider.Interval       `json:"available,omitempty"`
+	Options   []provider.DeliveryOption `json:"options,omitempty"`
 }
 
 // Change is what will be done to one order.

@@ -85,6 +85,9 @@ type Hooks struct {
 	// OnRateLimited: the server answered 420 (the request will be retried if
 	// attempts remain).
 	OnRateLimited func(endpoint string, rl RateLimit)
+	// OnRetry: a request to endpoint failed with err and is tried again
+	// after delay, as attempt next of at most max.
+	OnRetry func(endpoint string, err error, next, max int, delay time.Duration)
 }
 
 // Wait is one request held back by a rate limit.
@@ -414,7 +417,11 @@ func (c *Client) do(ctx context.Context, r *request, out any) error {
 			return err
 		}
 		if backoff {
-			if err := sleep(ctx, c.backoff(attempt)); err != nil {
+			d := c.backoff(attempt)
+			if c.hooks.OnRetry != nil {
+				c.hooks.OnRetry(r.endpoint, err, attempt+1, c.retry.MaxAttempts, d)
+			}
+			if err := sleep(ctx, d); err != nil {
 				return err
 			}
 		}

@@ -8,7 +8,8 @@
 // between them:
 //
 //  1. Load parses every *.hcl file of a directory, decodes the blocks, sets
-//     the input variables (defaults, ORDERFORM_VAR_name, -var-file, -var),
+//     the input variables (defaults, ORDERFORM_VAR_name, the directory's
+//     orderform.ofvars and *.auto.ofvars, -var-file, -var),
 //     evaluates locals, the provider block and the arguments of data sources,
 //     and runs every static check, evaluating the order blocks with the data
 //     sources' results unknown.

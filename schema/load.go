@@ -149,6 +149,7 @@ func (l *loader) parseDir() []*hclsyntax.Body {
 		return nil
 	}
 	var bodies []*hclsyntax.Body
+	named := l.namedVarFiles()
 	for _, e := range entries {
 		name := e.Name()
 		if !strings.HasSuffix(name, ".hcl") || ignoredFile(name) {
@@ -156,6 +157,9 @@ func (l *loader) parseDir() []*hclsyntax.Body {
 		}
 		path := filepath.Join(l.dir, name)
 		if info, err := os.Stat(path); err != nil || info.IsDir() {
+			continue
+		}
+		if l.isNamedVarFile(path, named) {
 			continue
 		}
 		f, diags := l.parser.ParseHCLFile(path)
@@ -180,6 +184,9 @@ func (l *loader) parseDir() []*hclsyntax.Body {
 }
 
 func (l *loader) decodeFile(body *hclsyntax.Body) {
+	if l.looksLikeVarFile(body) {
+		return
+	}
 	content, diags := body.Content(rootSchema)
 	l.diags = append(l.diags, diags...)
 	for _, b := range content.Blocks {

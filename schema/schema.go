@@ -11,8 +11,10 @@ import (
 type LoadOptions struct {
 	// Vars are raw "-var NAME=VALUE" arguments in command-line order.
 	Vars []string
-	// VarFiles are "-var-file" paths (relative to the process working
-	// directory, or absolute), in command-line order.
+	// VarFiles are "-var-file" paths (relative to the configuration
+	// directory, or absolute), in command-line order. The directory's
+	// orderform.ofvars and *.auto.ofvars are loaded before them without
+	// being named.
 	VarFiles []string
 	// VarArgs keep -var and -var-file interleaved as they were given, for a
 	// caller that wants Terraform's exact precedence (the later argument

@@ -3,6 +3,9 @@ package schema
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -166,8 +169,8 @@ func (l *loader) constBoolOK(a *hcl.Attribute) (bool, bool) {
 }
 
 // setVariables gives every variable its value: default, then the
-// environment, then -var-file and -var in command-line order, the later
-// winning; then converts to the type, runs the validations and marks
+// environment, then the directory's orderform.ofvars and *.auto.ofvars,
+// then -var-file and -var in command-line order, the later winning; then converts to the type, runs the validations and marks
 // sensitive values.
 func (l *loader) setVariables(ev *evaluator) {
 	raw := map[string]*rawValue{}
@@ -187,7 +190,13 @@ func (l *loader) setVariables(ev *evaluator) {
 			raw[name] = &rawValue{val: val, from: "in " + EnvVarPrefix + name}
 		}
 	}
-	args := make([]VarArg, 0, len(l.opt.VarFiles)+len(l.opt.Vars)+len(l.opt.VarArgs))
+	// The directory's own variables files come after the environment and
+	// before the command line, as terraform.tfvars and *.auto.tfvars do.
+	auto := autoVarFiles(l.dir)
+	args := make([]VarArg, 0, len(auto)+len(l.opt.VarFiles)+len(l.opt.Vars)+len(l.opt.VarArgs))
+	for _, f := range auto {
+		args = append(args, VarArg{File: true, Value: f})
+	}
 	for _, f := range l.opt.VarFiles {
 		args = append(args, VarArg{File: true, Value: f})
 	}
@@ -251,6 +260,20 @@ func (l *loader) readVarFile(path string, raw map[string]*rawValue) {
 		f     *hcl.File
 		diags hcl.Diagnostics
 	)
+	given := path
+	path = l.varFilePath(path)
+	if _, err := os.Stat(path); err != nil {
+		reason := err.Error()
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			reason = pe.Err.Error()
+		}
+		detail := fmt.Sprintf("The variables file %s could not be read: %s.", path, reason)
+		if !filepath.IsAbs(given) {
+			detail += fmt.Sprintf(" A relative -var-file is relative to the configuration directory (%s), like every path of a configuration.", l.dir)
+		}
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Failed to read file", Detail: detail})
+		return
+	}
 	if strings.HasSuffix(path, ".json") {
 		f, diags = l.parser.ParseJSONFile(path)
 	} else {

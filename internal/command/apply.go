@@ -34,6 +34,10 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 	}
 	opt := m.viewOptions(f.noColor || f.json, f.showSensitive, m.Stdout)
 	errOpt := m.viewOptions(f.noColor, f.showSensitive, m.Stderr)
+	if err := checkParallelism(f.parallelism); err != nil {
+		m.errorf(errOpt, "%v", err)
+		return exitError
+	}
 	if f.json && !*auto && fs.NArg() == 0 {
 		m.errorf(errOpt, "apply -json cannot ask for confirmation: add -auto-approve, or apply a saved plan file")
 		return exitError
@@ -101,7 +105,11 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 			return exitError
 		}
 		p, conn, reader, verdicts = pl.plan, pl.conn, pl.reader, pl.verdicts
-		if !f.json {
+		switch {
+		case f.json:
+		case pl.noneSelected:
+			views.NoneSelected(m.Stdout, pl.declared)
+		default:
 			views.Plan(m.Stdout, p, sources(pl.desired), opt)
 		}
 	}
@@ -156,7 +164,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 			m.errorf(errOpt, "apply asks for confirmation and standard input is not a terminal: review the plan and run `orderform apply -auto-approve`, or save it with `orderform plan -out=FILE` and run `orderform apply FILE`")
 			return exitError
 		}
-		fmt.Fprintf(m.Stdout, "\nDo you want to make these changes to %d orders?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", len(p.Changes))
+		views.Confirm(m.Stdout, p, opt)
 		// Ctrl-C at the prompt must end the run at once, not wait for Enter.
 		answers := make(chan string, 1)
 		go func() {
@@ -176,6 +184,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 
 	progress := views.NewProgress(m.Stderr, len(p.Changes), isTerminal(m.Stderr), errOpt)
 	m.onWait.Store(progress.RateLimitWait)
+	m.onNote.Store(progress.Note)
 	onEvent := func(e apply.Event) {
 		if f.json {
 			if data, err := views.EventJSON(e); err == nil {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +42,32 @@ type meta struct {
 	// waits says long rate-limit waits on stderr as they begin, whatever
 	// the command: a run that sits silent for minutes looks hung.
 	waits views.WaitNotices
+	// onNote, when set, shows a line of progress (a retry) on stderr in
+	// place of printing it: apply's progress display keeps its status line.
+	onNote  atomic.Value // func(line string)
+	notesMu sync.Mutex
+}
+
+// retried shows a request about to be retried, as it happens: an API that
+// cannot be reached otherwise costs the whole retry budget in silence. A
+// 420 is left out: the rate-limit waits are shown as such.
+func (m *meta) retried(endpoint string, err error, next, max int, delay time.Duration) {
+	if ae, ok := provider.AsAPIError(err); ok && ae.RateLimited() {
+		return
+	}
+	m.note(views.RetryLine(endpoint, err, next, max, delay))
+}
+
+// note writes a line of progress to stderr, through apply's progress
+// display when there is one.
+func (m *meta) note(line string) {
+	if f, ok := m.onNote.Load().(func(string)); ok {
+		f(line)
+		return
+	}
+	m.notesMu.Lock()
+	defer m.notesMu.Unlock()
+	fmt.Fprintln(m.Stderr, line)
 }
 
 // stringList is a repeatable flag.
@@ -82,6 +109,15 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.noColor, "no-color", false, "no colour in the output")
 	fs.BoolVar(&c.showSensitive, "show-sensitive", false, "show recipient names, phones and sensitive values in clear")
 	fs.BoolVar(&c.json, "json", false, "machine-readable output")
+}
+
+// checkParallelism refuses a -parallelism that allows nothing in flight:
+// 0 would hang and a negative one means nothing.
+func checkParallelism(n int) error {
+	if n < 1 {
+		return fmt.Errorf("-parallelism=%d: it is how many reads or writes may be in flight at once, at least 1 (default 10)", n)
+	}
+	return nil
 }
 
 // newFlagSet makes a command's flag set whose errors and -h go to stderr.
@@ -136,6 +172,18 @@ func (m *meta) errorf(opt views.Options, format string, a ...any) {
 		c.DisableColor()
 	}
 	fmt.Fprintf(m.Stderr, "%s %s\n", c.Sprint("Error:"), fmt.Sprintf(format, a...))
+}
+
+// warnf prints one warning the way diagnostics look: "Warning: ..." in
+// bold yellow on a terminal.
+func (m *meta) warnf(opt views.Options, format string, a ...any) {
+	c := color.New(color.FgYellow, color.Bold)
+	if opt.Color {
+		c.EnableColor()
+	} else {
+		c.DisableColor()
+	}
+	fmt.Fprintf(m.Stderr, "%s %s\n", c.Sprint("Warning:"), fmt.Sprintf(format, a...))
 }
 
 func (m *meta) loadOptions(c *commonFlags) schema.LoadOptions {
@@ -210,12 +258,12 @@ func (m *meta) connect(p schema.Provider, parallelism int) (*connection, error) 
 		MaxWait: m.maxWait,
 		Hooks: provider.Hooks{OnWait: func(w provider.Wait) {
 			if line := m.waits.Note(w); line != "" {
-				fmt.Fprintln(m.Stderr, line)
+				m.note(line)
 			}
 			if f, ok := m.onWait.Load().(func(provider.Wait)); ok {
 				f(w)
 			}
-		}}}
+		}, OnRetry: m.retried}}
 	if strings.EqualFold(os.Getenv("ORDERFORM_LOG"), "debug") {
 		cfg.DebugLog = m.Stderr
 	}

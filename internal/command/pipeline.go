@@ -25,6 +25,13 @@ type planned struct {
 	conn     *connection
 	reader   *refresh.Reader
 	verdicts []refresh.Verdict
+	// noneSelected: orders are declared but -target and -exclude leave
+	// none of them (declared counts them).
+	noneSelected bool
+	declared     int
+	// data is what the data sources read, kept when the orders then fail
+	// to evaluate: that is when the lists indexed into are most needed.
+	data []plan.DataSource
 }
 
 // makePlan runs the stages up to a plan: load and check the configuration
@@ -54,18 +61,21 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags) (*planned, hcl.Diag
 		if err != nil {
 			return fail(errDiag(err))
 		}
+		p.data = dataSourcesRead(cfg.Data, results, cfg.Provider.CampaignID)
 	}
 	desired, d := cfg.Orders(results)
 	diags = append(diags, d...)
 	if d.HasErrors() {
 		return fail()
 	}
+	p.declared = len(desired)
 	desired, d = selectOrders(desired, cfg.Provider, f.targets, f.excludes)
 	diags = append(diags, d...)
 	if d.HasErrors() {
 		return fail()
 	}
 	p.desired = desired
+	p.noneSelected = p.declared > 0 && len(desired) == 0
 
 	p.reader = &refresh.Reader{API: conn.client, BusinessID: conn.businessID, Parallelism: f.parallelism}
 	current, err := p.reader.Current(ctx, desired)
@@ -88,6 +98,7 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags) (*planned, hcl.Diag
 	}
 	p.conn = conn
 	p.plan = plan.Build(in)
+	p.plan.DataSources = p.data
 	return p, diags
 }
 
@@ -158,6 +169,10 @@ func selectOrders(orders []schema.Order, prov schema.Provider, targets, excludes
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Address matches no order",
 				Detail: fmt.Sprintf("%s matches no declared order.", t)})
 		}
+	}
+	if len(orders) > 0 && len(out) == 0 && !diags.HasErrors() {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "No order selected",
+			Detail: fmt.Sprintf("-target and -exclude together leave out every declared order (%d): nothing is read, planned or applied. Check the addresses given.", len(orders))})
 	}
 	return out, diags
 }

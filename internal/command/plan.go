@@ -32,16 +32,28 @@ func runPlan(ctx context.Context, m *meta, args []string) int {
 	}
 	opt := m.viewOptions(f.noColor || f.json, f.showSensitive, m.Stdout)
 	errOpt := m.viewOptions(f.noColor, f.showSensitive, m.Stderr)
+	if err := checkParallelism(f.parallelism); err != nil {
+		m.errorf(errOpt, "%v", err)
+		return exitError
+	}
 	m.maxWait = planWaitLimit
 	p, diags := m.makePlan(ctx, &f)
 	if p.plan == nil {
+		// What the data sources read is shown even so: an index past the
+		// end of a list is fixed by looking at the list.
+		var partial *plan.Plan
+		if len(p.data) > 0 {
+			partial = &plan.Plan{DataSources: p.data}
+		}
 		if f.json {
-			data, err := views.PlanJSON(nil, diags, opt)
+			data, err := views.PlanJSON(partial, diags, opt)
 			if err != nil {
 				m.errorf(errOpt, "%v", err)
 				return exitError
 			}
 			fmt.Fprintln(m.Stdout, string(data))
+		} else if partial != nil {
+			views.DataSources(m.Stdout, partial.DataSources, opt)
 		}
 		m.printDiags(diags, p.cfg, errOpt)
 		return exitError
@@ -59,6 +71,8 @@ func runPlan(ctx context.Context, m *meta, args []string) int {
 			return exitError
 		}
 		fmt.Fprintln(m.Stdout, string(data))
+	} else if p.noneSelected {
+		views.NoneSelected(m.Stdout, p.declared)
 	} else {
 		views.Plan(m.Stdout, p.plan, sources(p.desired), opt)
 	}

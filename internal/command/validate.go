@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -29,6 +31,10 @@ func runValidate(_ context.Context, m *meta, args []string) int {
 		return code
 	}
 	opt := m.viewOptions(f.noColor, false, m.Stderr)
+	if err := checkParallelism(f.parallelism); err != nil {
+		m.errorf(opt, "%v", err)
+		return exitError
+	}
 	cfg, diags := schema.Load(m.relDir, m.loadOptions(&f))
 	// Load checks the orders too, with the data sources unknown: that is
 	// everything that can be known without the API.
@@ -55,10 +61,14 @@ func runValidate(_ context.Context, m *meta, args []string) int {
 	return exitOK
 }
 
-// runFmt rewrites files in canonical style: the directory's *.hcl, or the
-// files named.
+// maxFmtInput bounds what fmt reads from standard input.
+const maxFmtInput = 16 << 20
+
+// runFmt rewrites files in canonical style: the directory's *.hcl and
+// *.ofvars, the files and directories named (relative to -chdir), or, for
+// "-", standard input to standard output.
 func runFmt(_ context.Context, m *meta, args []string) int {
-	fs := m.newFlagSet("fmt", "[FILES...]")
+	fs := m.newFlagSet("fmt", "[FILE | DIR]... | -")
 	check := fs.Bool("check", false, "change nothing; exit 3 when a file is not formatted")
 	diff := fs.Bool("diff", false, "print the changes as a unified diff")
 	noColor := fs.Bool("no-color", false, "no colour in the output")
@@ -66,22 +76,55 @@ func runFmt(_ context.Context, m *meta, args []string) int {
 		return code
 	}
 	opt := m.viewOptions(*noColor, false, m.Stderr)
-	files := fs.Args()
-	if len(files) == 0 {
-		matches, err := filepath.Glob(filepath.Join(m.dir, "*.hcl"))
+	args = fs.Args()
+	if slices.Contains(args, "-") {
+		if len(args) > 1 {
+			m.errorf(opt, "fmt - reads standard input and takes no other file")
+			return exitError
+		}
+		return m.fmtStdin(*check, *diff, opt)
+	}
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	var files []string
+	for _, a := range args {
+		// Paths are the user's, under -chdir: relative to the working
+		// directory when -chdir is, so diagnostics name them as given.
+		path := a
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(m.relDir, path)
+		}
+		fi, err := os.Stat(path)
 		if err != nil {
 			m.errorf(opt, "%v", err)
 			return exitError
 		}
-		files = matches
-	} else {
-		for i, f := range files {
-			if !filepath.IsAbs(f) {
-				files[i] = filepath.Join(m.dir, f)
-			}
+		if !fi.IsDir() {
+			files = append(files, path)
+			continue
 		}
+		entries, err := os.ReadDir(path)
+		if err != nil {
+			m.errorf(opt, "%v", err)
+			return exitError
+		}
+		var inDir []string
+		for _, e := range entries {
+			name := e.Name()
+			if strings.HasPrefix(name, ".") || !(strings.HasSuffix(name, ".hcl") || strings.HasSuffix(name, schema.VarFileExt)) {
+				continue
+			}
+			// Followed like configuration loading follows it: a link to a
+			// file is a file.
+			if fi, err := os.Stat(filepath.Join(path, name)); err != nil || !fi.Mode().IsRegular() {
+				continue
+			}
+			inDir = append(inDir, filepath.Join(path, name))
+		}
+		sort.Strings(inDir)
+		files = append(files, inDir...)
 	}
-	sort.Strings(files)
 	code := exitOK
 	for _, path := range files {
 		src, err := os.ReadFile(path)
@@ -92,8 +135,8 @@ func runFmt(_ context.Context, m *meta, args []string) int {
 		}
 		// Never rewrite a file that does not parse: formatting it would
 		// only move the mistake around.
-		if _, diags := hclParse(src, path); diags.HasErrors() {
-			m.printDiags(diags, nil, opt)
+		if f, diags := hclParse(src, path); diags.HasErrors() {
+			views.Diagnostics(m.Stderr, diags, map[string]*hcl.File{path: f}, opt)
 			code = exitError
 			continue
 		}
@@ -126,8 +169,48 @@ func runFmt(_ context.Context, m *meta, args []string) int {
 	return code
 }
 
+// fmtStdin is `fmt -`: standard input formatted to standard output, as
+// terraform fmt - does; -check only sets the exit code and -diff prints
+// the change instead of the text.
+func (m *meta) fmtStdin(check, diff bool, opt views.Options) int {
+	const name = "<stdin>"
+	src, err := io.ReadAll(io.LimitReader(m.Stdin, maxFmtInput+1))
+	if err != nil {
+		m.errorf(opt, "read standard input: %v", err)
+		return exitError
+	}
+	if len(src) > maxFmtInput {
+		m.errorf(opt, "standard input is larger than %d MiB; fmt formats configuration files, not data", maxFmtInput>>20)
+		return exitError
+	}
+	if f, diags := hclParse(src, name); diags.HasErrors() {
+		views.Diagnostics(m.Stderr, diags, map[string]*hcl.File{name: f}, opt)
+		return exitError
+	}
+	out := schema.Format(src)
+	changed := !bytes.Equal(src, out)
+	switch {
+	case diff:
+		if changed {
+			fmt.Fprint(m.Stdout, unifiedDiff(name, src, out))
+		}
+	case !check:
+		_, _ = m.Stdout.Write(out)
+	}
+	if check && changed {
+		return exitFormat
+	}
+	return exitOK
+}
+
+// displayName is path relative to the configuration directory when it is
+// inside it (the way fmt lists the files it changes), else as given.
 func displayName(m *meta, path string) string {
-	if r, err := filepath.Rel(m.dir, path); err == nil && !strings.HasPrefix(r, "..") {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	if r, err := filepath.Rel(m.dir, abs); err == nil && !strings.HasPrefix(r, "..") {
 		return r
 	}
 	return path

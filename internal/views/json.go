@@ -22,6 +22,7 @@ type planJSON struct {
 	Changes       []changeJSON     `json:"changes"`
 	Pending       []pendingJSON    `json:"pending"`
 	Blocked       []blockedJSON    `json:"blocked"`
+	DataSources   []dataSourceJSON `json:"data_sources"`
 	Diagnostics   []diagnosticJSON `json:"diagnostics"`
 	Summary       summaryJSON      `json:"summary"`
 }
@@ -141,6 +142,7 @@ func PlanJSON(p *plan.Plan, diags hcl.Diagnostics, opt Options) ([]byte, error) 
 		Changes:       []changeJSON{},
 		Pending:       []pendingJSON{},
 		Blocked:       []blockedJSON{},
+		DataSources:   dataSourcesJSON(p.DataSources),
 		Diagnostics:   diagnosticsJSON(diags),
 	}
 	for _, c := range byAddress(p.Changes, func(c plan.Change) string { return c.Address }) {

@@ -105,6 +105,7 @@ func TestPlanJSON(t *testing.T) {
 					map[string]any{"from_date": "2026-11-26", "to_date": "2026-11-26", "from_time": "14:00", "to_time": "18:00"},
 				}},
 		},
+		"data_sources": []any{},
 		"diagnostics": []any{
 			map[string]any{"severity": "warning", "summary": "Deprecated attribute", "detail": "Use track.code.",
 				"range": map[string]any{"filename": "orders.hcl",
@@ -149,7 +150,7 @@ func TestPlanJSONEmpty(t *testing.T) {
 		}
 		want := map[string]any{
 			"format_version": plan.FormatVersion, "created_at": nil,
-			"changes": []any{}, "pending": []any{}, "blocked": []any{}, "diagnostics": []any{},
+			"changes": []any{}, "pending": []any{}, "blocked": []any{}, "data_sources": []any{}, "diagnostics": []any{},
 			"summary": map[string]any{"change": 0.0, "pending": 0.0, "blocked": 0.0, "unchanged": 0.0},
 		}
 		if diff := cmp.Diff(want, decode(t, out)); diff != "" {

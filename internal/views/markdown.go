@@ -88,6 +88,7 @@ func Markdown(w io.Writer, p *plan.Plan) {
 			}
 		}
 	}
+	markdownDataSources(&b, p.DataSources)
 	io.WriteString(w, b.String())
 }
 

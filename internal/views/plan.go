@@ -9,8 +9,9 @@ import (
 	"github.com/orderform/orderform/plan"
 )
 
-// Plan writes the human plan, in Terraform's visual language: each changed
-// order with its fields' "before -> after", then what is pending, then every
+// Plan writes the human plan, in Terraform's visual language: what the data
+// sources read, each changed order with its fields' "before -> after", then
+// what is pending, then every
 // blocked order as an error pointing at its declaration, then the summary
 // line "Plan: X to change, Y pending, Z blocked." (public: keep its wording).
 func Plan(w io.Writer, p *plan.Plan, src Sources, opt Options) {
@@ -19,6 +20,7 @@ func Plan(w io.Writer, p *plan.Plan, src Sources, opt Options) {
 	}
 	pal := newPalette(opt.Color)
 	var b strings.Builder
+	writeDataSources(&b, p.DataSources, pal)
 	s := p.Summary()
 	if s.Change+s.Pending+s.Unknown+s.Blocked == 0 {
 		b.WriteString("No changes. Your orders match the configuration.\n")

@@ -245,3 +245,19 @@ func RateLimitWait(w provider.Wait) string {
 	return fmt.Sprintf("Waiting %v for %s on %s in %s, until %s.",
 		w.Duration.Round(time.Second), who, w.Endpoint, scope, w.Until.UTC().Format("15:04:05 UTC"))
 }
+
+// Note writes a line of its own above the status line (a retry, say): on a
+// terminal the status line is cleared first and redrawn after it.
+func (p *Progress) Note(line string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty && p.drawn > 0 {
+		fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.drawn))
+		p.drawn = 0
+		fmt.Fprintln(p.w, line)
+		p.lastLine = ""
+		p.update()
+		return
+	}
+	fmt.Fprintln(p.w, line)
+}
