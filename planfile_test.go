@@ -194,7 +194,7 @@ func TestSavedPlanSendsWhatItShows(t *testing.T) {
 	writeJSON(t, e, "edited.plan", f)
 	r := e.mustExit(0, "show", "-no-color", "edited.plan")
 	wantContains(t, "show", r.stdout, `track.code = "1523876401" -> "RP-EDITED-2"`)
-	r = e.mustExit(0, "apply", "-no-color", "-poll-interval=50ms", "edited.plan")
+	r = e.mustExit(0, "apply", "-no-color", "-poll-interval=50ms", "-wait=5s", "edited.plan")
 	wantContains(t, "apply", r.stdout, `track.code = "1523876401" -> "RP-EDITED-2"`, "Apply complete: 3 confirmed")
 	e.wantWritesOnce([]int64{1001, 1002, 2001})
 	e.wantField(1002, "tracks", "RP-EDITED-2@51")

@@ -596,9 +596,25 @@ func (c *Client) gate(s scope) *gate {
 	return g
 }
 
-// redact removes the API key from text that may end up in a log or an error.
+// minSecretLen is the shortest key looked for in free text. A real key is
+// long and random, so it never turns up in text by accident, and every
+// occurrence of it is replaced (glued to other characters too: an echo may
+// be URL-encoded). A shorter one is no secret worth garbling text for: the
+// key "a" would make "remaining" read "remREDACTEDining".
+const minSecretLen = 8
+
+// secretField matches the known places of a credential in free text (a
+// server echoing the request's headers or query): the value is replaced
+// whatever its length.
+var secretField = regexp.MustCompile(`(?i)\b(api[-_]?key|authorization|access[-_]?token|oauth[-_]?token)(["']?\s*[:=]\s*["']?)(?:(?:bearer|oauth)\s+)?[^\s"',;&<>()\[\]{}]+`)
+
+// redact removes the API key from text that may end up in a log or an error:
+// the key's known places always, and the key itself wherever it appears
+// when it is long enough to be a real secret. The request's own Api-Key
+// header is never logged (logRequest writes "Api-Key=REDACTED").
 func (c *Client) redact(s string) string {
-	if c.key == "" {
+	s = secretField.ReplaceAllString(s, "${1}${2}REDACTED")
+	if len(c.key) < minSecretLen {
 		return s
 	}
 	return strings.ReplaceAll(s, c.key, "REDACTED")
