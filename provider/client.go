@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -315,7 +316,7 @@ func (c *Client) do(ctx context.Context, r *request, out any) error {
 				if o.err = decode(o.body, out); o.err == nil {
 					return nil
 				}
-				o.err = fmt.Errorf("decode answer of %s %s: %w", r.method, r.template, o.err)
+				o.err = &MalformedAnswerError{StatusCode: o.status, Endpoint: r.method + " " + r.template, Problem: o.err.Error()}
 				if !r.write {
 					return o.err // malformed, not cut short: reading again will not help
 				}
@@ -454,11 +455,46 @@ func isDialError(err error) bool {
 	return errors.As(err, &op) && op.Op == "dial"
 }
 
+// decode reads a 2xx answer into out and checks it has the documented
+// shape (see shaped): what is wrong with it, in the API's field names.
 func decode(data []byte, out any) error {
 	if out == nil {
 		return nil
 	}
-	return json.Unmarshal(data, out)
+	if err := json.Unmarshal(data, out); err != nil {
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &te) && te.Field != "":
+			return fmt.Errorf("%s is a JSON %s, want %s", te.Field, te.Value, jsonKind(te.Type))
+		case errors.As(err, &te):
+			return fmt.Errorf("the answer is a JSON %s, want an object", te.Value)
+		case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
+			return fmt.Errorf("not JSON: %w", err)
+		}
+		return err
+	}
+	if s, ok := out.(shaped); ok {
+		if p := s.shapeProblem(); p != "" {
+			return errors.New(p)
+		}
+	}
+	return nil
+}
+
+// jsonKind names what a Go type is decoded from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map, reflect.Pointer:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	}
+	return "a number"
 }
 
 // apiError builds the typed error of a non-2xx answer, tolerating a body that

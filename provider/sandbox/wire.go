@@ -85,6 +85,7 @@ func codeForStatus(status int) string {
 type response struct {
 	status int
 	body   any
+	raw    []byte // sent as it is instead of body (a malformed answer)
 }
 
 func ok(body any) response { return response{status: http.StatusOK, body: body} }
@@ -93,7 +94,9 @@ func (r response) write(w http.ResponseWriter) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r.body); err != nil {
+	if r.raw != nil {
+		buf.Write(r.raw)
+	} else if err := enc.Encode(r.body); err != nil {
 		// Every body is a plain struct of strings and numbers; this is a bug.
 		r.status = http.StatusInternalServerError
 		buf.Reset()
