@@ -56,10 +56,16 @@ func TestMalformedAnswers(t *testing.T) {
 			func(c *Client) error { _, err := c.UpdateOptions(ctx, 22000000, 2001); return err },
 			"missing result.deliveryIntervals.availableDeliveryIntervals[0].deliveryTimeInterval"},
 		{"operations {}", `{}`,
-			func(c *Client) error { _, err := c.Operations(ctx, 9000000, OperationIntervalUpdate, []string{"op-1"}); return err },
+			func(c *Client) error {
+				_, err := c.Operations(ctx, 9000000, OperationIntervalUpdate, []string{"op-1"})
+				return err
+			},
 			"POST v1/businesses/{businessId}/operations answered 200 with a body that is not the documented shape: missing result.operations"},
 		{"operation without status", `{"result": {"operations": [{"id": "op-1", "type": "ORDER_DELIVERY_INTERVAL_UPDATE"}]}}`,
-			func(c *Client) error { _, err := c.Operations(ctx, 9000000, OperationIntervalUpdate, []string{"op-1"}); return err },
+			func(c *Client) error {
+				_, err := c.Operations(ctx, 9000000, OperationIntervalUpdate, []string{"op-1"})
+				return err
+			},
 			"missing result.operations[0].status"},
 		{"delivery options {}", `{}`,
 			func(c *Client) error {
