@@ -437,7 +437,7 @@ func (c *Client) attempt(ctx context.Context, r *request, u string, body []byte,
 	if err != nil {
 		err = fmt.Errorf("read answer: %w", err)
 	}
-	c.logResponse(r.method, u, resp, time.Since(start), data, err)
+	c.logResponse(r, u, resp, time.Since(start), data, err)
 	win.observe(resp.Header, time.Now())
 	return outcome{status: resp.StatusCode, header: resp.Header, body: data, err: err, sent: true}
 }
@@ -510,19 +510,18 @@ func (c *Client) apiError(r *request, o outcome) *APIError {
 	} else {
 		e.CampaignID = r.scope.id
 	}
+	// The messages may quote the request (a recipient's names and phone)
+	// and be of any length: masked and bounded here, so whatever shows or
+	// keeps them (output, journal) gets them so.
+	mask := r.messageMask()
+	text := func(s string) string { return mask.apply(c.redact(strings.ToValidUTF8(s, ""))) }
 	var env errorEnvelope
 	if json.Unmarshal(o.body, &env) == nil && len(env.Errors) > 0 {
-		e.Errors = env.Errors
-		for i := range e.Errors {
-			e.Errors[i].Message = c.redact(e.Errors[i].Message)
-		}
+		e.Errors = boundEntries(env.Errors, text)
 		return e
 	}
 	if excerpt := strings.TrimSpace(string(o.body)); excerpt != "" {
-		if len(excerpt) > 200 {
-			excerpt = excerpt[:200] + "..."
-		}
-		e.Errors = []ErrorEntry{{Message: c.redact(strings.ToValidUTF8(excerpt, ""))}}
+		e.Errors = []ErrorEntry{{Message: bound(text(excerpt), 200)}}
 	}
 	return e
 }
@@ -667,13 +666,16 @@ func (c *Client) logRequest(req *http.Request, body []byte) {
 	c.logf("-> %s %s%s body=%s", req.Method, req.URL, key, logBody(body))
 }
 
-func (c *Client) logResponse(method, u string, resp *http.Response, d time.Duration, body []byte, err error) {
+func (c *Client) logResponse(r *request, u string, resp *http.Response, d time.Duration, body []byte, err error) {
 	if c.debug == nil {
 		return
 	}
+	// An answer may quote the request's recipient in free text, where
+	// logBody's field rule does not reach.
+	body = []byte(r.messageMask().apply(string(body)))
 	h := resp.Header
 	line := fmt.Sprintf("<- %s %s %d %v limit=%q remaining=%q until=%q body=%s",
-		method, u, resp.StatusCode, d.Round(time.Microsecond),
+		r.method, u, resp.StatusCode, d.Round(time.Microsecond),
 		h.Get("X-RateLimit-Resource-Limit"), h.Get("X-RateLimit-Resource-Remaining"), h.Get("X-RateLimit-Resource-Until"),
 		logBody(body))
 	if err != nil {
