@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -216,4 +217,25 @@ func TestSavedPlanDuplicateChangeIsRefused(t *testing.T) {
 	if n := len(e.srv.Calls()); n > 0 {
 		t.Errorf("%d API calls for a refused plan, want none:\n%s", n, strings.Join(writeCalls(e), "\n"))
 	}
+}
+
+// A saved plan whose campaign was edited does not send the order's change
+// to that campaign: the re-read shows where the order is.
+func TestSavedPlanOtherCampaignIsNotSent(t *testing.T) {
+	e := newPlanfileEnv(t)
+	f := plannedFile(t, e)
+	f["plan"].(map[string]any)["business_id"] = 9000000 // read through the business, which finds the order anywhere
+	changeOf(f, "order.1001")["campaign_id"] = 22000000
+	writeJSON(t, e, "moved.plan", f)
+	r := e.orderform("apply", "-no-color", "-poll-interval=50ms", "-wait=5s", "moved.plan")
+	if r.code != 1 {
+		t.Errorf("apply: exit %d, want 1\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	wantContains(t, "stdout", r.stdout, "order 1001 belongs to campaign 21000000, not 22000000")
+	for _, c := range e.srv.Calls() {
+		if c.Endpoint == sandbox.EndpointTrack && slices.Contains(c.OrderIDs, 1001) {
+			t.Errorf("a track write for order 1001 was sent: %s %s", c.Method, c.Path)
+		}
+	}
+	e.wantField(1001, "tracks", "none")
 }

@@ -19,6 +19,14 @@ import (
 // names and phone. Build makes the calls this way, and apply makes them
 // again from its re-read, so a saved plan never needs to carry them.
 func (c *Change) Calls(o provider.Order) (*provider.Track, *provider.OrderUpdate, error) {
+	// The calls go to the change's order and campaign: the order read must
+	// be that one (a saved plan's campaign could have been edited).
+	switch {
+	case o.ID != c.OrderID:
+		return nil, nil, fmt.Errorf("the order read is %d, not %d", o.ID, c.OrderID)
+	case o.CampaignID != 0 && o.CampaignID != c.CampaignID:
+		return nil, nil, fmt.Errorf("order %d belongs to campaign %d, not %d", o.ID, o.CampaignID, c.CampaignID)
+	}
 	var track, interval, recipient []Field
 	for _, f := range c.Fields {
 		switch block(f.Path) {
