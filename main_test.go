@@ -55,6 +55,7 @@ func TestScripts(t *testing.T) {
 			"reset-calls": func(ts *testscript.TestScript, _ bool, _ []string) { server(ts).ResetCalls() },
 			"fail-next":   cmdFailNext,
 			"drop-next":   cmdDropNext,
+			"malformed":   cmdMalformed,
 			"fail-ops":    cmdFailOps,
 			"latency":     cmdLatency,
 			"no-secret":   cmdNoSecret,
@@ -318,6 +319,21 @@ func cmdDropNext(ts *testscript.TestScript, _ bool, args []string) {
 	}
 	e, order := endpointAndOrder(ts, args)
 	server(ts).DropAfterProcessing(sandbox.Fault{Endpoint: e, OrderID: order, Count: int(atoi(ts, args[2]))})
+}
+
+// malformed ENDPOINT ORDER|any COUNT [BODY]: the next COUNT matching
+// requests are processed and answered with their 2xx status and BODY
+// (default {}), a body that is not the documented shape.
+func cmdMalformed(ts *testscript.TestScript, _ bool, args []string) {
+	if len(args) != 3 && len(args) != 4 {
+		ts.Fatalf("usage: malformed ENDPOINT ORDER|any COUNT [BODY]")
+	}
+	e, order := endpointAndOrder(ts, args)
+	f := sandbox.Fault{Endpoint: e, OrderID: order, Count: int(atoi(ts, args[2]))}
+	if len(args) == 4 {
+		f.Body = args[3]
+	}
+	server(ts).MalformNext(f)
 }
 
 // fail-ops ORDER: the order's orders/update operations end FAILED.

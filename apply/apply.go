@@ -231,6 +231,14 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 				res.Outcome, res.Detail = Stale, why+"; plan again"
 				break
 			}
+			// What is sent is made from the plan's fields and this read,
+			// never taken from anywhere else (a saved plan has no calls).
+			var err error
+			if c.Track, c.Update, err = c.Calls(o); err != nil {
+				res.Outcome, res.Detail = Failed, "not sent: "+err.Error()
+				r.emit(Event{Type: "change_failed", Address: c.Address, OrderID: c.OrderID, Detail: res.Detail})
+				break
+			}
 			send, why := r.unsent(c)
 			switch {
 			case why != "":

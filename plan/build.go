@@ -119,7 +119,10 @@ func compare(d schema.Order, o provider.Order) diff {
 	if t := d.Track; t != nil && !hasTrack(o, *t) {
 		cur := currentTrack(o, t.DeliveryServiceID)
 		out.track = append(out.track, Field{Path: FieldTrackCode, Before: optp(cur.Code), After: strp(strings.TrimSpace(t.Code))})
-		if cur.DeliveryServiceID != t.DeliveryServiceID {
+		// The service is shown when it changes, and also when the old
+		// code alone would not tell which track is replaced: the calls
+		// are made from the fields (see Calls).
+		if _, unique := replacedService(o, cur.Code); cur.DeliveryServiceID != t.DeliveryServiceID || !unique {
 			var before *string
 			if cur.DeliveryServiceID != 0 {
 				before = strp(strconv.FormatInt(cur.DeliveryServiceID, 10))
@@ -406,7 +409,6 @@ func planOrder(p *Plan, d schema.Order, cur Current, subs []Submission) {
 				fmt.Sprintf("a track number can be set only in status PROCESSING, DELIVERY or PICKUP; the order is %s", o.Status)))
 		}
 	}
-	var customer *provider.Customer
 	if len(df.interval)+len(df.recipient) > 0 {
 		switch {
 		case model != provider.ModelLaaS:
@@ -436,19 +438,7 @@ func planOrder(p *Plan, d schema.Order, cur Current, subs []Submission) {
 		if !o.HasRecipient {
 			blocks = append(blocks, blocked("recipient", ReasonReadFailed, "the order's current recipient could not be read"))
 		} else {
-			c := completeCustomer(d.Recipient, currentCustomer(o))
-			customer = &c
-			var missing []string
-			if c.FirstName == "" {
-				missing = append(missing, "first_name")
-			}
-			if c.LastName == "" {
-				missing = append(missing, "last_name")
-			}
-			if c.Phone == "" {
-				missing = append(missing, "phone")
-			}
-			if len(missing) > 0 {
+			if missing := missingCustomer(customerFor(df.recipient, o)); len(missing) > 0 {
 				blocks = append(blocks, blocked("recipient", ReasonIncompleteCustomer,
 					fmt.Sprintf("the API needs a complete recipient and the order has no %s; declare recipient.%s", strings.Join(missing, ", "), missing[0])))
 			}
@@ -471,19 +461,12 @@ func planOrder(p *Plan, d schema.Order, cur Current, subs []Submission) {
 		Observed: Observe(d, o), Sensitive: d.Sensitive}
 	ch.Fields = append(append(append(ch.Fields, df.track...), df.interval...), df.recipient...)
 	ch.Unchanged = max(0, declaredFields(d)-len(ch.Fields))
-	if len(df.track) > 0 {
-		ch.Track = &provider.Track{Code: strings.TrimSpace(d.Track.Code), DeliveryServiceID: d.Track.DeliveryServiceID}
-	}
-	if len(df.interval)+len(df.recipient) > 0 {
-		u := &provider.OrderUpdate{OrderID: d.ID}
-		if len(df.interval) > 0 {
-			iv := normInterval(provider.Interval(*d.Interval))
-			u.Interval = &iv
-		}
-		if len(df.recipient) > 0 {
-			u.Customer = customer
-		}
-		ch.Update = u
+	// The calls come from the fields, as apply makes them again from its
+	// re-read: what the plan shows is what is sent.
+	var err error
+	if ch.Track, ch.Update, err = ch.Calls(o); err != nil {
+		p.Blocked = append(p.Blocked, blocked("", ReasonReadFailed, "the calls for this change cannot be made: "+err.Error()))
+		return
 	}
 	p.Changes = append(p.Changes, ch)
 }
@@ -517,29 +500,6 @@ func orNone(model string) string {
 		return "an unknown model"
 	}
 	return model
-}
-
-// completeCustomer fills the fields the configuration does not declare from
-// the order's current recipient: the API takes only a complete customer.
-func completeCustomer(r *schema.Recipient, cur provider.Customer) provider.Customer {
-	pick := func(want *string, cur string) string {
-		if want != nil {
-			return strings.TrimSpace(*want)
-		}
-		return strings.TrimSpace(cur)
-	}
-	phone := pick(r.Phone, "")
-	if r.Phone == nil {
-		// The order shows its phone as people write it; the API takes
-		// only "+digits".
-		phone = e164(cur.Phone)
-	}
-	return provider.Customer{
-		FirstName:  pick(r.FirstName, cur.FirstName),
-		LastName:   pick(r.LastName, cur.LastName),
-		MiddleName: pick(r.MiddleName, cur.MiddleName),
-		Phone:      phone,
-	}
 }
 
 // e164 writes a phone as the API takes it, "+digits" (see NormPhone).

@@ -14,8 +14,8 @@ import (
 	"github.com/orderform/orderform/provider"
 )
 
-// FormatVersion is the version of the plan file and of the JSON views.
-// Bump the major part when a field changes meaning or goes away.
+// FormatVersion is the version of the JSON views (and of the plan inside a
+// plan file). Bump the major part when a field changes meaning or goes away.
 const FormatVersion = "1.0"
 
 // Action is what happens to one order, in Terraform's symbols.
@@ -117,10 +117,13 @@ type Change struct {
 	Unchanged int      `json:"unchanged_fields"`
 	Sensitive []string `json:"sensitive_fields,omitempty"` // fields whose values come from sensitive variables
 
-	// The calls that make the change. A track is its own call; an interval
-	// and a recipient go in one orders/update.
-	Track  *provider.Track       `json:"track_call,omitempty"`
-	Update *provider.OrderUpdate `json:"update_call,omitempty"`
+	// The calls that make the change, derived from Fields and the order
+	// (see Calls): by Build from the read it planned on, by apply again
+	// from its re-read. A track is its own call; an interval and a
+	// recipient go in one orders/update. A saved plan does not carry them
+	// (see File): nil in a plan read from a file.
+	Track  *provider.Track       `json:"-"`
+	Update *provider.OrderUpdate `json:"-"`
 
 	// Observed is what the plan was made on; apply refuses the change for
 	// this order if a re-read shows anything else.

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -375,7 +376,7 @@ func (c *Client) do(ctx context.Context, r *request, out any) error {
 				if o.err = decode(o.body, out); o.err == nil {
 					return nil
 				}
-				o.err = fmt.Errorf("decode answer of %s %s: %w", r.method, r.template, o.err)
+				o.err = &MalformedAnswerError{StatusCode: o.status, Endpoint: r.method + " " + r.template, Problem: o.err.Error()}
 				if !r.write {
 					return o.err // malformed, not cut short: reading again will not help
 				}
@@ -519,7 +520,7 @@ func (c *Client) attempt(ctx context.Context, r *request, u string, body []byte,
 	if err != nil {
 		err = fmt.Errorf("read answer: %w", err)
 	}
-	c.logResponse(r.method, u, resp, time.Since(start), data, err)
+	c.logResponse(r, u, resp, time.Since(start), data, err)
 	win.observe(resp.Header, time.Now())
 	return outcome{status: resp.StatusCode, header: resp.Header, body: data, err: err, sent: true}
 }
@@ -537,11 +538,46 @@ func isDialError(err error) bool {
 	return errors.As(err, &op) && op.Op == "dial"
 }
 
+// decode reads a 2xx answer into out and checks it has the documented
+// shape (see shaped): what is wrong with it, in the API's field names.
 func decode(data []byte, out any) error {
 	if out == nil {
 		return nil
 	}
-	return json.Unmarshal(data, out)
+	if err := json.Unmarshal(data, out); err != nil {
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &te) && te.Field != "":
+			return fmt.Errorf("%s is a JSON %s, want %s", te.Field, te.Value, jsonKind(te.Type))
+		case errors.As(err, &te):
+			return fmt.Errorf("the answer is a JSON %s, want an object", te.Value)
+		case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
+			return fmt.Errorf("not JSON: %w", err)
+		}
+		return err
+	}
+	if s, ok := out.(shaped); ok {
+		if p := s.shapeProblem(); p != "" {
+			return errors.New(p)
+		}
+	}
+	return nil
+}
+
+// jsonKind names what a Go type is decoded from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map, reflect.Pointer:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	}
+	return "a number"
 }
 
 // apiError builds the typed error of a non-2xx answer, tolerating a body that
@@ -557,20 +593,19 @@ func (c *Client) apiError(r *request, o outcome) *APIError {
 	} else {
 		e.CampaignID = r.scope.id
 	}
+	// The messages may quote the request (a recipient's names and phone)
+	// and be of any length: masked and bounded here, so whatever shows or
+	// keeps them (output, journal) gets them so.
+	mask := r.messageMask()
+	text := func(s string) string { return mask.apply(c.redact(strings.ToValidUTF8(s, ""))) }
 	var env errorEnvelope
 	if json.Unmarshal(o.body, &env) == nil && len(env.Errors) > 0 {
 		e.Envelope = true
-		e.Errors = env.Errors
-		for i := range e.Errors {
-			e.Errors[i].Message = c.redact(e.Errors[i].Message)
-		}
+		e.Errors = boundEntries(env.Errors, text)
 		return e
 	}
 	if excerpt := strings.TrimSpace(string(o.body)); excerpt != "" {
-		if len(excerpt) > 200 {
-			excerpt = excerpt[:200] + "..."
-		}
-		e.Errors = []ErrorEntry{{Message: c.redact(strings.ToValidUTF8(excerpt, ""))}}
+		e.Errors = []ErrorEntry{{Message: bound(text(excerpt), 200)}}
 	}
 	return e
 }
@@ -691,9 +726,25 @@ func (c *Client) gate(s scope) *gate {
 	return g
 }
 
-// redact removes the API key from text that may end up in a log or an error.
+// minSecretLen is the shortest key looked for in free text. A real key is
+// long and random, so it never turns up in text by accident, and every
+// occurrence of it is replaced (glued to other characters too: an echo may
+// be URL-encoded). A shorter one is no secret worth garbling text for: the
+// key "a" would make "remaining" read "remREDACTEDining".
+const minSecretLen = 8
+
+// secretField matches the known places of a credential in free text (a
+// server echoing the request's headers or query): the value is replaced
+// whatever its length.
+var secretField = regexp.MustCompile(`(?i)\b(api[-_]?key|authorization|access[-_]?token|oauth[-_]?token)(["']?\s*[:=]\s*["']?)(?:(?:bearer|oauth)\s+)?[^\s"',;&<>()\[\]{}]+`)
+
+// redact removes the API key from text that may end up in a log or an error:
+// the key's known places always, and the key itself wherever it appears
+// when it is long enough to be a real secret. The request's own Api-Key
+// header is never logged (logRequest writes "Api-Key=REDACTED").
 func (c *Client) redact(s string) string {
-	if c.key == "" {
+	s = secretField.ReplaceAllString(s, "${1}${2}REDACTED")
+	if len(c.key) < minSecretLen {
 		return s
 	}
 	return strings.ReplaceAll(s, c.key, "REDACTED")
@@ -710,13 +761,16 @@ func (c *Client) logRequest(req *http.Request, body []byte) {
 	c.logf("-> %s %s%s body=%s", req.Method, req.URL, key, logBody(body))
 }
 
-func (c *Client) logResponse(method, u string, resp *http.Response, d time.Duration, body []byte, err error) {
+func (c *Client) logResponse(r *request, u string, resp *http.Response, d time.Duration, body []byte, err error) {
 	if c.debug == nil {
 		return
 	}
+	// An answer may quote the request's recipient in free text, where
+	// logBody's field rule does not reach.
+	body = []byte(r.messageMask().apply(string(body)))
 	h := resp.Header
 	line := fmt.Sprintf("<- %s %s %d %v limit=%q remaining=%q until=%q body=%s",
-		method, u, resp.StatusCode, d.Round(time.Microsecond),
+		r.method, u, resp.StatusCode, d.Round(time.Microsecond),
 		h.Get("X-RateLimit-Resource-Limit"), h.Get("X-RateLimit-Resource-Remaining"), h.Get("X-RateLimit-Resource-Until"),
 		logBody(body))
 	if err != nil {

@@ -86,6 +86,21 @@ func (e *APIError) Rejected() bool {
 	return e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != StatusRateLimited
 }
 
+// MalformedAnswerError is a 2xx answer whose body is not the shape the API
+// documents (not JSON, a field of the wrong type, a required field
+// missing): an error of the endpoint, never "no orders" or "not found".
+// Reading again does not help; a write that got one was processed, but
+// what it started is not known (it wraps ErrOutcomeUnknown then).
+type MalformedAnswerError struct {
+	StatusCode int
+	Endpoint   string // e.g. "POST v1/businesses/{businessId}/orders"
+	Problem    string // what is wrong, in the API's field names: "missing orders"
+}
+
+func (e *MalformedAnswerError) Error() string {
+	return fmt.Sprintf("%s answered %d with a body that is not the documented shape: %s", e.Endpoint, e.StatusCode, e.Problem)
+}
+
 // StatusRateLimited is the Market API's rate-limit status (not 429).
 const StatusRateLimited = 420
 

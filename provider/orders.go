@@ -31,9 +31,6 @@ func (c *Client) GetOrder(ctx context.Context, campaignID, orderID int64) (Order
 	if err := c.do(ctx, r, &resp); err != nil {
 		return Order{}, fmt.Errorf("get order %d: %w", orderID, err)
 	}
-	if resp.Order == nil {
-		return Order{}, fmt.Errorf("get order %d: answer has no order", orderID)
-	}
 	return resp.Order.order(campaignID), nil
 }
 
@@ -135,9 +132,6 @@ func (c *Client) GetCampaign(ctx context.Context, campaignID int64) (Campaign, e
 	if err := c.do(ctx, r, &resp); err != nil {
 		return Campaign{}, fmt.Errorf("get campaign %d: %w", campaignID, err)
 	}
-	if resp.Campaign == nil {
-		return Campaign{}, fmt.Errorf("get campaign %d: answer has no campaign", campaignID)
-	}
 	cp := resp.Campaign
 	return Campaign{ID: cp.ID, BusinessID: cp.Business.ID, Model: cp.PlacementType, Name: cp.Domain}, nil
 }
@@ -210,11 +204,11 @@ func (c *Client) UpdateOrder(ctx context.Context, campaignID int64, u OrderUpdat
 		order:    u.OrderID,
 		write:    true,
 	}
-	var resp operationsResponse
+	var resp updateOrderResponse
 	if err := c.do(ctx, r, &resp); err != nil {
 		return nil, fmt.Errorf("update order %d: %w", u.OrderID, err)
 	}
-	return operations(resp), nil
+	return operations(operationsResponse(resp)), nil
 }
 
 // Operations reads the status of asynchronous operations of one type

@@ -1,5 +1,7 @@
 package provider
 
+import "strconv"
+
 // The wire shapes of the endpoints this package speaks, named after the
 // OpenAPI schemas (api/openapi/components/schemas). Only the fields the tool
 // uses are declared: encoding/json ignores the rest, and enums stay strings so
@@ -301,3 +303,135 @@ next:
 	}
 	return dst
 }
+
+// The shape checks below run on every 2xx answer the client decodes (see
+// decode): a field the OpenAPI spec requires and the tool relies on must be
+// there, or the answer is an error naming the endpoint, never read as "no
+// orders" or "no intervals". A list that is present but empty is fine; one
+// that is missing (or null) is not. Fields the tool does not use (the
+// envelope's status, most of an order) are not checked: an answer is
+// judged by what it is needed for.
+
+// shaped is a response that can say what is missing from it.
+type shaped interface {
+	shapeProblem() string
+}
+
+func (r *getOrderResponse) shapeProblem() string {
+	if r.Order == nil {
+		return "missing order"
+	}
+	return r.Order.shapeProblem("order")
+}
+
+func (o *orderDTO) shapeProblem(at string) string {
+	switch {
+	case o.ID == 0:
+		return "missing " + at + ".id"
+	case o.Status == "":
+		return "missing " + at + ".status"
+	}
+	return ""
+}
+
+func (r *getOrdersResponse) shapeProblem() string {
+	if r.Orders == nil {
+		return "missing orders"
+	}
+	for i := range r.Orders {
+		if p := r.Orders[i].shapeProblem(itemPath("orders", i)); p != "" {
+			return p
+		}
+	}
+	return ""
+}
+
+func (r *businessOrdersResponse) shapeProblem() string {
+	if r.Orders == nil {
+		return "missing orders"
+	}
+	for i, o := range r.Orders {
+		at := itemPath("orders", i)
+		switch {
+		case o.OrderID == 0:
+			return "missing " + at + ".orderId"
+		case o.CampaignID == 0:
+			return "missing " + at + ".campaignId"
+		case o.Status == "":
+			return "missing " + at + ".status"
+		}
+	}
+	return ""
+}
+
+func (r *getCampaignResponse) shapeProblem() string {
+	if r.Campaign == nil {
+		return "missing campaign"
+	}
+	return ""
+}
+
+func (r *updateOptionsResponse) shapeProblem() string {
+	available := r.Result.DeliveryIntervals.Available
+	if available == nil {
+		return "missing result.deliveryIntervals.availableDeliveryIntervals"
+	}
+	for i, a := range available {
+		if p := a.shapeProblem(itemPath("result.deliveryIntervals.availableDeliveryIntervals", i)); p != "" {
+			return p
+		}
+	}
+	return ""
+}
+
+func (d intervalDTO) shapeProblem(at string) string {
+	switch {
+	case d.Date.FromDate == "" || d.Date.ToDate == "":
+		return "missing " + at + ".deliveryDateInterval"
+	case d.Time.FromTime == "" || d.Time.ToTime == "":
+		return "missing " + at + ".deliveryTimeInterval"
+	}
+	return ""
+}
+
+// updateOrderResponse is UpdateOrderResponse: the operations the update
+// started (their status is the operations endpoint's to tell).
+type updateOrderResponse operationsResponse
+
+func (r *updateOrderResponse) shapeProblem() string {
+	return (*operationsResponse)(r).problem(false)
+}
+
+func (r *operationsResponse) shapeProblem() string { return r.problem(true) }
+
+func (r *operationsResponse) problem(withStatus bool) string {
+	if r.Result.Operations == nil {
+		return "missing result.operations"
+	}
+	for i, o := range r.Result.Operations {
+		at := itemPath("result.operations", i)
+		switch {
+		case o.ID == "":
+			return "missing " + at + ".id"
+		case o.Type == "":
+			return "missing " + at + ".type"
+		case withStatus && o.Status == "":
+			return "missing " + at + ".status"
+		}
+	}
+	return ""
+}
+
+func (r *deliveryOptionsResponse) shapeProblem() string {
+	if r.Result.Warehouses == nil {
+		return "missing result.warehousesDeliveryOptions"
+	}
+	for i, wh := range r.Result.Warehouses {
+		if wh.WarehouseID == 0 {
+			return "missing " + itemPath("result.warehousesDeliveryOptions", i) + ".warehouseId"
+		}
+	}
+	return ""
+}
+
+func itemPath(list string, i int) string { return list + "[" + strconv.Itoa(i) + "]" }

@@ -35,7 +35,9 @@ type changeJSON struct {
 	Status     string      `json:"status"`
 	Model      string      `json:"model"`
 	Fields     []fieldJSON `json:"fields"`
-	Calls      callsJSON   `json:"calls"`
+	// Calls is null for a saved plan: apply makes them from the fields
+	// and a fresh read of the order.
+	Calls *callsJSON `json:"calls"`
 }
 
 type fieldJSON struct {
@@ -182,6 +184,9 @@ func changeView(c *plan.Change, opt Options) changeJSON {
 	// fields the configuration does not declare): they go through the same
 	// masking, field by field.
 	val := func(path, s string) any { return jsonValue(path, &s, exposureOf(c, path, opt)) }
+	if c.Track != nil || c.Update != nil {
+		v.Calls = &callsJSON{}
+	}
 	if t := c.Track; t != nil {
 		v.Calls.Track = &trackCallJSON{
 			TrackCode:         val(plan.FieldTrackCode, t.Code),

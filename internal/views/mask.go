@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/orderform/orderform/plan"
+	"github.com/orderform/orderform/provider"
 )
 
 // sensitiveValue stands for a value that derives from a sensitive variable,
@@ -15,7 +15,8 @@ const sensitiveValue = "(sensitive value)"
 
 // Mask hides the recipient's personal data in value (the value of the field
 // path field, e.g. plan.FieldPhone) while leaving enough for a reviewer to
-// see that something changed and roughly what:
+// see that something changed and roughly what (provider.MaskName and
+// provider.MaskPhone, shared with the plan file and the API's messages):
 //
 //   - a phone (recipient.phone) keeps its leading "+" and its last two
 //     digits; every other digit becomes "*": "+79990001122" -> "+*********22".
@@ -34,37 +35,9 @@ func Mask(field, value string) string {
 		return value
 	}
 	if field == plan.FieldPhone {
-		return maskPhone(value)
+		return provider.MaskPhone(value)
 	}
-	name := strings.TrimSpace(value)
-	r, size := utf8.DecodeRuneInString(name)
-	if size == len(name) || unsafeRune(r) {
-		return "***"
-	}
-	return string(r) + "***"
-}
-
-func maskPhone(value string) string {
-	var digits []byte
-	for i := 0; i < len(value); i++ {
-		if c := value[i]; c >= '0' && c <= '9' {
-			digits = append(digits, c)
-		}
-	}
-	var b strings.Builder
-	if strings.HasPrefix(strings.TrimSpace(value), "+") {
-		b.WriteByte('+')
-	}
-	if len(digits) == 0 {
-		return b.String() + "***"
-	}
-	keep := 2
-	if len(digits) < 6 {
-		keep = 0
-	}
-	b.WriteString(strings.Repeat("*", len(digits)-keep))
-	b.Write(digits[len(digits)-keep:])
-	return b.String()
+	return provider.MaskName(value)
 }
 
 // exposure is how much of a field's value a view may show.

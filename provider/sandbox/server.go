@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,7 +48,8 @@ type Fault struct {
 	Endpoint Endpoint
 	OrderID  int64
 	Count    int
-	Status   int // FailNext only; default 500
+	Status   int    // FailNext only; default 500
+	Body     string // MalformNext only: the answer's body; default "{}"
 	// Bare (FailNext only): the failure is a gateway's, an HTML page
 	// without the API's error envelope.
 	Bare bool
@@ -90,6 +92,7 @@ type Server struct {
 	limits     *limiter
 	failNext   []Fault
 	drops      []Fault
+	malformed  []Fault
 	latency    map[Endpoint]time.Duration
 	calls      []*Call
 }
@@ -309,6 +312,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	call.Status, call.Processed = resp.status, true
 	drop := resp.status/100 == 2 && s.takeDrop(rt.endpoint, call.OrderIDs)
 	call.Dropped = drop
+	if resp.status/100 == 2 && !drop {
+		if f, ok := take(&s.malformed, rt.endpoint, call.OrderIDs); ok {
+			resp = response{status: resp.status, raw: []byte(cmp.Or(f.Body, "{}"))}
+		}
+	}
 	s.mu.Unlock()
 
 	if drop {
@@ -600,6 +608,16 @@ func (s *Server) DropAfterProcessing(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.drops = append(s.drops, f)
+}
+
+// MalformNext makes the next f.Count requests matching f that succeed take
+// effect and then answer f.Body (default "{}") with their 2xx status: an
+// answer that is not the documented shape.
+func (s *Server) MalformNext(f Fault) {
+	f.Count = max(f.Count, 1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.malformed = append(s.malformed, f)
 }
 
 // FailOperations makes the orders/update operations of an order, pending and

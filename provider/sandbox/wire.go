@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -93,7 +94,8 @@ func codeForStatus(status int) string {
 type response struct {
 	status int
 	body   any
-	// raw, when set, is sent as it is, with contentType, instead of body.
+	// raw, when set, is sent as it is instead of body (a malformed answer,
+	// a gateway's page), as contentType (default JSON).
 	raw         []byte
 	contentType string
 }
@@ -102,7 +104,7 @@ func ok(body any) response { return response{status: http.StatusOK, body: body} 
 
 func (r response) write(w http.ResponseWriter) {
 	if r.raw != nil {
-		w.Header().Set("Content-Type", r.contentType)
+		w.Header().Set("Content-Type", cmp.Or(r.contentType, "application/json; charset=utf-8"))
 		w.WriteHeader(r.status)
 		_, _ = w.Write(r.raw)
 		return
