@@ -28,7 +28,7 @@ func TestApplyLockHeld(t *testing.T) {
 	if second.code != 1 {
 		t.Fatalf("second apply: exit %d, want 1\nstdout:\n%s\nstderr:\n%s", second.code, second.stdout, second.stderr)
 	}
-	wantContains(t, "second apply", second.stderr, "another orderform run holds the lock of this directory", "pid")
+	wantContains(t, "second apply", second.stderr, "the lock of campaign 21000000", "is held by", "pid", "orderform apply -auto-approve -parallelism=1", "-lock-timeout")
 	r := <-first
 	if r.code != 0 {
 		t.Fatalf("first apply: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)

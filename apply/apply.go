@@ -102,9 +102,15 @@ type Event struct {
 	Pending    int      `json:"pending,omitempty"`
 }
 
+// Journal is where apply records its writes (a journal.Backend, stamped with
+// the endpoint by the caller). Append returns once the records are durable.
+type Journal interface {
+	Append(records ...journal.Record) error
+}
+
 // Options tune a run.
 type Options struct {
-	Journal     *journal.Journal
+	Journal     Journal
 	BusinessID  int64 // enables following operations through the operations endpoint
 	Parallelism int   // changes in flight at once (default 10)
 	// Wait is how long to follow asynchronous operations after submitting;

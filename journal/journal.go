@@ -16,7 +16,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -57,6 +56,11 @@ type Record struct {
 	Targets    map[string]string `json:"targets,omitempty"` // field path -> fingerprint of the value sent
 	Operations []Operation       `json:"operations,omitempty"`
 	Error      string            `json:"error,omitempty"`
+	// Endpoint is the API the write was sent to (a URL, or "sandbox:SEED"):
+	// the journal is scoped by it. By is who sent it (Holder.Who). Intents
+	// carry both.
+	Endpoint string `json:"endpoint,omitempty"`
+	By       string `json:"by,omitempty"`
 }
 
 // Operation is an asynchronous operation the Market started for a write.
@@ -88,7 +92,11 @@ type Journal struct {
 // directory dir. A last line cut short by a crash is cut off first, so the
 // records appended next start on a line of their own. Call it holding the
 // lock (see Acquire).
-func Open(dir string) (*Journal, error) {
+func Open(dir string) (*Journal, error) { return open(dir, true) }
+
+// open opens the journal file; repair cuts a torn tail off, which only a
+// process that knows no other is appending may do.
+func open(dir string, repair bool) (*Journal, error) {
 	d := filepath.Join(dir, Dir)
 	_, statErr := os.Stat(d)
 	if err := os.MkdirAll(d, 0o700); err != nil {
@@ -102,24 +110,40 @@ func Open(dir string) (*Journal, error) {
 		}
 	}
 	path := filepath.Join(d, fileName)
-	f, err := openFile(path)
+	f, err := openFile(path, repair)
 	if err != nil {
 		return nil, err
 	}
 	return &Journal{f: f, path: path}, nil
 }
 
+// reopen points the journal at the file now at its path (another process
+// may have compacted it, replacing the file).
+func (j *Journal) reopen() error {
+	j.fileMu.Lock()
+	defer j.fileMu.Unlock()
+	nf, err := openFile(j.path, false)
+	if err != nil {
+		return err
+	}
+	j.f.Close()
+	j.f = nf
+	return nil
+}
+
 // openFile opens path for appending, repairs a torn tail and makes the
 // file's existence durable.
-func openFile(path string) (*os.File, error) {
+func openFile(path string, repair bool) (*os.File, error) {
 	_, statErr := os.Stat(path)
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
-	if err := repairTail(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("open journal %s: %w", path, err)
+	if repair {
+		if err := repairTail(f); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("open journal %s: %w", path, err)
+		}
 	}
 	if errors.Is(statErr, os.ErrNotExist) {
 		if err := syncDir(filepath.Dir(path)); err != nil {
@@ -370,6 +394,9 @@ type Entry struct {
 	LastAt time.Time
 	State  string // the kind of its latest record
 	Error  string
+	// Endpoint and By are the intent's.
+	Endpoint string
+	By       string
 }
 
 // Open reports whether the submission may still change the order: sent (or
@@ -397,6 +424,7 @@ func Fold(records []Record) []Entry {
 		if r.Kind == KindIntent {
 			e.Call, e.Address, e.OrderID, e.CampaignID, e.BusinessID = r.Call, r.Address, r.OrderID, r.CampaignID, r.BusinessID
 			e.Targets, e.SubmittedAt = r.Targets, r.Time
+			e.Endpoint, e.By = r.Endpoint, r.By
 		}
 		if len(r.Operations) > 0 {
 			e.Operations = r.Operations
@@ -414,22 +442,6 @@ func Fold(records []Record) []Entry {
 		}
 	}
 	return out
-}
-
-// OpenEntries returns the submissions of dir's journal that are still open.
-func OpenEntries(dir string) ([]Entry, error) {
-	recs, err := Read(dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []Entry
-	for _, e := range Fold(recs) {
-		if e.Open() {
-			out = append(out, e)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].SubmittedAt.Before(out[j].SubmittedAt) })
-	return out, nil
 }
 
 // Compact rewrites the journal keeping only the records of open
@@ -479,7 +491,7 @@ func (j *Journal) Compact() error {
 	}
 	// The old handle points at the file just replaced: a record appended
 	// through it would be lost.
-	nf, err := openFile(j.path)
+	nf, err := openFile(j.path, true)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package journal
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,10 +39,11 @@ func TestFoldAndOpenEntries(t *testing.T) {
 		Record{Time: at(5), Kind: KindIntent, ID: "d", Call: CallTrack, OrderID: 1003, CampaignID: 21, Targets: targets},
 		Record{Time: at(5), Kind: KindFailed, ID: "d", OrderID: 1003, Error: "STATUS_NOT_ALLOWED"},
 	)
-	got, err := OpenEntries(dir)
+	recs, err := Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := OpenEntries(recs, "https://api.partner.market.yandex.ru")
 	want := []Entry{
 		{ID: "b", Call: CallUpdate, OrderID: 2001, CampaignID: 22, Targets: targets, SubmittedAt: at(3), LastAt: at(3), State: KindSubmitted,
 			Operations: []Operation{{ID: "op1", Type: "ORDER_RECIPIENT_UPDATE"}}},
@@ -116,25 +116,6 @@ func TestCompactKeepsOpenSubmissionsOnly(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("journal mode %v, want 0600 (err %v)", fi.Mode().Perm(), err)
 	}
-}
-
-func TestLockIsExclusiveAndReleased(t *testing.T) {
-	dir := t.TempDir()
-	l, err := Acquire(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Acquire(dir); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid") {
-		t.Fatalf("second Acquire: got %v, want ErrLocked naming the holder", err)
-	}
-	if err := l.Release(); err != nil {
-		t.Fatal(err)
-	}
-	l2, err := Acquire(dir)
-	if err != nil {
-		t.Fatalf("after Release: %v", err)
-	}
-	l2.Release()
 }
 
 // TestOpenRepairsTornTail: a crash in the middle of an Append leaves a

@@ -23,6 +23,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "locals"},
 		{Type: "order", LabelNames: []string{"label"}},
 		{Type: "data", LabelNames: []string{"kind", "name"}},
+		{Type: "backend", LabelNames: []string{"type"}},
 	},
 }
 
@@ -74,6 +75,7 @@ type loader struct {
 	varList  []*variable
 	locals   *localSet
 	provider *providerBlock
+	backend  *backendBlock
 	data     []*dataBlock
 	dataIdx  map[string]map[string]*dataBlock // kind -> name -> block
 	orders   []*orderBlock
@@ -117,6 +119,7 @@ func Load(dir string, opt LoadOptions) (*Config, hcl.Diagnostics) {
 	l.checkRefs()
 	l.locals.evaluate(ev, ev.unknownData(), false, &l.diags)
 	l.evalProvider(ev)
+	l.evalBackend(ev)
 	l.evalData(ev)
 	ev.providerHasCampaign = l.providerHasCampaign()
 	l.cfg.eval = ev
@@ -193,6 +196,8 @@ func (l *loader) decodeFile(body *hclsyntax.Body) {
 		switch b.Type {
 		case "provider":
 			l.decodeProvider(b)
+		case "backend":
+			l.decodeBackend(b)
 		case "variable":
 			l.decodeVariable(b)
 		case "locals":

@@ -39,6 +39,7 @@ type VarArg struct {
 type Config struct {
 	Dir      string
 	Provider Provider
+	Backend  Backend
 	Data     []DataSource // declaration order
 
 	files map[string]*hcl.File

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/orderform/orderform/apply"
 	"github.com/orderform/orderform/internal/refresh"
 	"github.com/orderform/orderform/internal/views"
@@ -25,6 +27,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 	auto := fs.Bool("auto-approve", false, "apply without asking for confirmation")
 	wait := fs.Duration("wait", 5*time.Minute, "how long to follow asynchronous operations until the Market confirms them; 0 submits and returns")
 	poll := fs.Duration("poll-interval", 2*time.Second, "how often to check asynchronous operations while waiting")
+	lockTimeout := fs.Duration("lock-timeout", 0, "how long to wait for another run's lock of a campaign this run writes to; 0 fails at once, naming the holder")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -42,8 +45,8 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 		m.errorf(errOpt, "apply -json cannot ask for confirmation: add -auto-approve, or apply a saved plan file")
 		return exitError
 	}
-	if *wait < 0 {
-		m.errorf(errOpt, "-wait must not be negative")
+	if *wait < 0 || *lockTimeout < 0 {
+		m.errorf(errOpt, "-wait and -lock-timeout must not be negative")
 		return exitError
 	}
 	m.maxWait = max(*wait, planWaitLimit)
@@ -57,21 +60,39 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 		}
 	}
 
-	// One run at a time per directory: taken before reading anything, so
-	// no other run can write between our plan and our writes.
-	lock, err := journal.Acquire(m.dir)
-	if err != nil {
-		m.errorf(errOpt, "%v", err)
-		return exitError
+	// The locks of the campaigns the run writes to, taken before their
+	// orders are read: no other run can write to them between our plan
+	// and our writes.
+	holder := journal.Me("orderform apply "+strings.Join(args, " "), os.Getenv)
+	var locks journal.Locks
+	takeLocks := func(b journal.Backend, endpoint string, campaigns []int64) error {
+		keys := make([]journal.LockKey, 0, len(campaigns))
+		for _, c := range campaigns {
+			keys = append(keys, journal.LockKey{Endpoint: endpoint, CampaignID: c})
+		}
+		l, err := b.Lock(ctx, keys, holder, *lockTimeout, func(k journal.LockKey, h journal.Holder) {
+			m.note(views.LockWait(k, h, *lockTimeout))
+		})
+		locks = l
+		return err
 	}
-	defer lock.Release()
-
 	var (
 		p        *plan.Plan
 		conn     *connection
+		backend  journal.Backend
 		reader   *refresh.Reader
 		verdicts []refresh.Verdict
 	)
+	defer func() {
+		// The locks go back before the backend closes (closing frees them
+		// too, but leaves the holder's note behind).
+		if locks != nil {
+			_ = locks.Release()
+		}
+		if backend != nil {
+			_ = backend.Close()
+		}
+	}()
 	if fs.NArg() == 1 {
 		path := fs.Arg(0)
 		if !filepath.IsAbs(path) {
@@ -83,13 +104,40 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 			return exitError
 		}
 		p = file.Plan
-		conn, err = m.connectSaved(file, f.parallelism)
+		// The provider and backend blocks, if the directory's
+		// configuration loads without the plan's -var flags; else the
+		// environment alone and the local backend.
+		var prov schema.Provider
+		var bcfg schema.Backend
+		if cfg, diags := schema.Load(m.relDir, schema.LoadOptions{Env: os.Environ()}); cfg != nil {
+			bcfg = cfg.Backend
+			if !diags.HasErrors() {
+				prov = cfg.Provider
+			}
+		}
+		if backend, err = m.openBackend(ctx, bcfg); err != nil {
+			m.printDiags(hcl.Diagnostics{backendDiag(bcfg, err)}, nil, errOpt)
+			return exitError
+		}
+		conn, err = m.connectSaved(file, prov, f.parallelism)
 		if err != nil {
 			m.errorf(errOpt, "%v", err)
 			return exitError
 		}
+		var campaigns []int64
+		for _, c := range p.Changes {
+			campaigns = append(campaigns, c.CampaignID)
+		}
+		for _, pd := range p.Pending {
+			campaigns = append(campaigns, pd.CampaignID)
+		}
+		if err := takeLocks(backend, conn.endpoint, campaigns); err != nil {
+			m.errorf(errOpt, "%v", err)
+			_ = conn.close()
+			return exitError
+		}
 		reader = &refresh.Reader{API: conn.client, BusinessID: conn.businessID, Parallelism: f.parallelism}
-		verdicts, err = m.reconcileSaved(ctx, reader, p)
+		verdicts, err = m.reconcileSaved(ctx, reader, backend, conn.endpoint, p)
 		if err != nil {
 			m.errorf(errOpt, "%v", err)
 			_ = conn.close()
@@ -99,12 +147,18 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 			views.Plan(m.Stdout, p, nil, opt)
 		}
 	} else {
-		pl, diags := m.makePlan(ctx, &f)
+		pl, diags := m.makePlan(ctx, &f, func(pl *planned) error {
+			campaigns := make([]int64, 0, len(pl.desired))
+			for _, o := range pl.desired {
+				campaigns = append(campaigns, o.CampaignID)
+			}
+			return takeLocks(pl.backend, pl.conn.endpoint, campaigns)
+		})
 		m.printDiags(diags, pl.cfg, errOpt)
 		if pl.plan == nil {
 			return exitError
 		}
-		p, conn, reader, verdicts = pl.plan, pl.conn, pl.reader, pl.verdicts
+		p, conn, backend, reader, verdicts = pl.plan, pl.conn, pl.backend, pl.reader, pl.verdicts
 		switch {
 		case f.json:
 		case pl.noneSelected:
@@ -119,30 +173,28 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 		}
 	}()
 
-	jr, err := journal.Open(m.dir)
-	if err != nil {
-		m.errorf(errOpt, "%v", err)
-		return exitError
-	}
-	defer jr.Close()
+	jr := stamped{Backend: backend, endpoint: conn.endpoint, by: holder.Who()}
 	// What earlier runs left open is now known: record it, under the lock.
 	recs := make([]journal.Record, 0, len(verdicts))
 	for _, v := range verdicts {
-		recs = append(recs, journal.Record{Kind: v.Kind, ID: v.Entry.ID, OrderID: v.Entry.OrderID})
+		recs = append(recs, journal.Record{Kind: v.Kind, ID: v.Entry.ID, OrderID: v.Entry.OrderID, CampaignID: v.Entry.CampaignID})
 	}
 	if err := jr.Append(recs...); err != nil {
 		m.errorf(errOpt, "%v", err)
 		return exitError
 	}
-	if err := jr.Compact(); err != nil {
-		m.errorf(errOpt, "%v", err)
-		return exitError
+	if locks != nil {
+		if err := backend.Prune(ctx, locks); err != nil {
+			m.errorf(errOpt, "%v", err)
+			return exitError
+		}
 	}
-	inFlight, err := journal.OpenEntries(m.dir)
+	all, err := backend.Records(ctx)
 	if err != nil {
 		m.errorf(errOpt, "%v", err)
 		return exitError
 	}
+	inFlight := journal.OpenEntries(all, conn.endpoint)
 
 	// Writes of earlier runs that never got an answer are followed (their
 	// orders re-read) even when nothing is left to send: the run must not
@@ -217,10 +269,26 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 
 // reconcileSaved settles the journal's open submissions for the orders a
 // saved plan touches, as makePlan does for a fresh one.
-func (m *meta) reconcileSaved(ctx context.Context, reader *refresh.Reader, p *plan.Plan) ([]refresh.Verdict, error) {
-	entries, err := journal.OpenEntries(m.dir)
-	if err != nil || len(entries) == 0 {
+func (m *meta) reconcileSaved(ctx context.Context, reader *refresh.Reader, b journal.Backend, endpoint string, p *plan.Plan) ([]refresh.Verdict, error) {
+	recs, err := b.Records(ctx)
+	if err != nil {
 		return nil, err
+	}
+	touched := map[int64]bool{}
+	for _, c := range p.Changes {
+		touched[c.OrderID] = true
+	}
+	for _, pd := range p.Pending {
+		touched[pd.OrderID] = true
+	}
+	var entries []journal.Entry
+	for _, e := range journal.OpenEntries(recs, endpoint) {
+		if touched[e.OrderID] {
+			entries = append(entries, e)
+		}
+	}
+	if len(entries) == 0 {
+		return nil, nil
 	}
 	refs := make([]apply.OrderRef, 0, len(entries))
 	for _, e := range entries {
@@ -231,6 +299,9 @@ func (m *meta) reconcileSaved(ctx context.Context, reader *refresh.Reader, p *pl
 		return nil, err
 	}
 	current := map[int64]plan.Current{}
+	for id := range touched {
+		current[id] = plan.Current{}
+	}
 	for id, o := range orders {
 		current[id] = plan.Current{Found: true, Order: o}
 	}
@@ -243,15 +314,9 @@ func (m *meta) reconcileSaved(ctx context.Context, reader *refresh.Reader, p *pl
 // provider block and the environment as for a fresh plan; if they point
 // somewhere else than the plan was made on, nothing is sent, the key
 // included. A plan made on the embedded sandbox is applied to it.
-func (m *meta) connectSaved(file *plan.File, parallelism int) (*connection, error) {
+func (m *meta) connectSaved(file *plan.File, prov schema.Provider, parallelism int) (*connection, error) {
 	if seed, ok := strings.CutPrefix(file.Endpoint, sandboxPrefix); ok {
 		return m.connect(schema.Provider{BusinessID: file.Plan.BusinessID, Sandbox: seed}, parallelism)
-	}
-	// The provider block, if the directory's configuration loads without
-	// the plan's -var flags; else the environment alone.
-	var prov schema.Provider
-	if cfg, diags := schema.Load(m.relDir, schema.LoadOptions{Env: os.Environ()}); !diags.HasErrors() && cfg != nil {
-		prov = cfg.Provider
 	}
 	here := target(prov)
 	if strings.TrimRight(here, "/") != strings.TrimRight(file.Endpoint, "/") {

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -202,6 +203,39 @@ func (m *meta) printDiags(diags hcl.Diagnostics, cfg *schema.Config, opt views.O
 	}
 	views.Diagnostics(m.Stderr, diags, files, opt)
 	return diags.HasErrors()
+}
+
+// openBackend opens the backend a backend block names: local (files under
+// .orderform/) without one; pg from conn_str, else PG_CONN_STR, else the
+// libpq variables and .pgpass.
+func (m *meta) openBackend(ctx context.Context, b schema.Backend) (journal.Backend, error) {
+	if b.Type != schema.BackendPG {
+		return journal.OpenLocal(m.dir), nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	pg, err := journal.OpenPG(ctx, cmp.Or(b.ConnStr, os.Getenv("PG_CONN_STR")), b.SchemaName)
+	if err != nil {
+		return nil, err
+	}
+	return pg, nil
+}
+
+// stamped is the journal apply writes through: every record carries the
+// endpoint it is about, and intents who sent them.
+type stamped struct {
+	journal.Backend
+	endpoint, by string
+}
+
+func (s stamped) Append(recs ...journal.Record) error {
+	for i := range recs {
+		recs[i].Endpoint = s.endpoint
+		if recs[i].Kind == journal.KindIntent {
+			recs[i].By = s.by
+		}
+	}
+	return s.Backend.Append(recs...)
 }
 
 // connection is a configured API client and what to do when the command ends.

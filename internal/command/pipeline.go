@@ -23,6 +23,7 @@ type planned struct {
 	desired  []schema.Order
 	plan     *plan.Plan
 	conn     *connection
+	backend  journal.Backend // the caller closes it (closeAll)
 	reader   *refresh.Reader
 	verdicts []refresh.Verdict
 	// noneSelected: orders are declared but -target and -exclude leave
@@ -35,11 +36,14 @@ type planned struct {
 }
 
 // makePlan runs the stages up to a plan: load and check the configuration
-// (no API call if that fails), connect, read the data sources, evaluate the
-// orders, read their state and the journal's, and diff. Problems come back
-// as diagnostics (warnings too), for the caller to print as text or JSON;
-// p is nil when there is no plan. The caller owns p.conn.close.
-func (m *meta) makePlan(ctx context.Context, f *commonFlags) (*planned, hcl.Diagnostics) {
+// (no API call if that fails), open the backend, connect, read the data
+// sources, evaluate the orders, read their state and the journal's, and
+// diff. beforeRead, when set, runs once the orders and their campaigns are
+// known and before their state is read (apply takes its locks there).
+// Problems come back as diagnostics (warnings too), for the caller to print
+// as text or JSON; p is nil when there is no plan. The caller owns
+// p.closeAll.
+func (m *meta) makePlan(ctx context.Context, f *commonFlags, beforeRead func(*planned) error) (*planned, hcl.Diagnostics) {
 	cfg, diags := schema.Load(m.relDir, m.loadOptions(f))
 	if diags.HasErrors() {
 		return &planned{cfg: cfg}, diags
@@ -47,12 +51,22 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags) (*planned, hcl.Diag
 	// Load has already checked the orders with the data sources unknown, so
 	// a mistake in an order costs no API call.
 	p := &planned{cfg: cfg}
+	// The backend before the API: a database that cannot be reached stops
+	// the run before any request, the key included.
+	backend, err := m.openBackend(ctx, cfg.Backend)
+	if err != nil {
+		return p, append(diags, backendDiag(cfg.Backend, err))
+	}
+	p.backend = backend
 	conn, err := m.connect(cfg.Provider, f.parallelism)
 	if err != nil {
+		_ = backend.Close()
+		p.backend = nil
 		return p, append(diags, errDiag(err))
 	}
+	p.conn = conn
 	fail := func(d ...*hcl.Diagnostic) (*planned, hcl.Diagnostics) {
-		_ = conn.close()
+		p.closeAll()
 		return p, append(diags, d...)
 	}
 	results := &schema.DataResults{}
@@ -77,15 +91,21 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags) (*planned, hcl.Diag
 	p.desired = desired
 	p.noneSelected = p.declared > 0 && len(desired) == 0
 
+	if beforeRead != nil {
+		if err := beforeRead(p); err != nil {
+			return fail(errDiag(err))
+		}
+	}
 	p.reader = &refresh.Reader{API: conn.client, BusinessID: conn.businessID, Parallelism: f.parallelism}
 	current, err := p.reader.Current(ctx, desired)
 	if err != nil {
 		return fail(errDiag(err))
 	}
-	entries, err := journal.OpenEntries(m.dir)
+	recs, err := backend.Records(ctx)
 	if err != nil {
 		return fail(errDiag(err))
 	}
+	entries := journal.OpenEntries(recs, conn.endpoint)
 	now := time.Now().UTC()
 	subs, verdicts, err := p.reader.Reconcile(ctx, entries, current, now)
 	if err != nil {
@@ -96,10 +116,36 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags) (*planned, hcl.Diag
 	if err := p.reader.Intervals(ctx, &in); err != nil {
 		return fail(errDiag(err))
 	}
-	p.conn = conn
 	p.plan = plan.Build(in)
 	p.plan.DataSources = p.data
 	return p, diags
+}
+
+// closeAll closes the connection and the backend, reporting the first error.
+func (p *planned) closeAll() error {
+	var err error
+	if p.conn != nil {
+		err = p.conn.close()
+		p.conn = nil
+	}
+	if p.backend != nil {
+		if berr := p.backend.Close(); err == nil {
+			err = berr
+		}
+		p.backend = nil
+	}
+	return err
+}
+
+// backendDiag is a backend that cannot be opened, pointing at its block.
+func backendDiag(b schema.Backend, err error) *hcl.Diagnostic {
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Backend unavailable", Detail: err.Error() +
+		". Nothing was read or sent."}
+	if b.DeclRange.Filename != "" {
+		r := b.DeclRange
+		d.Subject = &r
+	}
+	return d
 }
 
 // errDiag turns an error that is not about a place in the files (the API,

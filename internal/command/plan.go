@@ -37,7 +37,7 @@ func runPlan(ctx context.Context, m *meta, args []string) int {
 		return exitError
 	}
 	m.maxWait = planWaitLimit
-	p, diags := m.makePlan(ctx, &f)
+	p, diags := m.makePlan(ctx, &f, nil)
 	if p.plan == nil {
 		// What the data sources read is shown even so: an index past the
 		// end of a list is fixed by looking at the list.
@@ -59,7 +59,7 @@ func runPlan(ctx context.Context, m *meta, args []string) int {
 		return exitError
 	}
 	defer func() {
-		if err := p.conn.close(); err != nil {
+		if err := p.closeAll(); err != nil {
 			m.errorf(errOpt, "%v", err)
 		}
 	}()

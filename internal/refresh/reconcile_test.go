@@ -65,11 +65,13 @@ func TestReconcileOperationVerdicts(t *testing.T) {
 		"f1": provider.OperationFailed, "r1": provider.OperationInProgress, // failed, sibling running
 		"f2": provider.OperationFailed, "d2": provider.OperationDone, // failed, sibling over
 	}}
+	// The order was read, and does not show the change yet.
+	read2001 := map[int64]plan.Current{2001: {}}
 	r := &Reader{API: api, BusinessID: 9000000}
 	subs, verdicts, err := r.Reconcile(context.Background(), []journal.Entry{
 		update("running", 0, day, "f1", "r1"),
 		update("over", 0, day, "f2", "d2"),
-	}, map[int64]plan.Current{}, now)
+	}, read2001, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,11 +86,11 @@ func TestReconcileOperationVerdicts(t *testing.T) {
 	// reader's; without either, the campaign's.
 	api = &opsAPI{status: map[string]string{"x": provider.OperationInProgress, "y": provider.OperationInProgress}}
 	r = &Reader{API: api, BusinessID: 9000000}
-	if _, _, err := r.Reconcile(context.Background(), []journal.Entry{update("j", 9200000, day, "x")}, nil, now); err != nil {
+	if _, _, err := r.Reconcile(context.Background(), []journal.Entry{update("j", 9200000, day, "x")}, read2001, now); err != nil {
 		t.Fatal(err)
 	}
 	r = &Reader{API: api}
-	if _, _, err := r.Reconcile(context.Background(), []journal.Entry{update("c", 0, day, "y")}, nil, now); err != nil {
+	if _, _, err := r.Reconcile(context.Background(), []journal.Entry{update("c", 0, day, "y")}, read2001, now); err != nil {
 		t.Fatal(err)
 	}
 	if len(api.asked) != 2 || api.asked[0] != 9200000 || api.asked[1] != 9100000 {
@@ -99,8 +101,21 @@ func TestReconcileOperationVerdicts(t *testing.T) {
 	// however old, and the plan goes on.
 	api = &opsAPI{fail: errors.New("HTTP 403")}
 	r = &Reader{API: api, BusinessID: 9000000}
-	subs, verdicts, err = r.Reconcile(context.Background(), []journal.Entry{update("unknown", 0, day, "z")}, nil, now)
+	subs, verdicts, err = r.Reconcile(context.Background(), []journal.Entry{update("unknown", 0, day, "z")}, read2001, now)
 	if err != nil || len(verdicts) != 0 || len(subs[2001]) != 1 {
 		t.Errorf("operations endpoint failing: err %v, verdicts %v, pending %+v; want it pending, no error", err, kinds(verdicts), subs)
+	}
+}
+
+// An entry of an order that was not read (another configuration sharing the
+// backend, an order left out by -target) is left alone: no verdict, nothing
+// pending, no operations asked.
+func TestReconcileLeavesOtherOrdersAlone(t *testing.T) {
+	api := &opsAPI{status: map[string]string{"x": provider.OperationDone}}
+	r := &Reader{API: api, BusinessID: 9000000}
+	old := update("other", 0, 48*time.Hour, "x")
+	subs, verdicts, err := r.Reconcile(context.Background(), []journal.Entry{old}, map[int64]plan.Current{1001: {}}, time.Now())
+	if err != nil || len(verdicts) != 0 || len(subs) != 0 || len(api.asked) != 0 {
+		t.Errorf("err %v, verdicts %+v, subs %+v, asked %v; want the entry left alone", err, verdicts, subs, api.asked)
 	}
 }

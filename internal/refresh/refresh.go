@@ -341,7 +341,8 @@ type Verdict struct {
 	Kind  string // journal.KindConfirmed, KindFailed, KindExpired, or "" (still in flight)
 }
 
-// Reconcile decides what became of the journal's open submissions, from the
+// Reconcile decides what became of the journal's open submissions of the
+// orders in current (the others are left alone), from the
 // orders' current state and the operations endpoint, asked in the business
 // each submission was made in (the reader's, or its campaign's). It writes
 // nothing: the submissions still in flight go into the plan as pending;
@@ -354,6 +355,12 @@ type Verdict struct {
 func (r *Reader) Reconcile(ctx context.Context, entries []journal.Entry, current map[int64]plan.Current, now time.Time) (map[int64][]plan.Submission, []Verdict, error) {
 	subs := map[int64][]plan.Submission{}
 	var verdicts []Verdict
+	// Only the orders read are judged: another configuration sharing the
+	// backend (or a -target leaving an order out) keeps its own.
+	entries = slices.DeleteFunc(slices.Clone(entries), func(e journal.Entry) bool {
+		_, ok := current[e.OrderID]
+		return !ok
+	})
 	status := r.operationStatus(ctx, entries, current)
 	for _, e := range entries {
 		cur := current[e.OrderID]

@@ -171,7 +171,7 @@ func TestReconcile(t *testing.T) {
 	srv.Settle()
 	failed := journal.Entry{ID: "failed", Call: journal.CallUpdate, OrderID: 2002, CampaignID: 22000000, Targets: intervalTargets,
 		Operations: []journal.Operation{{ID: ops[0].ID, Type: ops[0].Type}}, SubmittedAt: now, State: journal.KindSubmitted}
-	_, verdicts, err = r.Reconcile(ctx, []journal.Entry{failed}, map[int64]plan.Current{}, now)
+	_, verdicts, err = r.Reconcile(ctx, []journal.Entry{failed}, map[int64]plan.Current{failed.OrderID: {}}, now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/orderform/orderform/apply"
+	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/provider"
 )
 
@@ -260,4 +261,9 @@ func (p *Progress) Note(line string) {
 		return
 	}
 	fmt.Fprintln(p.w, line)
+}
+
+// LockWait says whose lock a run waits for, and how long it will.
+func LockWait(k journal.LockKey, h journal.Holder, timeout time.Duration) string {
+	return fmt.Sprintf("Waiting up to %v for the lock of %s, held by %s.", timeout.Round(time.Second), k, h)
 }
