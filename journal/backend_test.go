@@ -262,4 +262,3 @@ func TestBackendPrune(t *testing.T) {
 		}
 	})
 }
-
