@@ -122,6 +122,8 @@ type Options struct {
 	InFlight []journal.Entry
 	OnEvent  func(Event)
 	Now      func() time.Time
+	// Key keys the fingerprints, as the plan's were (plan.Key).
+	Key plan.Key
 }
 
 // Report is the end of a run.
@@ -221,6 +223,10 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 		}
 	}
 	results := make([]Result, len(p.Changes), len(p.Changes)+len(p.Pending))
+	staleKey := opt.Key
+	if p.UnkeyedObserved {
+		staleKey = nil
+	}
 	var todo []int
 	pending := map[int][]*submission{}
 	for i := range p.Changes {
@@ -230,10 +236,10 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 		switch {
 		case !found:
 			res.Outcome, res.Detail = Stale, "the order can no longer be read"
-		case plan.Applied(plan.Targets(c.Fields), o):
+		case plan.Applied(opt.Key, plan.Targets(opt.Key, c.Fields), o):
 			res.Outcome, res.Detail = Current, "the order already shows this change"
 		default:
-			if why := c.Stale(o); why != "" {
+			if why := c.Stale(staleKey, o); why != "" {
 				res.Outcome, res.Detail = Stale, why+"; plan again"
 				break
 			}
@@ -322,7 +328,7 @@ func fieldPaths(fs []plan.Field) []string {
 // whole), makes the change wait for a fresh plan: sending it now would send
 // part of it twice or race the earlier write. why says so.
 func (r *run) unsent(c *plan.Change) (send []*submission, why string) {
-	for _, s := range calls(c) {
+	for _, s := range calls(c, r.opt.Key) {
 		covered := map[string]bool{}
 		for _, e := range r.opt.InFlight {
 			if e.OrderID != c.OrderID || e.Call != s.call {
@@ -400,18 +406,18 @@ func newID() string {
 
 // calls splits a change into its API calls: a track is one call; an
 // interval and a recipient go together in one orders/update.
-func calls(c *plan.Change) []*submission {
+func calls(c *plan.Change, k plan.Key) []*submission {
 	var out []*submission
 	if c.Track != nil {
-		out = append(out, &submission{call: journal.CallTrack, change: c, targets: targetsOf(c, true), recipient: c.NeedsRecipient()})
+		out = append(out, &submission{call: journal.CallTrack, change: c, targets: targetsOf(k, c, true), recipient: c.NeedsRecipient()})
 	}
 	if c.Update != nil {
-		out = append(out, &submission{call: journal.CallUpdate, change: c, targets: targetsOf(c, false), recipient: c.NeedsRecipient()})
+		out = append(out, &submission{call: journal.CallUpdate, change: c, targets: targetsOf(k, c, false), recipient: c.NeedsRecipient()})
 	}
 	return out
 }
 
-func targetsOf(c *plan.Change, track bool) map[string]string {
+func targetsOf(k plan.Key, c *plan.Change, track bool) map[string]string {
 	var fs []plan.Field
 	for _, f := range c.Fields {
 		isTrack := f.Path == plan.FieldTrackCode || f.Path == plan.FieldTrackService
@@ -419,7 +425,7 @@ func targetsOf(c *plan.Change, track bool) map[string]string {
 			fs = append(fs, f)
 		}
 	}
-	return plan.Targets(fs)
+	return plan.Targets(k, fs)
 }
 
 // submit sends the writes of the changes at todo, at most Parallelism
@@ -732,7 +738,7 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 		o, ok := orders[s.change.OrderID]
 		switch {
 		case !ok:
-		case plan.Applied(s.targets, o):
+		case plan.Applied(r.opt.Key, s.targets, o):
 			r.settle(s, journal.KindConfirmed, "", "")
 		case s.call == journal.CallTrack && s.state == journal.KindUnknown && r.opt.Now().Sub(s.sentAt) >= TrackGrace:
 			// The Market sets a track synchronously. A write that got no

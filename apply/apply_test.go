@@ -240,13 +240,13 @@ func TestInterruptBeforeSendingSkips(t *testing.T) {
 func TestInFlightPerCall(t *testing.T) {
 	f := &fake{orders: map[int64]provider.Order{2001: laasOrder(2001)}, opStatus: func(int, string) string { return provider.OperationInProgress }}
 	p := build(t, f, moveAndCall)
-	whole := plan.Targets(p.Changes[0].Fields)
+	whole := plan.Targets(nil, p.Changes[0].Fields)
 	part := map[string]string{}
 	other := map[string]string{}
 	for k, v := range whole {
 		if k == plan.FieldPhone {
 			part[k] = v
-			other[k] = plan.Fingerprint(k, "79990000000")
+			other[k] = plan.Key(nil).Fingerprint(k, "79990000000")
 		}
 	}
 	for _, c := range []struct {
@@ -259,7 +259,7 @@ func TestInFlightPerCall(t *testing.T) {
 		{"other values", other, Stale},
 		// The recipient is sent whole: an earlier one setting the name
 		// would be undone or raced by this one setting the phone.
-		{"same block", map[string]string{plan.FieldFirstName: plan.Fingerprint(plan.FieldFirstName, "Пётр")}, Stale},
+		{"same block", map[string]string{plan.FieldFirstName: plan.Key(nil).Fingerprint(plan.FieldFirstName, "Пётр")}, Stale},
 		{"other call", map[string]string{plan.FieldTrackCode: "x"}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {

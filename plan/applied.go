@@ -11,7 +11,7 @@ import (
 // submission (field path -> Fingerprint of the value it set). It is how an
 // earlier write whose answer never arrived, or whose operation cannot be
 // polled, is confirmed by reading the order instead of sending it again.
-func Applied(targets map[string]string, o provider.Order) bool {
+func Applied(k Key, targets map[string]string, o provider.Order) bool {
 	if len(targets) == 0 {
 		return false
 	}
@@ -23,8 +23,8 @@ func Applied(targets map[string]string, o provider.Order) bool {
 	if hasCode || hasSvc {
 		found := false
 		for _, t := range o.Delivery.Tracks {
-			if (!hasCode || Fingerprint(FieldTrackCode, strings.TrimSpace(t.Code)) == code) &&
-				(!hasSvc || Fingerprint(FieldTrackService, strconv.FormatInt(t.DeliveryServiceID, 10)) == svc) {
+			if (!hasCode || k.Fingerprint(FieldTrackCode, strings.TrimSpace(t.Code)) == code) &&
+				(!hasSvc || k.Fingerprint(FieldTrackService, strconv.FormatInt(t.DeliveryServiceID, 10)) == svc) {
 				found = true
 				break
 			}
@@ -59,7 +59,7 @@ func Applied(targets map[string]string, o provider.Order) bool {
 		}
 		found := false
 		for _, h := range have {
-			if Fingerprint(path, h) == want {
+			if k.Fingerprint(path, h) == want {
 				found = true
 				break
 			}

@@ -23,6 +23,9 @@ type Input struct {
 	Submissions map[int64][]Submission
 	BusinessID  int64
 	Now         time.Time
+	// Key keys the fingerprints of the plan and of the submissions it is
+	// compared with (see Key).
+	Key Key
 }
 
 // Current is what the API said of one order.
@@ -65,7 +68,7 @@ func Build(in Input) *Plan {
 			p.Blocked = append(p.Blocked, b)
 			continue
 		}
-		planOrder(p, d, cur, in.Submissions[d.ID])
+		planOrder(p, in.Key, d, cur, in.Submissions[d.ID])
 	}
 	return p
 }
@@ -233,11 +236,11 @@ func currentCustomer(o provider.Order) provider.Customer {
 }
 
 // Observe records the state a change for d is decided on.
-func Observe(d schema.Order, o provider.Order) Observed {
-	return observe(d.Track != nil, d.Interval != nil, d.Recipient != nil, o)
+func Observe(k Key, d schema.Order, o provider.Order) Observed {
+	return observe(k, d.Track != nil, d.Interval != nil, d.Recipient != nil, o)
 }
 
-func observe(track, interval, recipient bool, o provider.Order) Observed {
+func observe(k Key, track, interval, recipient bool, o provider.Order) Observed {
 	obs := Observed{Status: o.Status, Model: EffectiveModel(o), UpdatedAt: o.UpdatedAt, Values: map[string]string{}}
 	if track {
 		var ts []string
@@ -253,7 +256,7 @@ func observe(track, interval, recipient bool, o provider.Order) Observed {
 	}
 	if recipient {
 		c := currentCustomer(o)
-		obs.Values["recipient"] = Fingerprint("recipient", NormName(c.LastName)+"\x00"+NormName(c.FirstName)+"\x00"+NormName(c.MiddleName)+"\x00"+NormPhone(c.Phone))
+		obs.Values["recipient"] = k.Fingerprint("recipient", NormName(c.LastName)+"\x00"+NormName(c.FirstName)+"\x00"+NormName(c.MiddleName)+"\x00"+NormPhone(c.Phone))
 	}
 	return obs
 }
@@ -263,12 +266,12 @@ func observe(track, interval, recipient bool, o provider.Order) Observed {
 // decision rests on counts (status, model, the compared fields): an order's
 // updatedAt moves with things orderform does not manage, and refusing for
 // those would make saved plans useless for busy shops.
-func (c Change) Stale(o provider.Order) string {
+func (c Change) Stale(k Key, o provider.Order) string {
 	v := c.Observed.Values
 	_, track := v["track"]
 	_, interval := v["delivery_interval"]
 	_, recipient := v["recipient"]
-	now := observe(track, interval, recipient, o)
+	now := observe(k, track, interval, recipient, o)
 	if now.Status != c.Observed.Status {
 		return fmt.Sprintf("status is %s, the plan saw %s", now.Status, c.Observed.Status)
 	}
@@ -311,7 +314,7 @@ func NeedIntervals(in Input) []int64 {
 }
 
 // targetFingerprint is the fingerprint of a field's target value.
-func targetFingerprint(f Field) string {
+func targetFingerprint(k Key, f Field) string {
 	v := ""
 	if f.After != nil {
 		v = *f.After
@@ -322,20 +325,20 @@ func targetFingerprint(f Field) string {
 			v = NormName(v)
 		}
 	}
-	return Fingerprint(f.Path, v)
+	return k.Fingerprint(f.Path, v)
 }
 
 // Targets maps each field of a change to the fingerprint of its target value:
 // what the journal keeps of a submission.
-func Targets(fields []Field) map[string]string {
+func Targets(k Key, fields []Field) map[string]string {
 	out := make(map[string]string, len(fields))
 	for _, f := range fields {
-		out[f.Path] = targetFingerprint(f)
+		out[f.Path] = targetFingerprint(k, f)
 	}
 	return out
 }
 
-func planOrder(p *Plan, d schema.Order, cur Current, subs []Submission) {
+func planOrder(p *Plan, k Key, d schema.Order, cur Current, subs []Submission) {
 	o := cur.Order
 	model := EffectiveModel(o)
 	df := compare(d, o)
@@ -355,7 +358,7 @@ func planOrder(p *Plan, d schema.Order, cur Current, subs []Submission) {
 	split := func(fields []Field) []Field {
 		var rest []Field
 		for _, f := range fields {
-			want := targetFingerprint(f)
+			want := targetFingerprint(k, f)
 			state := "none"
 			for _, s := range subs {
 				if fp, ok := s.Fields[f.Path]; ok {
@@ -458,7 +461,7 @@ func planOrder(p *Plan, d schema.Order, cur Current, subs []Submission) {
 		return
 	}
 	ch := Change{Address: d.Address, OrderID: d.ID, CampaignID: d.CampaignID, Action: Update, Status: o.Status, Model: model,
-		Observed: Observe(d, o), Sensitive: d.Sensitive}
+		Observed: Observe(k, d, o), Sensitive: d.Sensitive}
 	ch.Fields = append(append(append(ch.Fields, df.track...), df.interval...), df.recipient...)
 	ch.Unchanged = max(0, declaredFields(d)-len(ch.Fields))
 	// The calls come from the fields, as apply makes them again from its

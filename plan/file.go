@@ -156,6 +156,9 @@ func Read(path string) (*File, error) {
 		return nil, fmt.Errorf("read plan: %s is not consistent (edited or damaged?) and is refused whole; make it again with `orderform plan -out=FILE`:\n  %s",
 			path, strings.Join(problems, "\n  "))
 	}
+	// Format 1 files were written before fingerprints were keyed: their
+	// observed state is compared unkeyed (it is in the file anyway).
+	p.UnkeyedObserved = major == "1"
 	return &File{Kind: fj.Kind, FormatVersion: fj.FormatVersion, Version: fj.Version, Endpoint: fj.Endpoint, Plan: p}, nil
 }
 
@@ -373,7 +376,9 @@ func checkCalls(c Change, t *provider.Track, u *provider.OrderUpdate) []string {
 			}
 			// The parts the fields do not show are sent as the order had
 			// them: the observed fingerprint says what that was.
-			fp := Fingerprint("recipient", NormName(was.LastName)+"\x00"+NormName(was.FirstName)+"\x00"+NormName(was.MiddleName)+"\x00"+NormPhone(was.Phone))
+			// Files of format 1 were written before fingerprints were
+			// keyed.
+			fp := Key(nil).Fingerprint("recipient", NormName(was.LastName)+"\x00"+NormName(was.FirstName)+"\x00"+NormName(was.MiddleName)+"\x00"+NormPhone(was.Phone))
 			if c.Observed.Values["recipient"] != fp {
 				bad("update_call sends a customer whose undeclared parts are not the observed recipient's")
 			}

@@ -78,7 +78,7 @@ func TestFileRoundTrip(t *testing.T) {
 		if diff := cmp.Diff(p.Changes[i].Update, update); diff != "" {
 			t.Errorf("%s: update call (-planned +from file):\n%s", c.Address, diff)
 		}
-		if why := c.Stale(orders[c.OrderID]); why != "" {
+		if why := c.Stale(nil, orders[c.OrderID]); why != "" {
 			t.Errorf("%s: stale on the order it was made on: %s", c.Address, why)
 		}
 	}

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
@@ -58,10 +59,25 @@ func NormPhone(s string) string {
 	return d
 }
 
+// Key keys the fingerprints that the journal and plan files keep of values
+// (a recipient's name or phone, a track code): an HMAC-SHA-256 with it, so
+// that whoever holds only a journal (a file, a CI artifact, a database dump)
+// cannot recover a phone by hashing every number. The command layer derives
+// it from a secret every machine sharing a journal has and the journal does
+// not: ORDERFORM_FINGERPRINT_KEY, else the API key. A nil Key gives plain
+// SHA-256 fingerprints (tests, and files written before keys).
+type Key []byte
+
 // Fingerprint identifies a field's target value without keeping it, so the
 // journal can tell "this exact change is already in flight" without storing a
 // recipient's name or phone.
-func Fingerprint(field, value string) string {
-	h := sha256.Sum256([]byte(field + "\x00" + value))
-	return hex.EncodeToString(h[:12])
+func (k Key) Fingerprint(field, value string) string {
+	msg := []byte(field + "\x00" + value)
+	if len(k) == 0 {
+		h := sha256.Sum256(msg)
+		return hex.EncodeToString(h[:12])
+	}
+	m := hmac.New(sha256.New, k)
+	m.Write(msg)
+	return hex.EncodeToString(m.Sum(nil)[:12])
 }

@@ -86,6 +86,10 @@ type Plan struct {
 	Blocked []Blocked `json:"blocked"`
 	// Unchanged counts the declared orders that already match.
 	Unchanged int `json:"unchanged"`
+	// UnkeyedObserved is set for a plan read from a file written before
+	// fingerprints were keyed: staleness compares its observed values
+	// with the nil Key.
+	UnkeyedObserved bool `json:"-"`
 	// DataSources are what the data blocks read, in declaration order: the
 	// values an index such as available[1] picked from.
 	DataSources []DataSource `json:"data_sources,omitempty"`

@@ -14,7 +14,7 @@ import (
 // order had then. So a new change of a field it did not list still collides
 // with it, and must wait (blocked), never be sent on top of it.
 func TestInFlightBlockIsWhole(t *testing.T) {
-	fp := Fingerprint
+	fp := Key(nil).Fingerprint
 	intervalInFlight := Submission{SubmittedAt: now, Operations: []string{"op-1"}, Fields: map[string]string{
 		// Moved 10:00-14:00 to 14:00-18:00 on the same day.
 		FieldIntervalFromTime: fp(FieldIntervalFromTime, "14:00"),

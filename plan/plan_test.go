@@ -193,7 +193,7 @@ func TestBuild(t *testing.T) {
 				Fields: []Field{{Path: FieldPhone, Before: sp("+79990001122"), After: sp("+79990009999")}},
 				Update: &provider.OrderUpdate{OrderID: 2001, Customer: &provider.Customer{FirstName: "Иван", LastName: "Петров", MiddleName: "Сергеевич", Phone: "+79990009999"}},
 				Observed: Observed{Status: "PROCESSING", Model: "LAAS", Values: map[string]string{
-					"recipient": Fingerprint("recipient", "Петров\x00Иван\x00Сергеевич\x0079990001122")}}}}},
+					"recipient": Key(nil).Fingerprint("recipient", "Петров\x00Иван\x00Сергеевич\x0079990001122")}}}}},
 		},
 		{
 			name:    "not found",
@@ -207,10 +207,10 @@ func TestBuild(t *testing.T) {
 			desired: []schema.Order{intervalOrder(2001, slot2)},
 			current: map[int64]Current{2001: {Found: true, Order: laas(2001, "PROCESSING")}},
 			subs: map[int64][]Submission{2001: {{SubmittedAt: now, Operations: []string{"op-1"}, Fields: map[string]string{
-				FieldIntervalFromDate: Fingerprint(FieldIntervalFromDate, "2026-11-26"),
-				FieldIntervalToDate:   Fingerprint(FieldIntervalToDate, "2026-11-26"),
-				FieldIntervalFromTime: Fingerprint(FieldIntervalFromTime, "14:00"),
-				FieldIntervalToTime:   Fingerprint(FieldIntervalToTime, "18:00"),
+				FieldIntervalFromDate: Key(nil).Fingerprint(FieldIntervalFromDate, "2026-11-26"),
+				FieldIntervalToDate:   Key(nil).Fingerprint(FieldIntervalToDate, "2026-11-26"),
+				FieldIntervalFromTime: Key(nil).Fingerprint(FieldIntervalFromTime, "14:00"),
+				FieldIntervalToTime:   Key(nil).Fingerprint(FieldIntervalToTime, "18:00"),
 			}}}},
 			want: result{Pending: []Pending{{Address: "order.2001", OrderID: 2001, CampaignID: 22000000, SubmittedAt: now, Operations: []string{"op-1"},
 				Fields: []string{FieldIntervalFromDate, FieldIntervalToDate, FieldIntervalFromTime, FieldIntervalToTime}}}},
@@ -220,7 +220,7 @@ func TestBuild(t *testing.T) {
 			desired: []schema.Order{trackOrder(1001, "RP9")},
 			current: map[int64]Current{1001: {Found: true, Order: dbs(1001, "PROCESSING")}},
 			subs: map[int64][]Submission{1001: {{SubmittedAt: now, Unknown: true, Fields: map[string]string{
-				FieldTrackCode: Fingerprint(FieldTrackCode, "RP8"), FieldTrackService: Fingerprint(FieldTrackService, "51")}}}},
+				FieldTrackCode: Key(nil).Fingerprint(FieldTrackCode, "RP8"), FieldTrackService: Key(nil).Fingerprint(FieldTrackService, "51")}}}},
 			want: result{Blocked: []Blocked{{Address: "order.1001", OrderID: 1001, CampaignID: 21000000, Status: "PROCESSING", Model: "DBS", Field: FieldTrackCode, Reason: ReasonInFlight,
 				Detail: "an earlier change of this field is still being applied by the Market; plan again when it has finished"}}},
 		},
@@ -243,35 +243,35 @@ func TestStale(t *testing.T) {
 		t.Fatalf("want one change, got %+v", p)
 	}
 	c := p.Changes[0]
-	if why := c.Stale(dbs(1001, "PROCESSING")); why != "" {
+	if why := c.Stale(nil, dbs(1001, "PROCESSING")); why != "" {
 		t.Errorf("unchanged order reported stale: %s", why)
 	}
 	// updatedAt and unmanaged fields moving do not make a plan stale.
 	moved := dbs(1001, "PROCESSING")
 	moved.UpdatedAt, moved.Substatus = "23-11-2026 12:00:00", "STARTED"
-	if why := c.Stale(moved); why != "" {
+	if why := c.Stale(nil, moved); why != "" {
 		t.Errorf("unmanaged change reported stale: %s", why)
 	}
-	if why := c.Stale(dbs(1001, "DELIVERED")); why != "status is DELIVERED, the plan saw PROCESSING" {
+	if why := c.Stale(nil, dbs(1001, "DELIVERED")); why != "status is DELIVERED, the plan saw PROCESSING" {
 		t.Errorf("status change: got %q", why)
 	}
-	if why := c.Stale(dbs(1001, "PROCESSING", provider.Track{Code: "OTHER", DeliveryServiceID: 7})); why != "track changed since the plan was made" {
+	if why := c.Stale(nil, dbs(1001, "PROCESSING", provider.Track{Code: "OTHER", DeliveryServiceID: 7})); why != "track changed since the plan was made" {
 		t.Errorf("track change: got %q", why)
 	}
 }
 
 func TestApplied(t *testing.T) {
-	targets := Targets([]Field{{Path: FieldIntervalFromDate, After: sp("2026-11-26")}, {Path: FieldPhone, After: sp("+7 999 000 99 99")}})
+	targets := Targets(nil, []Field{{Path: FieldIntervalFromDate, After: sp("2026-11-26")}, {Path: FieldPhone, After: sp("+7 999 000 99 99")}})
 	o := laas(2001, "PROCESSING")
-	if Applied(targets, o) {
+	if Applied(nil, targets, o) {
 		t.Fatal("the old state must not count as applied")
 	}
 	o.Delivery.Dates.FromDate = "26-11-2026"
 	o.Delivery.Address.Phone = "+79990009999"
-	if !Applied(targets, o) {
+	if !Applied(nil, targets, o) {
 		t.Fatal("the new state (other date format, other phone punctuation) must count as applied")
 	}
-	if Applied(nil, o) {
+	if Applied(nil, nil, o) {
 		t.Fatal("an empty submission proves nothing")
 	}
 }
@@ -289,13 +289,13 @@ func TestNeedIntervals(t *testing.T) {
 // A track is a (code, service) pair: an order that shows the code under
 // one service and the service under another code does not show the track.
 func TestAppliedTrackIsAPair(t *testing.T) {
-	targets := Targets([]Field{{Path: FieldTrackCode, After: sp("RP1")}, {Path: FieldTrackService, After: sp("51")}})
+	targets := Targets(nil, []Field{{Path: FieldTrackCode, After: sp("RP1")}, {Path: FieldTrackService, After: sp("51")}})
 	crossed := dbs(1001, "PROCESSING", provider.Track{Code: "RP1", DeliveryServiceID: 99}, provider.Track{Code: "OTHER", DeliveryServiceID: 51})
-	if Applied(targets, crossed) {
+	if Applied(nil, targets, crossed) {
 		t.Fatal("code and service found on different tracks must not count as applied")
 	}
 	both := dbs(1001, "PROCESSING", provider.Track{Code: "OTHER", DeliveryServiceID: 99}, provider.Track{Code: " RP1 ", DeliveryServiceID: 51})
-	if !Applied(targets, both) {
+	if !Applied(nil, targets, both) {
 		t.Fatal("the pair on one track must count as applied")
 	}
 }

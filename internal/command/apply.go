@@ -136,7 +136,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 			_ = conn.close()
 			return exitError
 		}
-		reader = &refresh.Reader{API: conn.client, BusinessID: conn.businessID, Parallelism: f.parallelism}
+		reader = &refresh.Reader{API: conn.client, BusinessID: conn.businessID, Parallelism: f.parallelism, Key: conn.fpKey}
 		verdicts, err = m.reconcileSaved(ctx, reader, backend, conn.endpoint, p)
 		if err != nil {
 			m.errorf(errOpt, "%v", err)
@@ -246,7 +246,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 		progress.Event(e)
 	}
 	rep, err := apply.Run(ctx, p, conn.client, reader, apply.Options{
-		Journal: jr, BusinessID: conn.businessID, Parallelism: f.parallelism,
+		Journal: jr, BusinessID: conn.businessID, Parallelism: f.parallelism, Key: conn.fpKey,
 		Wait: *wait, PollInterval: *poll, InFlight: inFlight, OnEvent: onEvent,
 	})
 	progress.Finish()

@@ -3,6 +3,8 @@ package command
 import (
 	"cmp"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,6 +25,7 @@ import (
 
 	"github.com/orderform/orderform/internal/views"
 	"github.com/orderform/orderform/journal"
+	"github.com/orderform/orderform/plan"
 	"github.com/orderform/orderform/provider"
 	"github.com/orderform/orderform/provider/sandbox"
 	"github.com/orderform/orderform/schema"
@@ -221,6 +224,28 @@ func (m *meta) openBackend(ctx context.Context, b schema.Backend) (journal.Backe
 	return pg, nil
 }
 
+// fingerprintKeyEnv names the secret that keys the journal's fingerprints
+// when the API key should not (several keys sharing one journal).
+const fingerprintKeyEnv = "ORDERFORM_FINGERPRINT_KEY"
+
+// fingerprintKey is the key of the fingerprints the journal and plan files
+// keep of recipients' names and phones: a secret the machines sharing a
+// journal all have and the journal does not. ORDERFORM_FINGERPRINT_KEY if
+// set, else one derived from the API key (HMAC, so the key itself is never
+// the fingerprints' key). The embedded sandbox's key is made up per run, and
+// its data are made up too: its fingerprints are keyed by its seed's name.
+func fingerprintKey(secret, apiKey, endpoint string) plan.Key {
+	if secret == "" {
+		secret = apiKey
+	}
+	if strings.HasPrefix(endpoint, sandboxPrefix) {
+		secret = endpoint
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("orderform journal fingerprints v1"))
+	return m.Sum(nil)
+}
+
 // stamped is the journal apply writes through: every record carries the
 // endpoint it is about, and intents who sent them.
 type stamped struct {
@@ -244,6 +269,8 @@ type connection struct {
 	endpoint   string // for the plan file: a URL, or "sandbox:" + seed path
 	businessID int64
 	close      func() error
+	// fpKey keys the fingerprints of the journal and plan files.
+	fpKey plan.Key
 }
 
 const sandboxPrefix = "sandbox:"
@@ -280,6 +307,7 @@ func (m *meta) connect(p schema.Provider, parallelism int) (*connection, error) 
 	conn := &connection{businessID: businessID, endpoint: target(p), close: func() error { return nil }}
 	endpoint := conn.endpoint
 	key := firstNonEmpty(p.APIKey, os.Getenv("YANDEX_MARKET_API_KEY"))
+	conn.fpKey = fingerprintKey(os.Getenv(fingerprintKeyEnv), key, conn.endpoint)
 	if p.Sandbox != "" {
 		key, endpoint, conn.close, err = m.startSandbox(p.Sandbox)
 		if err != nil {

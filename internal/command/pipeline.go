@@ -96,7 +96,7 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags, beforeRead func(*pl
 			return fail(errDiag(err))
 		}
 	}
-	p.reader = &refresh.Reader{API: conn.client, BusinessID: conn.businessID, Parallelism: f.parallelism}
+	p.reader = &refresh.Reader{API: conn.client, BusinessID: conn.businessID, Parallelism: f.parallelism, Key: conn.fpKey}
 	current, err := p.reader.Current(ctx, desired)
 	if err != nil {
 		return fail(errDiag(err))
@@ -112,7 +112,7 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags, beforeRead func(*pl
 		return fail(errDiag(err))
 	}
 	p.verdicts = verdicts
-	in := plan.Input{Desired: desired, Current: current, Submissions: subs, BusinessID: conn.businessID, Now: now}
+	in := plan.Input{Desired: desired, Current: current, Submissions: subs, BusinessID: conn.businessID, Now: now, Key: conn.fpKey}
 	if err := p.reader.Intervals(ctx, &in); err != nil {
 		return fail(errDiag(err))
 	}

@@ -43,7 +43,7 @@ func (a *opsAPI) GetCampaign(_ context.Context, id int64) (provider.Campaign, er
 
 func update(id string, business int64, age time.Duration, ops ...string) journal.Entry {
 	e := journal.Entry{ID: id, Call: journal.CallUpdate, OrderID: 2001, CampaignID: 22000000, BusinessID: business,
-		Targets:     plan.Targets([]plan.Field{{Path: plan.FieldPhone, After: ptr("+79990009999")}}),
+		Targets:     plan.Targets(nil, []plan.Field{{Path: plan.FieldPhone, After: ptr("+79990009999")}}),
 		SubmittedAt: time.Now().Add(-age), State: journal.KindSubmitted}
 	for _, o := range ops {
 		e.Operations = append(e.Operations, journal.Operation{ID: o, Type: "ORDER_RECIPIENT_UPDATE"})

@@ -48,6 +48,8 @@ type Reader struct {
 	// Parallelism bounds the list calls in flight (default 10); the
 	// provider bounds them again per campaign and per endpoint quota.
 	Parallelism int
+	// Key keys the journal's fingerprints (plan.Key).
+	Key plan.Key
 
 	mu        sync.Mutex
 	campaigns map[int64]provider.Campaign // asked once per run
@@ -364,7 +366,7 @@ func (r *Reader) Reconcile(ctx context.Context, entries []journal.Entry, current
 	status := r.operationStatus(ctx, entries, current)
 	for _, e := range entries {
 		cur := current[e.OrderID]
-		if cur.Found && plan.Applied(e.Targets, cur.Order) {
+		if cur.Found && plan.Applied(r.Key, e.Targets, cur.Order) {
 			verdicts = append(verdicts, Verdict{Entry: e, Kind: journal.KindConfirmed})
 			continue
 		}
@@ -410,7 +412,7 @@ func (r *Reader) operationStatus(ctx context.Context, entries []journal.Entry, c
 		if e.State != journal.KindSubmitted || e.Call != journal.CallUpdate || len(e.Operations) == 0 {
 			continue
 		}
-		if cur := current[e.OrderID]; cur.Found && plan.Applied(e.Targets, cur.Order) {
+		if cur := current[e.OrderID]; cur.Found && plan.Applied(r.Key, e.Targets, cur.Order) {
 			continue // settled by the order itself
 		}
 		biz := cmp.Or(e.BusinessID, r.BusinessID)

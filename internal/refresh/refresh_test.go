@@ -91,8 +91,8 @@ func TestReconcile(t *testing.T) {
 		t.Fatal(err)
 	}
 	jops := []journal.Operation{{ID: ops[0].ID, Type: ops[0].Type}}
-	intervalTargets := plan.Targets([]plan.Field{{Path: plan.FieldIntervalFromTime, After: ptr("14:00")}, {Path: plan.FieldIntervalToTime, After: ptr("18:00")}})
-	trackTargets := plan.Targets([]plan.Field{{Path: plan.FieldTrackCode, After: ptr("RP-NEVER-SENT")}})
+	intervalTargets := plan.Targets(nil, []plan.Field{{Path: plan.FieldIntervalFromTime, After: ptr("14:00")}, {Path: plan.FieldIntervalToTime, After: ptr("18:00")}})
+	trackTargets := plan.Targets(nil, []plan.Field{{Path: plan.FieldTrackCode, After: ptr("RP-NEVER-SENT")}})
 	now := time.Now().UTC()
 	entries := []journal.Entry{
 		{ID: "inflight", Call: journal.CallUpdate, OrderID: 2001, CampaignID: 22000000, Targets: intervalTargets, Operations: jops, SubmittedAt: now, State: journal.KindSubmitted},
@@ -150,7 +150,7 @@ func TestReconcile(t *testing.T) {
 		t.Fatal(err)
 	}
 	old.Operations = []journal.Operation{{ID: ops[0].ID, Type: ops[0].Type}}
-	old.Targets = plan.Targets([]plan.Field{{Path: plan.FieldIntervalFromDate, After: ptr("2026-11-28")}, {Path: plan.FieldIntervalFromTime, After: ptr("10:00")}})
+	old.Targets = plan.Targets(nil, []plan.Field{{Path: plan.FieldIntervalFromDate, After: ptr("2026-11-28")}, {Path: plan.FieldIntervalFromTime, After: ptr("10:00")}})
 	noBiz := &Reader{API: c}
 	subs, verdicts, err = noBiz.Reconcile(ctx, []journal.Entry{old}, read(), now)
 	if err != nil {
