@@ -132,147 +132,159 @@ func isEndpoint(ep sandbox.Endpoint) func(*http.Request) bool {
 
 // (a) The intent is journaled, the write never reaches the Market.
 func TestApplyKilledBeforeTheWriteArrives(t *testing.T) {
-	t.Run("track", func(t *testing.T) {
-		e := newApplyEnv(t, nil, sandbox.Options{}, map[string]string{"main.hcl": crashTracksHCL})
-		// One change at a time: the first write is answered, the second
-		// is journaled and dies on its way.
-		e.killedRun(e.killAt(isWrite, 2, beforeMarket), "apply", "-auto-approve", "-parallelism=1")
-		if n := e.effectiveWrites(0); n != 1 {
-			t.Fatalf("%d writes took effect before the kill, want 1", n)
-		}
-		open := 0
-		for _, en := range e.journalEntries() {
-			if en.State == journal.KindIntent {
-				open++
+	forBackends(t, func(t *testing.T, use func(*applyEnv)) {
+		t.Run("track", func(t *testing.T) {
+			e := newApplyEnv(t, nil, sandbox.Options{}, map[string]string{"main.hcl": crashTracksHCL})
+			use(e)
+			// One change at a time: the first write is answered, the second
+			// is journaled and dies on its way.
+			e.killedRun(e.killAt(isWrite, 2, beforeMarket), "apply", "-auto-approve", "-parallelism=1")
+			if n := e.effectiveWrites(0); n != 1 {
+				t.Fatalf("%d writes took effect before the kill, want 1", n)
 			}
-		}
-		if open != 1 {
-			t.Errorf("%d intents without an outcome in the journal, want the one killed: %+v", open, e.journalEntries())
-		}
-		// The rerun re-reads: the answered write is there, the lost
-		// one is not. The Market may still be at a write it never
-		// answered, so the rerun does not send it again before
-		// apply.TrackGrace, and says its outcome is unknown (exit 1,
-		// never "complete"); the two never started go at once.
-		r := e.mustExit(1, "apply", "-auto-approve", "-poll-interval=20ms")
-		wantContains(t, "rerun", r.stdout, "Plan: 2 to change, 0 pending, 1 unknown, 0 blocked.",
-			"Apply failed: 2 confirmed, 0 applied, 0 pending, 0 failed, 0 blocked, 0 stale, 0 unchanged, 1 unknown.",
-			`order.dbs["1002"]   unknown     an earlier write of this change (sent `)
-		e.mustExit(2, "plan", "-detailed-exitcode")
-		if n := e.effectiveWrites(1002); n != 0 {
-			t.Fatalf("order 1002 written %d times within the grace, want 0", n)
-		}
-		e.ageJournal(apply.TrackGrace + time.Second)
-		r = e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
-		wantContains(t, "run after the grace", r.stdout, "Plan: 1 to change, 0 pending, 0 blocked.", "Apply complete: 1 confirmed")
-		wantCrashTracks(e)
-	})
-	t.Run("update", func(t *testing.T) {
-		e := newApplyEnv(t, nil, sandbox.Options{UpdateDelay: 20 * time.Millisecond}, map[string]string{"main.hcl": crashUpdateHCL})
-		e.killedRun(e.killAt(isWrite, 1, beforeMarket), "apply", "-auto-approve")
-		if n := e.effectiveWrites(0); n != 0 {
-			t.Fatalf("%d writes took effect, want none", n)
-		}
-		// An update may have started an operation the run never heard
-		// of: the rerun does not send it blind (it waits for the order
-		// to show it, for refresh.Grace), and says its outcome is
-		// unknown: exit 1, not "Nothing to apply".
-		r := e.mustExit(1, "apply", "-auto-approve", "-poll-interval=20ms")
-		wantContains(t, "rerun", r.stdout, "Plan: 0 to change, 0 pending, 1 unknown, 0 blocked.",
-			"Apply failed: 0 confirmed, 0 applied, 0 pending, 0 failed, 0 blocked, 0 stale, 0 unchanged, 1 unknown.")
-		e.mustExit(2, "plan", "-detailed-exitcode")
-		if n := len(e.journalEntries()); n != 1 {
-			t.Errorf("journal holds %d submissions, want the one still awaited", n)
-		}
-		// Once the grace has passed with no sign of it, it was not
-		// applied: the next run sends it, once.
-		e.ageJournal(refresh.Grace + time.Minute)
-		r = e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
-		wantContains(t, "run after the grace", r.stdout, "Plan: 1 to change, 0 pending, 0 blocked.", "Apply complete: 1 confirmed")
-		wantCrashUpdate(e)
+			open := 0
+			for _, en := range e.journalEntries() {
+				if en.State == journal.KindIntent {
+					open++
+				}
+			}
+			if open != 1 {
+				t.Errorf("%d intents without an outcome in the journal, want the one killed: %+v", open, e.journalEntries())
+			}
+			// The rerun re-reads: the answered write is there, the lost
+			// one is not. The Market may still be at a write it never
+			// answered, so the rerun does not send it again before
+			// apply.TrackGrace, and says its outcome is unknown (exit 1,
+			// never "complete"); the two never started go at once.
+			r := e.mustExit(1, "apply", "-auto-approve", "-poll-interval=20ms")
+			wantContains(t, "rerun", r.stdout, "Plan: 2 to change, 0 pending, 1 unknown, 0 blocked.",
+				"Apply failed: 2 confirmed, 0 applied, 0 pending, 0 failed, 0 blocked, 0 stale, 0 unchanged, 1 unknown.",
+				`order.dbs["1002"]   unknown     an earlier write of this change (sent `)
+			e.mustExit(2, "plan", "-detailed-exitcode")
+			if n := e.effectiveWrites(1002); n != 0 {
+				t.Fatalf("order 1002 written %d times within the grace, want 0", n)
+			}
+			e.ageJournal(apply.TrackGrace + time.Second)
+			r = e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
+			wantContains(t, "run after the grace", r.stdout, "Plan: 1 to change, 0 pending, 0 blocked.", "Apply complete: 1 confirmed")
+			wantCrashTracks(e)
+		})
+		t.Run("update", func(t *testing.T) {
+			e := newApplyEnv(t, nil, sandbox.Options{UpdateDelay: 20 * time.Millisecond}, map[string]string{"main.hcl": crashUpdateHCL})
+			use(e)
+			e.killedRun(e.killAt(isWrite, 1, beforeMarket), "apply", "-auto-approve")
+			if n := e.effectiveWrites(0); n != 0 {
+				t.Fatalf("%d writes took effect, want none", n)
+			}
+			// An update may have started an operation the run never heard
+			// of: the rerun does not send it blind (it waits for the order
+			// to show it, for refresh.Grace), and says its outcome is
+			// unknown: exit 1, not "Nothing to apply".
+			r := e.mustExit(1, "apply", "-auto-approve", "-poll-interval=20ms")
+			wantContains(t, "rerun", r.stdout, "Plan: 0 to change, 0 pending, 1 unknown, 0 blocked.",
+				"Apply failed: 0 confirmed, 0 applied, 0 pending, 0 failed, 0 blocked, 0 stale, 0 unchanged, 1 unknown.")
+			e.mustExit(2, "plan", "-detailed-exitcode")
+			if n := len(e.journalEntries()); n != 1 {
+				t.Errorf("journal holds %d submissions, want the one still awaited", n)
+			}
+			// Once the grace has passed with no sign of it, it was not
+			// applied: the next run sends it, once.
+			e.ageJournal(refresh.Grace + time.Minute)
+			r = e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
+			wantContains(t, "run after the grace", r.stdout, "Plan: 1 to change, 0 pending, 0 blocked.", "Apply complete: 1 confirmed")
+			wantCrashUpdate(e)
+		})
 	})
 }
 
 // (b) The Market processed the write; its answer never arrived.
 func TestApplyKilledBeforeTheAnswer(t *testing.T) {
-	t.Run("track", func(t *testing.T) {
-		e := newApplyEnv(t, nil, sandbox.Options{}, map[string]string{"main.hcl": crashTracksHCL})
-		e.killedRun(e.killAt(isWrite, 2, afterProcessing), "apply", "-auto-approve", "-parallelism=1")
-		if n := e.effectiveWrites(0); n != 2 {
-			t.Fatalf("%d writes took effect before the kill, want 2", n)
-		}
-		// The rerun finds both tracks on their orders: only the two
-		// never started are sent.
-		r := e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
-		wantContains(t, "rerun", r.stdout, "Plan: 2 to change, 0 pending, 0 blocked.", "Apply complete: 2 confirmed")
-		wantCrashTracks(e)
-	})
-	t.Run("update", func(t *testing.T) {
-		e := newApplyEnv(t, nil, sandbox.Options{UpdateDelay: time.Hour}, map[string]string{"main.hcl": crashUpdateHCL})
-		e.killedRun(e.killAt(isWrite, 1, afterProcessing), "apply", "-auto-approve")
-		if n := e.effectiveWrites(2001); n != 1 {
-			t.Fatalf("%d writes took effect, want 1", n)
-		}
-		// The operation is IN_PROGRESS but the run never learnt its ID:
-		// nobody can say it is pending. Unknown (exit 1), not sent again.
-		r := e.mustExit(1, "apply", "-auto-approve", "-wait=0")
-		wantContains(t, "rerun", r.stdout, "Plan: 0 to change, 0 pending, 1 unknown, 0 blocked.", "1 unknown.")
-		if n := e.effectiveWrites(2001); n != 1 {
-			t.Fatalf("order 2001 written %d times, want once", n)
-		}
-		e.srv.Settle()
-		r = e.mustExit(0, "apply", "-auto-approve")
-		wantContains(t, "rerun once applied", r.stdout, "Nothing to apply.")
-		if n := len(e.journalEntries()); n != 0 {
-			t.Errorf("journal holds %d submissions after the change was seen applied, want none", n)
-		}
-		wantCrashUpdate(e)
+	forBackends(t, func(t *testing.T, use func(*applyEnv)) {
+		t.Run("track", func(t *testing.T) {
+			e := newApplyEnv(t, nil, sandbox.Options{}, map[string]string{"main.hcl": crashTracksHCL})
+			use(e)
+			e.killedRun(e.killAt(isWrite, 2, afterProcessing), "apply", "-auto-approve", "-parallelism=1")
+			if n := e.effectiveWrites(0); n != 2 {
+				t.Fatalf("%d writes took effect before the kill, want 2", n)
+			}
+			// The rerun finds both tracks on their orders: only the two
+			// never started are sent.
+			r := e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
+			wantContains(t, "rerun", r.stdout, "Plan: 2 to change, 0 pending, 0 blocked.", "Apply complete: 2 confirmed")
+			wantCrashTracks(e)
+		})
+		t.Run("update", func(t *testing.T) {
+			e := newApplyEnv(t, nil, sandbox.Options{UpdateDelay: time.Hour}, map[string]string{"main.hcl": crashUpdateHCL})
+			use(e)
+			e.killedRun(e.killAt(isWrite, 1, afterProcessing), "apply", "-auto-approve")
+			if n := e.effectiveWrites(2001); n != 1 {
+				t.Fatalf("%d writes took effect, want 1", n)
+			}
+			// The operation is IN_PROGRESS but the run never learnt its ID:
+			// nobody can say it is pending. Unknown (exit 1), not sent again.
+			r := e.mustExit(1, "apply", "-auto-approve", "-wait=0")
+			wantContains(t, "rerun", r.stdout, "Plan: 0 to change, 0 pending, 1 unknown, 0 blocked.", "1 unknown.")
+			if n := e.effectiveWrites(2001); n != 1 {
+				t.Fatalf("order 2001 written %d times, want once", n)
+			}
+			e.srv.Settle()
+			r = e.mustExit(0, "apply", "-auto-approve")
+			wantContains(t, "rerun once applied", r.stdout, "Nothing to apply.")
+			if n := len(e.journalEntries()); n != 0 {
+				t.Errorf("journal holds %d submissions after the change was seen applied, want none", n)
+			}
+			wantCrashUpdate(e)
+		})
 	})
 }
 
 // (c) The writes were answered and journaled; orderform dies while it
 // follows them.
 func TestApplyKilledWhileFollowing(t *testing.T) {
-	t.Run("operations", func(t *testing.T) {
-		e := newApplyEnv(t, nil, sandbox.Options{UpdateDelay: time.Hour}, map[string]string{"main.hcl": crashUpdateHCL})
-		e.killedRun(e.killAt(isEndpoint(sandbox.EndpointOperations), 1, beforeMarket), "apply", "-auto-approve")
-		var ops int
-		for _, en := range e.journalEntries() {
-			if en.State != journal.KindSubmitted {
-				t.Errorf("journal entry %+v, want it submitted", en)
+	forBackends(t, func(t *testing.T, use func(*applyEnv)) {
+		t.Run("operations", func(t *testing.T) {
+			e := newApplyEnv(t, nil, sandbox.Options{UpdateDelay: time.Hour}, map[string]string{"main.hcl": crashUpdateHCL})
+			use(e)
+			e.killedRun(e.killAt(isEndpoint(sandbox.EndpointOperations), 1, beforeMarket), "apply", "-auto-approve")
+			var ops int
+			for _, en := range e.journalEntries() {
+				if en.State != journal.KindSubmitted {
+					t.Errorf("journal entry %+v, want it submitted", en)
+				}
+				ops += len(en.Operations)
 			}
-			ops += len(en.Operations)
-		}
-		if ops != 2 {
-			t.Errorf("the journal names %d operations, want the interval's and the recipient's", ops)
-		}
-		// The rerun asks the operations endpoint: IN_PROGRESS, pending.
-		r := e.mustExit(0, "apply", "-auto-approve", "-wait=0")
-		wantContains(t, "rerun", r.stdout, "Plan: 0 to change, 1 pending, 0 blocked.", "Nothing to apply.")
-		e.srv.Settle()
-		r = e.mustExit(0, "apply", "-auto-approve")
-		wantContains(t, "rerun once applied", r.stdout, "Nothing to apply.")
-		wantCrashUpdate(e)
-	})
-	t.Run("re-read", func(t *testing.T) {
-		e := newApplyEnv(t, nil, sandbox.Options{}, map[string]string{"main.hcl": crashTracksHCL})
-		// Without a business ID apply follows by re-reading the orders:
-		// die on the first read after the writes.
-		var wrote atomic.Int32
-		afterWrites := func(r *http.Request) bool {
-			if isWrite(r) {
-				wrote.Add(1)
-				return false
+			if ops != 2 {
+				t.Errorf("the journal names %d operations, want the interval's and the recipient's", ops)
 			}
-			return wrote.Load() == int32(len(crashTrackOrders)) && endpointOf(r) == sandbox.EndpointListOrders
-		}
-		e.killedRun(e.killAt(afterWrites, 1, beforeMarket), "apply", "-auto-approve")
-		if n := e.effectiveWrites(0); n != len(crashTrackOrders) {
-			t.Fatalf("%d writes took effect before the kill, want %d", n, len(crashTrackOrders))
-		}
-		r := e.mustExit(0, "apply", "-auto-approve")
-		wantContains(t, "rerun", r.stdout, "Nothing to apply.")
-		wantCrashTracks(e)
+			// The rerun asks the operations endpoint: IN_PROGRESS, pending.
+			r := e.mustExit(0, "apply", "-auto-approve", "-wait=0")
+			wantContains(t, "rerun", r.stdout, "Plan: 0 to change, 1 pending, 0 blocked.", "Nothing to apply.")
+			e.srv.Settle()
+			r = e.mustExit(0, "apply", "-auto-approve")
+			wantContains(t, "rerun once applied", r.stdout, "Nothing to apply.")
+			wantCrashUpdate(e)
+		})
+		t.Run("re-read", func(t *testing.T) {
+			e := newApplyEnv(t, nil, sandbox.Options{}, map[string]string{"main.hcl": crashTracksHCL})
+			use(e)
+			// Without a business ID apply follows by re-reading the orders:
+			// die on the first read after the writes.
+			var wrote atomic.Int32
+			afterWrites := func(r *http.Request) bool {
+				if isWrite(r) {
+					wrote.Add(1)
+					return false
+				}
+				return wrote.Load() == int32(len(crashTrackOrders)) && endpointOf(r) == sandbox.EndpointListOrders
+			}
+			e.killedRun(e.killAt(afterWrites, 1, beforeMarket), "apply", "-auto-approve")
+			if n := e.effectiveWrites(0); n != len(crashTrackOrders) {
+				t.Fatalf("%d writes took effect before the kill, want %d", n, len(crashTrackOrders))
+			}
+			r := e.mustExit(0, "apply", "-auto-approve")
+			wantContains(t, "rerun", r.stdout, "Nothing to apply.")
+			wantCrashTracks(e)
+		})
 	})
 }
 
@@ -280,46 +292,49 @@ func TestApplyKilledWhileFollowing(t *testing.T) {
 // flight at the kill: some answered and journaled, some processed without
 // an answer, some journaled and never sent, most never started.
 func TestApplyKilledInTheMiddleOfABatch(t *testing.T) {
-	st, tracks, phones := batchState(40)
-	e := newApplyEnv(t, st, sandbox.Options{UpdateDelay: 10 * time.Millisecond}, map[string]string{"main.hcl": batchHCL(tracks, phones)})
-	e.srv.SetLatency(sandbox.EndpointTrack, 5*time.Millisecond)
-	e.srv.SetLatency(sandbox.EndpointUpdate, 5*time.Millisecond)
-	e.killedRun(e.killAt(isWrite, 12, beforeMarket), "apply", "-auto-approve")
-	before := e.effectiveWrites(0)
-	if before == 0 || before >= len(tracks)+len(phones) {
-		t.Fatalf("%d writes took effect before the kill, want some but not all", before)
-	}
-	states := map[string]int{}
-	for _, en := range e.journalEntries() {
-		states[en.State]++
-	}
-	if states[journal.KindIntent] == 0 || states[journal.KindSubmitted] == 0 {
-		t.Fatalf("journal at the kill: %v; want answered submissions and at least one intent without an outcome", states)
-	}
-	t.Logf("at the kill: %d writes took effect; journal %v", before, states)
+	forBackends(t, func(t *testing.T, use func(*applyEnv)) {
+		st, tracks, phones := batchState(40)
+		e := newApplyEnv(t, st, sandbox.Options{UpdateDelay: 10 * time.Millisecond}, map[string]string{"main.hcl": batchHCL(tracks, phones)})
+		use(e)
+		e.srv.SetLatency(sandbox.EndpointTrack, 5*time.Millisecond)
+		e.srv.SetLatency(sandbox.EndpointUpdate, 5*time.Millisecond)
+		e.killedRun(e.killAt(isWrite, 12, beforeMarket), "apply", "-auto-approve")
+		before := e.effectiveWrites(0)
+		if before == 0 || before >= len(tracks)+len(phones) {
+			t.Fatalf("%d writes took effect before the kill, want some but not all", before)
+		}
+		states := map[string]int{}
+		for _, en := range e.journalEntries() {
+			states[en.State]++
+		}
+		if states[journal.KindIntent] == 0 || states[journal.KindSubmitted] == 0 {
+			t.Fatalf("journal at the kill: %v; want answered submissions and at least one intent without an outcome", states)
+		}
+		t.Logf("at the kill: %d writes took effect; journal %v", before, states)
 
-	// Writes that were in flight at the kill never got an answer: the
-	// rerun sends everything else, and says those are unknown (exit 1).
-	// Once their grace has passed with no sign of them, the next run sends
-	// them, once.
-	r := e.mustExit(1, "apply", "-auto-approve", "-poll-interval=20ms")
-	wantContains(t, "rerun", r.stdout, "Apply failed:", " unknown.")
-	e.ageJournal(refresh.Grace + time.Minute)
-	e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
-	r = e.mustExit(0, "apply", "-auto-approve")
-	wantContains(t, "last rerun", r.stdout, "Nothing to apply.")
+		// Writes that were in flight at the kill never got an answer: the
+		// rerun sends everything else, and says those are unknown (exit 1).
+		// Once their grace has passed with no sign of them, the next run sends
+		// them, once.
+		r := e.mustExit(1, "apply", "-auto-approve", "-poll-interval=20ms")
+		wantContains(t, "rerun", r.stdout, "Apply failed:", " unknown.")
+		e.ageJournal(refresh.Grace + time.Minute)
+		e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
+		r = e.mustExit(0, "apply", "-auto-approve")
+		wantContains(t, "last rerun", r.stdout, "Nothing to apply.")
 
-	var all []int64
-	for id, code := range tracks {
-		all = append(all, id)
-		e.wantField(id, "tracks", code+"@51")
-	}
-	for id, phone := range phones {
-		all = append(all, id)
-		e.wantField(id, "phone", phone)
-	}
-	e.wantWritesOnce(all)
-	e.mustExit(0, "plan", "-detailed-exitcode")
+		var all []int64
+		for id, code := range tracks {
+			all = append(all, id)
+			e.wantField(id, "tracks", code+"@51")
+		}
+		for id, phone := range phones {
+			all = append(all, id)
+			e.wantField(id, "phone", phone)
+		}
+		e.wantWritesOnce(all)
+		e.mustExit(0, "plan", "-detailed-exitcode")
+	})
 }
 
 // batchState is sandbox.Generate's n orders made changeable: its DBS orders

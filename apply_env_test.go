@@ -41,6 +41,9 @@ type applyEnv struct {
 	// environ, when set, is the whole environment of orderform's runs
 	// instead of one pointing at the sandbox with the test key.
 	environ []string
+	// pg, when set, is the PostgreSQL backend the configuration names
+	// (usePG); the journal helpers read and age it there.
+	pg *testPGBackend
 }
 
 // newApplyEnv serves st (nil: testdata/sandbox-small.json) and writes files
@@ -105,14 +108,24 @@ func (e *applyEnv) orderform(args ...string) finished {
 // run runs orderform; track makes it the run signal and killAt reach.
 func (e *applyEnv) run(track bool, args ...string) finished {
 	e.t.Helper()
+	return e.runAt(e.dir, track, args...)
+}
+
+// runAt runs orderform in dir: another checkout of the configuration (a
+// second CI runner), or e.dir.
+func (e *applyEnv) runAt(dir string, track bool, args ...string) finished {
+	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "orderform", args...)
-	cmd.Dir = e.dir
+	cmd.Dir = dir
 	cmd.Env = e.environ
 	if cmd.Env == nil {
 		cmd.Env = append(os.Environ(), "YANDEX_MARKET_ENDPOINT="+e.url, "YANDEX_MARKET_API_KEY="+testKey,
-			"YANDEX_MARKET_BUSINESS_ID=", "NO_COLOR=1", "ORDERFORM_LOG=", "ORDERFORM_QUOTAS=")
+			"YANDEX_MARKET_BUSINESS_ID=", "NO_COLOR=1", "ORDERFORM_LOG=", "ORDERFORM_QUOTAS=", "PG_CONN_STR=", "ORDERFORM_FINGERPRINT_KEY=")
+		if e.pg != nil {
+			cmd.Env = append(cmd.Env, "PG_CONN_STR="+e.pg.url)
+		}
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -240,20 +253,33 @@ func (e *applyEnv) wantField(id int64, field, want string) {
 	}
 }
 
-// journalEntries folds the directory's journal.
+// journalEntries folds the journal: the directory's, or the PostgreSQL
+// backend's.
 func (e *applyEnv) journalEntries() []journal.Entry {
 	e.t.Helper()
+	return journal.Fold(e.journalRecords())
+}
+
+func (e *applyEnv) journalRecords() []journal.Record {
+	e.t.Helper()
+	if e.pg != nil {
+		return e.pg.records(e.t)
+	}
 	recs, err := journal.Read(e.dir)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return journal.Fold(recs)
+	return recs
 }
 
 // ageJournal moves every record of the journal d into the past, as if that
 // much time had gone by since the run that wrote it.
 func (e *applyEnv) ageJournal(d time.Duration) {
 	e.t.Helper()
+	if e.pg != nil {
+		e.pg.age(e.t, d)
+		return
+	}
 	path := filepath.Join(e.dir, journal.Dir, "journal.jsonl")
 	data, err := os.ReadFile(path)
 	if err != nil {

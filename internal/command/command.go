@@ -50,6 +50,7 @@ func commands() []cmd {
 		{"apply", "Make the changes (plan, confirm, apply, follow)", runApply},
 		{"show", "Print a saved plan (-json, -markdown)", runShow},
 		{"import", "Write order blocks for existing orders", runImport},
+		{"journal", "List the writes still in flight (-json)", runJournal},
 		{"sandbox", "Run the local Market API emulator", runSandbox},
 		{"version", "Print the version", runVersion},
 	}
