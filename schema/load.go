@@ -126,6 +126,13 @@ func Load(dir string, opt LoadOptions) (*Config, hcl.Diagnostics) {
 	_, od := ev.evalOrders(nil)
 	l.diags = append(l.diags, od...)
 	l.diags = append(l.diags, l.warnUnmanaged()...)
+	if len(l.orders) == 0 && len(l.fileOrder) > 0 && !l.diags.HasErrors() {
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "No orders declared",
+			Detail:   "This configuration declares no order block, so plan and apply have nothing to do. Declare each order to manage in an order block.",
+		})
+	}
 	ev.loadErrors = l.diags.HasErrors()
 
 	l.diags = dedup(l.diags, ev.reported)
@@ -158,7 +165,14 @@ func (l *loader) parseDir() []*hclsyntax.Body {
 		if info, err := os.Stat(path); err != nil || info.IsDir() {
 			continue
 		}
-		f, diags := l.parser.ParseHCLFile(path)
+		src, err := readRegular(path, name, MaxConfigFileSize)
+		if err != nil {
+			d := readFailed(path, err)
+			d.Subject = &hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos}
+			l.diags = append(l.diags, d)
+			continue
+		}
+		f, diags := l.parse(src, path, false)
 		l.diags = append(l.diags, diags...)
 		if f == nil {
 			continue
@@ -177,6 +191,30 @@ func (l *loader) parseDir() []*hclsyntax.Body {
 		})
 	}
 	return bodies
+}
+
+// parse parses a configuration or variables file (JSON when json is set),
+// refusing what nests too deeply for the parser before it sees it.
+func (l *loader) parse(src []byte, path string, json bool) (*hcl.File, hcl.Diagnostics) {
+	if json {
+		if d := checkJSONNesting(src, path); d != nil {
+			return nil, hcl.Diagnostics{d}
+		}
+		return l.parser.ParseJSON(src, path)
+	}
+	if d := checkNesting(src, path); d != nil {
+		return nil, hcl.Diagnostics{d}
+	}
+	return l.parser.ParseHCL(src, path)
+}
+
+// readFailed is the diagnostic of a file that could not be read.
+func readFailed(path string, err error) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Failed to read file",
+		Detail:   fmt.Sprintf("Could not read %s: %s.", path, err),
+	}
 }
 
 func (l *loader) decodeFile(body *hclsyntax.Body) {

@@ -323,10 +323,8 @@ func (ev *evaluator) instance(ob *orderBlock, ctx *hcl.EvalContext, key *string,
 		o.Track = &Track{}
 		code := t.attrs["code"]
 		if s, st, sens := c.strS(code, ctx); c.required(code, st) == valid {
-			if strings.TrimSpace(s) == "" {
-				c.errorf(code, "Invalid track code", "The track code must not be empty: give the parcel's track number, such as %q.", "RP123456789RU")
-			} else if strings.TrimSpace(s) != s {
-				c.errorf(code, "Invalid track code", "The track code %s has spaces around it; remove them.", show(s, sens))
+			if msg := checkTrackCode(s, sens); msg != "" {
+				c.errorf(code, "Invalid track code", "%s", msg)
 			} else {
 				o.Track.Code = s
 			}

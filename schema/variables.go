@@ -211,6 +211,10 @@ func (l *loader) parseText(v *variable, text, filename string) (cty.Value, bool)
 	if !v.parseHCL {
 		return cty.StringVal(text), true
 	}
+	if d := checkNesting([]byte(text), filename); d != nil {
+		l.diags = append(l.diags, d)
+		return cty.NilVal, false
+	}
 	expr, diags := hclsyntax.ParseExpression([]byte(text), filename, hcl.InitialPos)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
@@ -251,10 +255,10 @@ func (l *loader) readVarFile(path string, raw map[string]*rawValue) {
 		f     *hcl.File
 		diags hcl.Diagnostics
 	)
-	if strings.HasSuffix(path, ".json") {
-		f, diags = l.parser.ParseJSONFile(path)
+	if src, err := readLimited(path, MaxConfigFileSize); err != nil {
+		diags = hcl.Diagnostics{readFailed(path, err)}
 	} else {
-		f, diags = l.parser.ParseHCLFile(path)
+		f, diags = l.parse(src, path, strings.HasSuffix(path, ".json"))
 	}
 	l.diags = append(l.diags, diags...)
 	if f == nil {
