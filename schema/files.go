@@ -40,15 +40,9 @@ func ReadInside(dir, p string, limit int64) ([]byte, error) {
 // symbolic links resolved, or why it is refused: absolute, outside dir,
 // missing, or not a regular file.
 func resolveInside(dir, p string) (string, error) {
-	if p == "" {
-		return "", errors.New("the path must not be empty")
-	}
-	if filepath.IsAbs(p) || strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\`) || filepath.VolumeName(p) != "" {
-		return "", fmt.Errorf("%q is an absolute path; give a path relative to the configuration directory", p)
-	}
-	clean := filepath.Clean(p)
-	if clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
-		return "", fmt.Errorf("%q is outside the configuration directory; orderform reads only files inside it", p)
+	clean, err := lexicallyInside(p)
+	if err != nil {
+		return "", err
 	}
 	root, err := filepath.EvalSymlinks(dir)
 	if err == nil {
@@ -78,6 +72,36 @@ func resolveInside(dir, p string) (string, error) {
 		return "", err
 	}
 	return target, nil
+}
+
+// lexicallyInside returns p cleaned, or why it names no file inside the
+// directory as written (the symbolic links are resolveInside's).
+func lexicallyInside(p string) (string, error) {
+	if p == "" {
+		return "", errors.New("the path must not be empty")
+	}
+	if filepath.IsAbs(p) || strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\`) || filepath.VolumeName(p) != "" {
+		return "", fmt.Errorf("%q is an absolute path; give a path relative to the configuration directory", p)
+	}
+	clean := filepath.Clean(p)
+	if clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%q is outside the configuration directory; orderform reads only files inside it", p)
+	}
+	return clean, nil
+}
+
+// checkInside is resolveInside for a file that need not exist yet: it
+// refuses what ReadInside would refuse, except a missing file.
+func checkInside(dir, p string) error {
+	clean, err := lexicallyInside(p)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Lstat(filepath.Join(dir, clean)); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	_, err = resolveInside(dir, p)
+	return err
 }
 
 func regularFile(info fs.FileInfo, name string) error {

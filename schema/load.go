@@ -334,6 +334,8 @@ func (l *loader) evalProvider(ev *evaluator) {
 		if s, st := c.str(a, ctx); st == valid {
 			if strings.TrimSpace(s) == "" {
 				c.errorf(a, "Invalid sandbox", "sandbox is the path of the emulator's seed file, relative to the configuration directory, such as \"sandbox.json\"; it must not be empty. Remove it to use the real API.")
+			} else if err := checkInside(l.dir, s); err != nil {
+				c.errorf(a, "Invalid sandbox", "sandbox is the path of the emulator's seed file inside the configuration directory, such as \"sandbox.json\": %s.", err)
 			} else {
 				out.Sandbox = s
 			}

@@ -101,7 +101,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 		}
 		p, conn, reader, verdicts = pl.plan, pl.conn, pl.reader, pl.verdicts
 		if !f.json {
-			views.Plan(m.Stdout, p, sources(pl.desired), opt)
+			m.viewPlan(pl, opt)
 		}
 	}
 	defer func() {

@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -20,6 +21,7 @@ import (
 // planned is a plan with what it was made from.
 type planned struct {
 	cfg      *schema.Config
+	declared int // order instances the configuration declares, before -target
 	desired  []schema.Order
 	plan     *plan.Plan
 	conn     *connection
@@ -52,7 +54,14 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags) (*planned, hcl.Diag
 	if len(cfg.Data) > 0 {
 		results, err = refresh.Data(ctx, conn.client, cfg.Data, cfg.Provider.CampaignID)
 		if err != nil {
-			return fail(errDiag(err))
+			// Point at the data block the API refused.
+			d := errDiag(err)
+			var de *refresh.DataError
+			if errors.As(err, &de) {
+				r := de.Source.DeclRange
+				d.Subject = &r
+			}
+			return fail(d)
 		}
 	}
 	desired, d := cfg.Orders(results)
@@ -60,6 +69,7 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags) (*planned, hcl.Diag
 	if d.HasErrors() {
 		return fail()
 	}
+	p.declared = len(desired)
 	desired, d = selectOrders(desired, cfg.Provider, f.targets, f.excludes)
 	diags = append(diags, d...)
 	if d.HasErrors() {
@@ -89,6 +99,25 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags) (*planned, hcl.Diag
 	p.conn = conn
 	p.plan = plan.Build(in)
 	return p, diags
+}
+
+// viewPlan renders a fresh plan for humans. A configuration that declares
+// no order says so: "Your orders match the configuration" would suggest
+// orders were checked.
+func (m *meta) viewPlan(p *planned, opt views.Options) {
+	if p.declared == 0 {
+		fmt.Fprintf(m.Stdout, "No orders are declared in %s, so there is nothing to plan.\n", dirName(m.relDir))
+		return
+	}
+	views.Plan(m.Stdout, p.plan, sources(p.desired), opt)
+}
+
+// dirName names a configuration directory as the user gave it.
+func dirName(dir string) string {
+	if dir == "." || dir == "" {
+		return "this directory"
+	}
+	return dir
 }
 
 // errDiag turns an error that is not about a place in the files (the API,

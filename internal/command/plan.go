@@ -52,7 +52,7 @@ func runPlan(ctx context.Context, m *meta, args []string) int {
 		}
 		fmt.Fprintln(m.Stdout, string(data))
 	} else {
-		views.Plan(m.Stdout, p.plan, sources(p.desired), opt)
+		m.viewPlan(p, opt)
 	}
 	if *out != "" {
 		path := *out

@@ -45,7 +45,11 @@ func runValidate(_ context.Context, m *meta, args []string) int {
 		fmt.Fprintln(m.Stdout, string(data))
 	} else {
 		m.printDiags(diags, cfg, opt)
-		if !diags.HasErrors() {
+		switch {
+		case diags.HasErrors():
+		case !cfg.HasOrders():
+			fmt.Fprintln(m.Stdout, "Success! The configuration is valid, but it declares no orders.")
+		default:
 			fmt.Fprintln(m.Stdout, "Success! The configuration is valid.")
 		}
 	}
