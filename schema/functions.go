@@ -18,7 +18,7 @@ import (
 // functions returns the functions available in expressions: the cty
 // standard library under Terraform's names (with Terraform's length and
 // replace), can/try, sensitive/nonsensitive, and file() reading inside dir.
-func functions(dir string) map[string]function.Function {
+func functions(dir string, b *budget) map[string]function.Function {
 	funcs := map[string]function.Function{
 		// numbers
 		"abs":      stdlib.AbsoluteFunc,
@@ -89,13 +89,16 @@ func functions(dir string) map[string]function.Function {
 		"toset":    stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
 		"tostring": stdlib.MakeToFunc(cty.String),
 	}
-	guardFunctions(funcs)
+	guardFunctions(funcs, b)
 	// These build nothing, or bound what they build themselves.
 	funcs["can"] = tryfunc.CanFunc
 	funcs["try"] = tryfunc.TryFunc
 	funcs["sensitive"] = sensitiveFunc
 	funcs["nonsensitive"] = nonsensitiveFunc
 	funcs["file"] = fileFunc(dir)
+	for name, f := range budgetFunctions(b) {
+		funcs[name] = f
+	}
 	return funcs
 }
 

@@ -33,7 +33,7 @@ const (
 // than their arguments hold (setproduct, concat, join, format, formatlist,
 // indent, split, regexall, csvdecode, setunion) check the size before
 // building it.
-func guardFunctions(funcs map[string]function.Function) {
+func guardFunctions(funcs map[string]function.Function, b *budget) {
 	pre := map[string]func(args []cty.Value) error{
 		"setproduct": checkProduct,
 		"concat":     checkSum(0),
@@ -47,11 +47,11 @@ func guardFunctions(funcs map[string]function.Function) {
 		"csvdecode":  checkCSV,
 	}
 	for name, f := range funcs {
-		funcs[name] = guarded(f, pre[name])
+		funcs[name] = guarded(f, pre[name], b)
 	}
 }
 
-func guarded(f function.Function, pre func([]cty.Value) error) function.Function {
+func guarded(f function.Function, pre func([]cty.Value) error, b *budget) function.Function {
 	return function.New(&function.Spec{
 		Description: f.Description(),
 		Params:      f.Params(),
@@ -71,13 +71,13 @@ func guarded(f function.Function, pre func([]cty.Value) error) function.Function
 			if err != nil {
 				return v, err
 			}
-			return v, checkResult(v)
+			return v, checkResult(v, b)
 		},
 	})
 }
 
-// checkResult refuses a result over the bounds.
-func checkResult(v cty.Value) error {
+// checkResult refuses a result over the bounds, and charges it to b.
+func checkResult(v cty.Value, b *budget) error {
 	v, _ = v.Unmark()
 	if !v.IsKnown() || v.IsNull() {
 		return nil
@@ -85,13 +85,17 @@ func checkResult(v cty.Value) error {
 	ty := v.Type()
 	switch {
 	case ty == cty.String:
-		if n := len(v.AsString()); n > maxStringLen {
+		n := len(v.AsString())
+		if n > maxStringLen {
 			return fmt.Errorf("the result would be a string of %d bytes; orderform builds strings of at most %d bytes", n, maxStringLen)
 		}
+		return b.charge(0, n)
 	case ty.IsCollectionType() || ty.IsTupleType():
-		if n := v.LengthInt(); n > maxElements {
+		n := v.LengthInt()
+		if n > maxElements {
 			return tooManyElements(n)
 		}
+		return b.charge(n, 0)
 	}
 	return nil
 }

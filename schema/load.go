@@ -52,7 +52,7 @@ func newAttrExpr(prefix string, a *hcl.Attribute) *attrExpr {
 	if prefix != "" {
 		path = prefix + "." + a.Name
 	}
-	return &attrExpr{name: a.Name, path: path, expr: a.Expr, rng: a.Expr.Range()}
+	return &attrExpr{name: a.Name, path: path, expr: guardExpr(a.Expr), rng: a.Expr.Range()}
 }
 
 type providerBlock struct {
@@ -67,6 +67,7 @@ type loader struct {
 	parser *hclparse.Parser
 	cfg    *Config
 	diags  hcl.Diagnostics
+	budget *budget // of the evaluations of Load
 
 	fileOrder map[string]int
 
@@ -96,6 +97,7 @@ func Load(dir string, opt LoadOptions) (*Config, hcl.Diagnostics) {
 		fileOrder: map[string]int{},
 		vars:      map[string]*variable{},
 		dataIdx:   map[string]map[string]*dataBlock{KindDeliveryIntervals: {}, KindDeliveryOptions: {}},
+		budget:    &budget{},
 	}
 	bodies := l.parseDir()
 	for _, body := range bodies {
@@ -104,7 +106,8 @@ func Load(dir string, opt LoadOptions) (*Config, hcl.Diagnostics) {
 	l.checkOrderLabels()
 
 	ev := &evaluator{
-		funcs:     functions(dir),
+		funcs:     functions(dir, l.budget),
+		budget:    l.budget,
 		reported:  map[diagKey]bool{},
 		fileOrder: l.fileOrder,
 		orders:    l.orders,

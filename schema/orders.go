@@ -123,6 +123,7 @@ func (c *Config) Orders(results *DataResults) ([]Order, hcl.Diagnostics) {
 	if c == nil || c.eval == nil {
 		return nil, nil
 	}
+	c.eval.budget.reset()
 	orders, diags := c.eval.evalOrders(results)
 	var out hcl.Diagnostics
 	for _, d := range diags {

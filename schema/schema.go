@@ -176,4 +176,5 @@ type evaluator struct {
 	loadErrors bool
 	reported   map[diagKey]bool // diagnostics returned by Load
 	fileOrder  map[string]int
+	budget     *budget // what each evaluation pass may build
 }

@@ -87,7 +87,7 @@ func (l *loader) decodeVariable(b *hcl.Block) {
 		}
 	}
 	if a, ok := content.Attributes["description"]; ok {
-		val, diags := a.Expr.Value(nil)
+		val, diags := l.constValue(a.Expr)
 		l.diags = append(l.diags, diags...)
 		if !diags.HasErrors() {
 			if _, err := convert.Convert(val, cty.String); err != nil || !val.IsWhollyKnown() {
@@ -104,7 +104,7 @@ func (l *loader) decodeVariable(b *hcl.Block) {
 		}
 	}
 	if a, ok := content.Attributes["default"]; ok {
-		val, diags := a.Expr.Value(nil)
+		val, diags := l.constValue(a.Expr)
 		l.diags = append(l.diags, diags...)
 		v.broken = v.broken || diags.HasErrors()
 		if !diags.HasErrors() {
@@ -131,7 +131,7 @@ func (l *loader) decodeVariable(b *hcl.Block) {
 		if cond == nil || msg == nil {
 			continue
 		}
-		vd := &validation{cond: cond.Expr, msg: msg.Expr}
+		vd := &validation{cond: guardExpr(cond.Expr), msg: guardExpr(msg.Expr)}
 		for _, e := range []hcl.Expression{cond.Expr, msg.Expr} {
 			for _, tr := range e.Variables() {
 				if name, _, ok := attrStep(tr, 1); ok && tr.RootName() == "var" && name == v.name {
@@ -152,7 +152,7 @@ func (l *loader) constBool(a *hcl.Attribute) bool {
 }
 
 func (l *loader) constBoolOK(a *hcl.Attribute) (bool, bool) {
-	val, diags := a.Expr.Value(nil)
+	val, diags := l.constValue(a.Expr)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
 		return false, false
@@ -220,7 +220,7 @@ func (l *loader) parseText(v *variable, text, filename string) (cty.Value, bool)
 	if diags.HasErrors() {
 		return cty.NilVal, false
 	}
-	val, diags := expr.Value(nil)
+	val, diags := l.constValue(expr)
 	l.diags = append(l.diags, diags...)
 	return val, !diags.HasErrors()
 }
@@ -278,7 +278,7 @@ func (l *loader) readVarFile(path string, raw map[string]*rawValue) {
 				name, didYouMean(name, sortedNames(l.vars))))
 			continue
 		}
-		val, diags := a.Expr.Value(nil)
+		val, diags := l.constValue(a.Expr)
 		l.diags = append(l.diags, diags...)
 		if diags.HasErrors() {
 			continue
