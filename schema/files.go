@@ -144,14 +144,14 @@ func readRegular(path, name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if info.Size() > limit {
-		return nil, tooLarge(name, info.Size(), limit)
+		return nil, tooLarge(name, info.Size(), limit, true)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %q: %w", name, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, tooLarge(name, int64(len(data)), limit)
+		return nil, tooLarge(name, int64(len(data)), limit, false)
 	}
 	return data, nil
 }
@@ -169,16 +169,16 @@ func readLimited(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, tooLarge(path, int64(len(data)), limit)
+		return nil, tooLarge(path, int64(len(data)), limit, false)
 	}
 	return data, nil
 }
 
-// tooLarge says a file is over limit; size is its size, or limit+1 when
-// only that much was read.
-func tooLarge(name string, size, limit int64) error {
+// tooLarge says a file is over limit; size is its size when exact, else
+// what was read of it.
+func tooLarge(name string, size, limit int64, exact bool) error {
 	what := fmt.Sprintf("%.1f MiB", float64(size)/(1<<20))
-	if size == limit+1 {
+	if !exact {
 		what = "more than " + mib(limit)
 	}
 	return fmt.Errorf("%q is too large (%s); orderform reads files of at most %s", name, what, mib(limit))

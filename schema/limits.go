@@ -28,7 +28,7 @@ const (
 	maxFormatWidth = 512
 )
 
-// guardFunctions wraps every function of funcs so that a result over
+// guardFunctions wraps the functions of funcs that build a value so that a result over
 // maxElements or maxStringLen is an error, and those that can build more
 // than their arguments hold (setproduct, concat, join, format, formatlist,
 // indent, split, regexall, csvdecode, setunion) check the size before
@@ -47,8 +47,19 @@ func guardFunctions(funcs map[string]function.Function, b *budget) {
 		"csvdecode":  checkCSV,
 	}
 	for name, f := range funcs {
-		funcs[name] = guarded(f, pre[name], b)
+		if !returnsGiven[name] {
+			funcs[name] = guarded(f, pre[name], b)
+		}
 	}
+}
+
+// returnsGiven are the functions that return a number, a boolean or one of
+// their arguments: they build nothing to bound, and wrapping them would
+// only walk their arguments again (on a large set, a sort each time).
+var returnsGiven = map[string]bool{
+	"abs": true, "ceil": true, "floor": true, "log": true, "max": true, "min": true, "parseint": true,
+	"pow": true, "signum": true, "length": true, "contains": true, "index": true, "element": true,
+	"lookup": true, "coalesce": true, "coalescelist": true, "tobool": true, "tonumber": true,
 }
 
 func guarded(f function.Function, pre func([]cty.Value) error, b *budget) function.Function {

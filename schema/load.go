@@ -170,9 +170,12 @@ func (l *loader) parseDir() []*hclsyntax.Body {
 		}
 		src, err := readRegular(path, name, MaxConfigFileSize)
 		if err != nil {
-			d := readFailed(path, err)
-			d.Subject = &hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos}
-			l.diags = append(l.diags, d)
+			l.diags = append(l.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Failed to read file",
+				Detail:   err.Error() + ".",
+				Subject:  &hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos},
+			})
 			continue
 		}
 		f, diags := l.parse(src, path, false)
