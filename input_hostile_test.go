@@ -43,9 +43,9 @@ func TestDeepNestingIsAnError(t *testing.T) {
 			e := newApplyEnv(t, nil, sandbox.Options{}, map[string]string{
 				"main.hcl": "provider \"yandex_market\" {\n  campaign_id = 21000000\n}\n\nlocals {\n  deep = " + expr + "\n}\n" + trackBlock,
 			})
-			for _, args := range [][]string{{"validate", "-no-color"}, {"plan", "-no-color"}, {"apply", "-auto-approve", "-no-color"}} {
+			for _, args := range [][]string{{"validate", "-no-color"}, {"plan", "-no-color"}, {"apply", "-auto-approve", "-no-color"}, {"fmt", "-check", "-no-color"}} {
 				r := e.mustExit(1, args...)
-				if !strings.Contains(r.stderr, "Error: Configuration nested too deeply") || !strings.Contains(r.stderr, "on main.hcl line 6") {
+				if !strings.Contains(r.stderr, "Error: Configuration nested too deeply") || !strings.Contains(r.stderr, "main.hcl line 6") {
 					t.Errorf("%s: stderr does not name the mistake and its place:\n%.2000s", args[0], r.stderr)
 				}
 				if strings.Contains(r.stderr, "goroutine") || len(r.stderr) > 4000 {

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // maxNesting bounds how deeply a configuration may nest brackets, blocks,
@@ -43,6 +44,16 @@ type nestingScan struct {
 	stack    []nestFrame
 	depth    int  // sum of the frames' weights
 	afterEnd bool // the last token ends an operand: a following [ indexes it
+}
+
+// ParseFile parses a configuration file's source as Load does, refusing
+// what nests too deeply for the parser before it sees it. It is for
+// commands that parse one file without loading its directory (fmt).
+func ParseFile(src []byte, filename string) (*hcl.File, hcl.Diagnostics) {
+	if d := checkNesting(src, filename); d != nil {
+		return nil, hcl.Diagnostics{d}
+	}
+	return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 }
 
 // checkNesting returns an error diagnostic at the first place where src,

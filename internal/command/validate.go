@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/orderform/orderform/internal/views"
 	"github.com/orderform/orderform/schema"
@@ -155,5 +154,5 @@ func unifiedDiff(name string, a, b []byte) string {
 }
 
 func hclParse(src []byte, name string) (*hcl.File, hcl.Diagnostics) {
-	return hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	return schema.ParseFile(src, name)
 }
