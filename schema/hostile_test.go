@@ -2,8 +2,8 @@ package schema
 
 import (
 	"os"
-	"slices"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -41,7 +41,7 @@ func TestNestingBound(t *testing.T) {
 		{"indexes", "locals {\n  l = [0]\n  a = local.l" + strings.Repeat("[local.l[0]]", 200) + "\n}\n", 3},
 		{"splats", attr("[1]" + strings.Repeat("[*]", 1_000_000)), 2},
 		{"attribute splats", attr("[{a=1}]" + strings.Repeat(".*", 200)), 2},
-		{"a bracket after a comment and a string", "# (((\n" + attr(`"((((" + ` + deep("(", "1", ")", 200)), 3},
+		{"a bracket after a comment and a string", "# (((\n" + attr(`"((((" + `+deep("(", "1", ")", 200)), 3},
 	}
 	for _, tt := range refused {
 		t.Run(tt.name, func(t *testing.T) {
@@ -378,7 +378,7 @@ func TestCarelessInput(t *testing.T) {
 	}
 	tests := []struct {
 		name, src, want, says string
-		files               map[string]string
+		files                 map[string]string
 	}{
 		{name: "a newline in a track code", src: track(`"RP1\nRP2"`), want: "error: Invalid track code @ main.hcl:3:27", says: `"RP1\nRP2" contains a control character (U+000A) at character 4`},
 		{name: "a NUL in a track code", src: track(`"RP1\u0000"`), want: "error: Invalid track code @ main.hcl:3:27", says: "a control character (U+0000) at character 4"},
