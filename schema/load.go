@@ -132,7 +132,7 @@ func Load(dir string, opt LoadOptions) (*Config, hcl.Diagnostics) {
 	if len(l.orders) == 0 && len(l.fileOrder) > 0 && !l.diags.HasErrors() {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
-			Summary:  "No orders declared",
+			Summary:  noOrdersSummary,
 			Detail:   "This configuration declares no order block, so plan and apply have nothing to do. Declare each order to manage in an order block.",
 		})
 	}
@@ -141,6 +141,15 @@ func Load(dir string, opt LoadOptions) (*Config, hcl.Diagnostics) {
 	l.diags = dedup(l.diags, ev.reported)
 	sortDiags(l.diags, l.fileOrder)
 	return l.cfg, l.diags
+}
+
+const noOrdersSummary = "No orders declared"
+
+// IsNoOrders reports whether d is Load's warning that the configuration
+// declares no order block: import, which writes the first ones, leaves it
+// out.
+func IsNoOrders(d *hcl.Diagnostic) bool {
+	return d.Severity == hcl.DiagWarning && d.Summary == noOrdersSummary && d.Subject == nil
 }
 
 // ignoredFile reports editor and system leftovers, which Terraform skips too.

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,6 +51,7 @@ func runImport(ctx context.Context, m *meta, args []string) int {
 		ids = append(ids, id)
 	}
 	cfg, diags := schema.Load(m.relDir, schema.LoadOptions{VarArgs: vars, Env: os.Environ()})
+	diags = slices.DeleteFunc(diags, schema.IsNoOrders)
 	if m.printDiags(diags, cfg, opt) {
 		return exitError
 	}
