@@ -179,12 +179,9 @@ func (l *loader) parseDir() []*hclsyntax.Body {
 		}
 		src, err := readRegular(path, name, MaxConfigFileSize)
 		if err != nil {
-			l.diags = append(l.diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Failed to read file",
-				Detail:   err.Error() + ".",
-				Subject:  &hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos},
-			})
+			d := readFailed(err)
+			d.Subject = &hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos}
+			l.diags = append(l.diags, d)
 			continue
 		}
 		f, diags := l.parse(src, path, false)
@@ -223,12 +220,13 @@ func (l *loader) parse(src []byte, path string, json bool) (*hcl.File, hcl.Diagn
 	return l.parser.ParseHCL(src, path)
 }
 
-// readFailed is the diagnostic of a file that could not be read.
-func readFailed(path string, err error) *hcl.Diagnostic {
+// readFailed is the diagnostic of a file that could not be read; err names
+// the file.
+func readFailed(err error) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Failed to read file",
-		Detail:   fmt.Sprintf("Could not read %s: %s.", path, err),
+		Detail:   fmt.Sprintf("Could not read the file: %s.", err),
 	}
 }
 

@@ -256,7 +256,7 @@ func (l *loader) readVarFile(path string, raw map[string]*rawValue) {
 		diags hcl.Diagnostics
 	)
 	if src, err := readLimited(path, MaxConfigFileSize); err != nil {
-		diags = hcl.Diagnostics{readFailed(path, err)}
+		diags = hcl.Diagnostics{readFailed(err)}
 	} else {
 		f, diags = l.parse(src, path, strings.HasSuffix(path, ".json"))
 	}
