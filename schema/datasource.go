@@ -281,7 +281,7 @@ func checkItem(c *checker, a *attrExpr, i int, v cty.Value, offers map[string]in
 	}
 	// The API would let the Market pick the warehouse, but the options
 	// differ per warehouse, and a pick that changes between runs would
-	// change what available[N] in an order block means. The emulators
+	// change what options[N] in an order block means. The emulators
 	// refuse such an item too (400): say so here, with the place.
 	if f, has := fields["warehouse_id"]; !has {
 		fail("", "Missing warehouse_id", "Item %d needs a warehouse_id: the ID of the warehouse it ships from (the options differ per warehouse).", i)
