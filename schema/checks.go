@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
@@ -24,6 +25,10 @@ const (
 	maxItemCount    = 1000
 	maxOfferIDLen   = 255
 	maxPickupPoints = 20
+	// The OpenAPI spec gives trackCode no maxLength. 255 is the longest
+	// identifier it bounds (ShopSku, ReportId); real track numbers are 13
+	// characters (UPU S10) to about 40 (carriers' own).
+	maxTrackCodeLen = 255
 )
 
 var (
@@ -154,12 +159,84 @@ func (c *checker) strS(a *attrExpr, ctx *hcl.EvalContext) (string, status, bool)
 	if st != valid {
 		return "", st, sens
 	}
-	s, err := convert.Convert(v, cty.String)
-	if err != nil {
-		c.errorf(a, "Incorrect attribute value type", "Inappropriate value for attribute %q: a string is required, not %s.", a.name, v.Type().FriendlyName())
+	// Only a string: converting would send `code = true` as "true", and a
+	// number written without quotes has lost its leading zeros already.
+	if v.Type() != cty.String {
+		c.errorf(a, "Incorrect attribute value type", "Inappropriate value for attribute %q: a string is required, not %s.%s", a.name, v.Type().FriendlyName(), notStringHint(v.Type()))
 		return "", invalid, sens
 	}
-	return s.AsString(), valid, sens
+	return v.AsString(), valid, sens
+}
+
+func notStringHint(ty cty.Type) string {
+	switch ty {
+	case cty.Number:
+		return " Write it in quotes (a number has no leading zeros: 007 is 7), or convert it with tostring() if that is what you mean."
+	case cty.Bool:
+		return ` Write it in quotes if you mean the text "true" or "false".`
+	}
+	return ""
+}
+
+// checkTrackCode returns what is wrong with a track code, or "". The value
+// is quoted only once its length is known to be sane.
+func checkTrackCode(s string, sens bool) string {
+	switch n := utf8.RuneCountInString(s); {
+	case strings.TrimSpace(s) == "":
+		return fmt.Sprintf("The track code must not be empty: give the parcel's track number, such as %q.", "RP123456789RU")
+	case n > maxTrackCodeLen:
+		return fmt.Sprintf("The track code is %d characters long; track codes are at most %d.", n, maxTrackCodeLen)
+	case strings.TrimSpace(s) != s:
+		return fmt.Sprintf("The track code %s has spaces around it; remove them.", show(s, sens))
+	}
+	if r, i, ok := badRune(s, textTrackCode); ok {
+		return fmt.Sprintf("The track code %s contains %s at character %d; a track code is printable text: remove it.", show(s, sens), describeRune(r), i)
+	}
+	return ""
+}
+
+// What badRune refuses in a kind of text.
+type textKind int
+
+const (
+	textName      textKind = iota // names and addresses: controls and bidi controls
+	textOfferID                   // the API's ShopSku: the same, but a tab passes
+	textTrackCode                 // also every invisible formatting character
+)
+
+// badRune returns the first character of s that has no place in text of
+// kind k, and its position (from 1). Control characters (a newline, NUL)
+// and line separators break the API's records and the plan's lines;
+// bidirectional controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F,
+// U+061C) make text display other than it is sent.
+func badRune(s string, k textKind) (rune, int, bool) {
+	i := 0
+	for _, r := range s {
+		i++
+		switch {
+		case r == '\t' && k == textOfferID:
+		case unicode.IsControl(r), unicode.In(r, unicode.Zl, unicode.Zp), isBidiControl(r):
+			return r, i, true
+		case k == textTrackCode && unicode.Is(unicode.Cf, r):
+			return r, i, true
+		}
+	}
+	return 0, 0, false
+}
+
+func isBidiControl(r rune) bool {
+	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F || r == 0x061C
+}
+
+// describeRune names a refused character without printing it.
+func describeRune(r rune) string {
+	switch {
+	case isBidiControl(r):
+		return fmt.Sprintf("a bidirectional control character (U+%04X)", r)
+	case unicode.IsControl(r), unicode.In(r, unicode.Zl, unicode.Zp):
+		return fmt.Sprintf("a control character (U+%04X)", r)
+	}
+	return fmt.Sprintf("an invisible formatting character (U+%04X)", r)
 }
 
 // positiveInt evaluates an ID attribute: a whole number >= 1, or a string
@@ -242,6 +319,10 @@ func (c *checker) name(a *attrExpr, ctx *hcl.EvalContext) (*string, bool) {
 		return nil, false
 	case n > maxNameLen:
 		c.errorf(a, "Invalid "+a.name, "%s must be at most %d characters long; it has %d.", a.name, maxNameLen, n)
+		return nil, false
+	}
+	if r, i, bad := badRune(t, textName); bad {
+		c.errorf(a, "Invalid "+a.name, "%s contains %s at character %d; remove it.", a.name, describeRune(r), i)
 		return nil, false
 	}
 	return &t, true

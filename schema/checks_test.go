@@ -354,6 +354,7 @@ data "delivery_intervals" "o1002" {
   endpoint    = "http://127.0.0.1:8080"
 }
 `},
+			want: []string{"warning: No orders declared @ -"},
 		},
 		{
 			name: "sandbox and endpoint conflict; a literal api key is a warning",
@@ -388,12 +389,12 @@ provider "yandex_markt" {
 		{
 			name: "courier and pickup together, or neither",
 			files: map[string]string{"main.hcl": `data "delivery_options" "both" {
-  items            = [{ offer_id = "SKU-1", count = 1 }]
+  items            = [{ offer_id = "SKU-1", count = 1, warehouse_id = 1 }]
   courier_address  = "Moscow, Lva Tolstogo 16"
   pickup_point_ids = [101]
 }
 data "delivery_options" "neither" {
-  items = [{ offer_id = "SKU-1", count = 1 }]
+  items = [{ offer_id = "SKU-1", count = 1, warehouse_id = 1 }]
 }
 `},
 			want: []string{
@@ -404,15 +405,15 @@ data "delivery_options" "neither" {
 		{
 			name: "pickup point IDs",
 			files: map[string]string{"main.hcl": `data "delivery_options" "dup" {
-  items            = [{ offer_id = "SKU-1", count = 1 }]
+  items            = [{ offer_id = "SKU-1", count = 1, warehouse_id = 1 }]
   pickup_point_ids = [101, 102, 101, 0]
 }
 data "delivery_options" "many" {
-  items            = [{ offer_id = "SKU-1", count = 1 }]
+  items            = [{ offer_id = "SKU-1", count = 1, warehouse_id = 1 }]
   pickup_point_ids = range(1, 22)
 }
 data "delivery_options" "none" {
-  items            = [{ offer_id = "SKU-1", count = 1 }]
+  items            = [{ offer_id = "SKU-1", count = 1, warehouse_id = 1 }]
   pickup_point_ids = []
 }
 `},
@@ -429,14 +430,14 @@ data "delivery_options" "none" {
   courier_address = "Moscow, Lva Tolstogo 16"
   items = [
     { offer_id = "SKU-1", count = 1, warehouse_id = 1 },
-    { offer_id = "SKU-1", count = 1 },
-    { offer_id = "", count = 1 },
-    { offer_id = "SKU-3", count = 0 },
-    { offer_id = "SKU-4", count = 1001 },
+    { offer_id = "SKU-1", count = 1, warehouse_id = 1 },
+    { offer_id = "", count = 1, warehouse_id = 1 },
+    { offer_id = "SKU-3", count = 0, warehouse_id = 1 },
+    { offer_id = "SKU-4", count = 1001, warehouse_id = 1 },
     { offer_id = "SKU-5", count = 1, warehouse_id = 0 },
-    { ofer_id = "SKU-6", count = 1 },
-    { count = 1 },
-    { offer_id = "` + strings.Repeat("x", 256) + `", count = 1 },
+    { ofer_id = "SKU-6", count = 1, warehouse_id = 1 },
+    { count = 1, warehouse_id = 1 },
+    { offer_id = "` + strings.Repeat("x", 256) + `", count = 1, warehouse_id = 1 },
   ]
 }
 data "delivery_options" "empty" {
@@ -445,7 +446,7 @@ data "delivery_options" "empty" {
 }
 data "delivery_options" "too_many" {
   courier_address = "Moscow, Lva Tolstogo 16"
-  items           = [for i in range(1001) : { offer_id = "SKU-${i}", count = 1 }]
+  items           = [for i in range(1001) : { offer_id = "SKU-${i}", count = 1, warehouse_id = 1 }]
 }
 `},
 			want: []string{
@@ -464,7 +465,7 @@ data "delivery_options" "too_many" {
 		{
 			name: "courier address length",
 			files: map[string]string{"main.hcl": `data "delivery_options" "a" {
-  items           = [{ offer_id = "SKU-1", count = 1 }]
+  items           = [{ offer_id = "SKU-1", count = 1, warehouse_id = 1 }]
   courier_address = "  "
 }
 `},

@@ -132,6 +132,8 @@ func (l *loader) evalOptions(c *checker, d *dataBlock, ctx *hcl.EvalContext, ds 
 			t := strings.TrimSpace(s)
 			if n := utf8.RuneCountInString(t); n == 0 || n > maxAddressLen {
 				c.errorf(courier, "Invalid courier_address", "courier_address must be a full address down to the house number, 1 to %d characters long; it has %d.", maxAddressLen, n)
+			} else if r, i, bad := badRune(t, textName); bad {
+				c.errorf(courier, "Invalid courier_address", "courier_address contains %s at character %d; remove it.", describeRune(r), i)
 			} else {
 				ds.CourierAddress = t
 			}
@@ -247,15 +249,19 @@ func checkItem(c *checker, a *attrExpr, i int, v cty.Value, offers map[string]in
 	if f, has := fields["offer_id"]; !has {
 		fail("", "Missing offer_id", "Item %d needs an offer_id: the offer's SKU in the catalogue.", i)
 		ok = false
-	} else if s, err := convert.Convert(f, cty.String); err != nil {
-		fail("offer_id", "Invalid offer_id", "Item %d: offer_id must be a string.", i)
+	} else if f.Type() != cty.String || !f.IsKnown() {
+		fail("offer_id", "Invalid offer_id", "Item %d: offer_id must be a string, such as \"SKU-1\"; got %s.%s", i, renderScalar(f), notStringHint(f.Type()))
 		ok = false
 	} else {
-		item.OfferID = s.AsString()
+		item.OfferID = f.AsString()
 		n := utf8.RuneCountInString(item.OfferID)
+		r, at, bad := badRune(item.OfferID, textOfferID)
 		switch j, dup := offers[item.OfferID]; {
 		case n < 1 || n > maxOfferIDLen:
 			fail("offer_id", "Invalid offer_id", "Item %d: offer_id must be 1 to %d characters long; it has %d.", i, maxOfferIDLen, n)
+			ok = false
+		case bad:
+			fail("offer_id", "Invalid offer_id", "Item %d: offer_id contains %s at character %d; remove it.", i, describeRune(r), at)
 			ok = false
 		case dup:
 			fail("offer_id", "Duplicate offer_id", "Items %d and %d both have offer_id %q; the API wants each offer once: add up the counts.", j, i, item.OfferID)
@@ -273,7 +279,14 @@ func checkItem(c *checker, a *attrExpr, i int, v cty.Value, offers map[string]in
 	} else {
 		item.Count = int(n)
 	}
-	if f, has := fields["warehouse_id"]; has {
+	// The API would let the Market pick the warehouse, but the options
+	// differ per warehouse, and a pick that changes between runs would
+	// change what options[N] in an order block means. The emulators
+	// refuse such an item too (400): say so here, with the place.
+	if f, has := fields["warehouse_id"]; !has {
+		fail("", "Missing warehouse_id", "Item %d needs a warehouse_id: the ID of the warehouse it ships from (the options differ per warehouse).", i)
+		ok = false
+	} else {
 		if n, msg := itemNumber(f); msg != "" {
 			fail("warehouse_id", "Invalid warehouse_id", "Item %d: warehouse_id must be a whole number of at least 1; got %s.", i, renderScalar(f))
 			ok = false

@@ -3,9 +3,6 @@ package schema
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -21,8 +18,8 @@ import (
 // functions returns the functions available in expressions: the cty
 // standard library under Terraform's names (with Terraform's length and
 // replace), can/try, sensitive/nonsensitive, and file() reading inside dir.
-func functions(dir string) map[string]function.Function {
-	return map[string]function.Function{
+func functions(dir string, b *budget) map[string]function.Function {
+	funcs := map[string]function.Function{
 		// numbers
 		"abs":      stdlib.AbsoluteFunc,
 		"ceil":     stdlib.CeilFunc,
@@ -91,15 +88,18 @@ func functions(dir string) map[string]function.Function {
 		"tonumber": stdlib.MakeToFunc(cty.Number),
 		"toset":    stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
 		"tostring": stdlib.MakeToFunc(cty.String),
-		// errors
-		"can": tryfunc.CanFunc,
-		"try": tryfunc.TryFunc,
-		// sensitivity
-		"sensitive":    sensitiveFunc,
-		"nonsensitive": nonsensitiveFunc,
-		// files
-		"file": fileFunc(dir),
 	}
+	guardFunctions(funcs, b)
+	// These build nothing, or bound what they build themselves.
+	funcs["can"] = tryfunc.CanFunc
+	funcs["try"] = tryfunc.TryFunc
+	funcs["sensitive"] = sensitiveFunc
+	funcs["nonsensitive"] = nonsensitiveFunc
+	funcs["file"] = fileFunc(dir)
+	for name, f := range budgetFunctions(b) {
+		funcs[name] = f
+	}
+	return funcs
 }
 
 // lengthFunc is Terraform's length: like the cty one, but also counting the
@@ -202,7 +202,21 @@ var replaceFunc = function.New(&function.Spec{
 			if err != nil {
 				return cty.NilVal, function.NewArgErrorf(1, "invalid regular expression: %s", err)
 			}
+			// Bound the result before building it: a group is part of
+			// its match, so each $ adds at most the match's length.
+			size, refs := len(str), strings.Count(repl, "$")
+			re.ReplaceAllStringFunc(str, func(m string) string {
+				size += len(repl) + refs*len(m) - len(m)
+				return ""
+			})
+			if size > maxStringLen {
+				return cty.NilVal, tooLong(maxStringLen)
+			}
 			return cty.StringVal(re.ReplaceAllString(str, repl)), nil
+		}
+		n := strings.Count(str, substr)
+		if size := len(str) + n*(len(repl)-len(substr)); n > 0 && size > maxStringLen {
+			return cty.NilVal, tooLong(maxStringLen)
 		}
 		return cty.StringVal(strings.ReplaceAll(str, substr, repl)), nil
 	},
@@ -234,15 +248,18 @@ var nonsensitiveFunc = function.New(&function.Spec{
 	},
 })
 
-// fileFunc reads a UTF-8 text file relative to dir. Absolute paths and
-// paths that leave dir, lexically or through a symlink, are refused: a
-// configuration must not read the rest of the machine (think of a CI run on
-// a pull request). Contents are cached: a for_each block calls it once per
-// instance.
+// fileFunc reads a UTF-8 text file relative to dir, through ReadInside:
+// absolute paths, paths that leave dir, non-regular files and files over
+// MaxReadFileSize are refused. A leading byte-order mark is dropped: it
+// marks the encoding (spreadsheets write one into "CSV UTF-8"), and kept it
+// would become part of the first CSV column's name or of a track code.
+// Contents are cached by the file they resolve to: a for_each block calls
+// it once per instance, and other spellings of a path read nothing more.
 func fileFunc(dir string) function.Function {
 	var (
-		mu    sync.Mutex
-		cache = map[string]cty.Value{}
+		mu       sync.Mutex
+		byPath   = map[string]cty.Value{}
+		byTarget = map[string]cty.Value{}
 	)
 	return function.New(&function.Spec{
 		Description: "Reads a text file relative to the configuration directory.",
@@ -252,64 +269,30 @@ func fileFunc(dir string) function.Function {
 			p := args[0].AsString()
 			mu.Lock()
 			defer mu.Unlock()
-			if v, ok := cache[p]; ok {
+			if v, ok := byPath[p]; ok {
 				return v, nil
 			}
-			s, err := readInside(dir, p)
+			target, err := resolveInside(dir, p)
 			if err != nil {
 				return cty.NilVal, function.NewArgError(0, err)
 			}
-			v := cty.StringVal(s)
-			cache[p] = v
+			v, ok := byTarget[target]
+			if !ok {
+				src, err := readRegular(target, p, MaxReadFileSize)
+				if err != nil {
+					return cty.NilVal, function.NewArgError(0, err)
+				}
+				if !utf8.Valid(src) {
+					return cty.NilVal, function.NewArgError(0, fmt.Errorf("the contents of %q are not valid UTF-8; file() reads text files only", p))
+				}
+				v = cty.StringVal(strings.TrimPrefix(string(src), byteOrderMark))
+				byTarget[target] = v
+			}
+			byPath[p] = v
 			return v, nil
 		},
 	})
 }
 
-func readInside(dir, p string) (string, error) {
-	if p == "" {
-		return "", errors.New("the path must not be empty")
-	}
-	if filepath.IsAbs(p) || strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\`) || filepath.VolumeName(p) != "" {
-		return "", fmt.Errorf("%q is an absolute path; give a path relative to the configuration directory", p)
-	}
-	clean := filepath.Clean(p)
-	if clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
-		return "", fmt.Errorf("%q is outside the configuration directory; file() reads only files inside it", p)
-	}
-	root, err := filepath.EvalSymlinks(dir)
-	if err == nil {
-		root, err = filepath.Abs(root)
-	}
-	if err != nil {
-		return "", fmt.Errorf("resolve the configuration directory: %w", err)
-	}
-	target, err := filepath.EvalSymlinks(filepath.Join(dir, clean))
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("no file exists at %q (relative to the configuration directory)", p)
-	}
-	if err == nil {
-		target, err = filepath.Abs(target)
-	}
-	if err != nil {
-		return "", fmt.Errorf("resolve %q: %w", p, err)
-	}
-	if rel, err := filepath.Rel(root, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return "", fmt.Errorf("%q resolves (through a symbolic link) to a file outside the configuration directory; file() reads only files inside it", p)
-	}
-	info, err := os.Stat(target)
-	if err != nil {
-		return "", fmt.Errorf("read %q: %w", p, err)
-	}
-	if info.IsDir() {
-		return "", fmt.Errorf("%q is a directory, not a file", p)
-	}
-	src, err := os.ReadFile(target)
-	if err != nil {
-		return "", fmt.Errorf("read %q: %w", p, err)
-	}
-	if !utf8.Valid(src) {
-		return "", fmt.Errorf("the contents of %q are not valid UTF-8; file() reads text files only", p)
-	}
-	return string(src), nil
-}
+// byteOrderMark is U+FEFF encoded in UTF-8.
+const byteOrderMark = "\ufeff"

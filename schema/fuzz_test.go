@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -25,12 +26,32 @@ func FuzzLoad(f *testing.F) {
 	f.Add("locals {\n  a = local.b\n  b = local.a\n}\n", "")
 	f.Add("order \"x\" {\n  for_each = toset([\"1\", \"\"])\n  id = each.key\n  recipient {\n    phone = each.value\n  }\n}\n", "")
 	f.Add("variable \"v\" {\n  type = object({a = optional(number, 1)})\n  validation {\n    condition = var.v.a > 0\n    error_message = \"no\"\n  }\n}\n", "v={}")
+	// Hostile and careless input (issue 8): each must come back as
+	// diagnostics, never as a fatal error, a hang or a panic. Small, so
+	// that fuzzing stays fast: 1,000 levels are ten times the bound (the
+	// for expressions nested to a billion are TestFunctionBounds').
+	track := func(code string) string {
+		return "provider \"yandex_market\" {\n  campaign_id = 1\n}\norder \"1001\" {\n  track {\n    code                = " + code + "\n    delivery_service_id = 51\n  }\n}\n"
+	}
+	f.Add("locals {\n  a = "+strings.Repeat("(", 1000)+"1"+strings.Repeat(")", 1000)+"\n}\n", "")
+	f.Add("locals {\n  a = "+strings.Repeat("[", 1000)+strings.Repeat("]", 1000)+"\n}\n", "x="+strings.Repeat("[", 1000))
+	f.Add("locals {\n  a = "+strings.Repeat("!", 1000)+"true\n}\n", "")
+	f.Add("locals {\n  a = \""+strings.Repeat("${\"", 200)+strings.Repeat("\"}", 200)+"\"\n}\n", "")
+	f.Add("locals {\n  s = toset([for i in range(40) : tostring(i)])\n  p = setproduct(local.s, local.s, local.s, local.s, local.s, local.s)\n}\n", "")
+	f.Add(track(`format("%0999999999d", 1)`), "")
+	f.Add(track(`"RP1\n\u0000\u202e"`), "")
+	f.Add(track("true"), "")
+	f.Add(track(`file("tracks.csv")`), "")
+	f.Add(track(`csvdecode(file("tracks.csv"))[0].track`), "")
+	f.Add("provider \"yandex_market\" {\n  campaign_id = 1\n  sandbox = \"/etc/passwd\"\n}\n", "")
+	f.Add("data \"delivery_options\" \"d\" {\n  campaign_id = 1\n  courier_address = \"Moscow\"\n  items = [{ offer_id = \"A\", count = 1 }]\n}\n", "")
+	f.Add("", "")
 	f.Fuzz(func(t *testing.T, src, varArg string) {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "tracks.csv"), []byte("order_id,track\n1007,RP7\n"), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "tracks.csv"), []byte("\ufefforder_id,track\n1007,RP7\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		cfg, diags := Load(dir, LoadOptions{Vars: []string{varArg}, Env: []string{EnvVarPrefix + varArg}})

@@ -94,3 +94,15 @@ func rel(dir, name string) string {
 }
 
 func ptr(s string) *string { return &s }
+
+// withoutNoOrders drops the warning of a configuration without order
+// blocks, for tests of other blocks.
+func withoutNoOrders(diags hcl.Diagnostics) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		if d.Summary != "No orders declared" {
+			out = append(out, d)
+		}
+	}
+	return out
+}

@@ -53,7 +53,7 @@ func newAttrExpr(prefix string, a *hcl.Attribute) *attrExpr {
 	if prefix != "" {
 		path = prefix + "." + a.Name
 	}
-	return &attrExpr{name: a.Name, path: path, expr: a.Expr, rng: a.Expr.Range()}
+	return &attrExpr{name: a.Name, path: path, expr: guardExpr(a.Expr), rng: a.Expr.Range()}
 }
 
 type providerBlock struct {
@@ -68,6 +68,7 @@ type loader struct {
 	parser *hclparse.Parser
 	cfg    *Config
 	diags  hcl.Diagnostics
+	budget *budget // of the evaluations of Load
 
 	fileOrder map[string]int
 
@@ -98,6 +99,7 @@ func Load(dir string, opt LoadOptions) (*Config, hcl.Diagnostics) {
 		fileOrder: map[string]int{},
 		vars:      map[string]*variable{},
 		dataIdx:   map[string]map[string]*dataBlock{KindDeliveryIntervals: {}, KindDeliveryOptions: {}},
+		budget:    &budget{},
 	}
 	bodies := l.parseDir()
 	for _, body := range bodies {
@@ -106,7 +108,8 @@ func Load(dir string, opt LoadOptions) (*Config, hcl.Diagnostics) {
 	l.checkOrderLabels()
 
 	ev := &evaluator{
-		funcs:     functions(dir),
+		funcs:     functions(dir, l.budget),
+		budget:    l.budget,
 		reported:  map[diagKey]bool{},
 		fileOrder: l.fileOrder,
 		orders:    l.orders,
@@ -129,11 +132,27 @@ func Load(dir string, opt LoadOptions) (*Config, hcl.Diagnostics) {
 	_, od := ev.evalOrders(nil)
 	l.diags = append(l.diags, od...)
 	l.diags = append(l.diags, l.warnUnmanaged()...)
+	if len(l.orders) == 0 && len(l.fileOrder) > 0 && !l.diags.HasErrors() {
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  noOrdersSummary,
+			Detail:   "This configuration declares no order block, so plan and apply have nothing to do. Declare each order to manage in an order block.",
+		})
+	}
 	ev.loadErrors = l.diags.HasErrors()
 
 	l.diags = dedup(l.diags, ev.reported)
 	sortDiags(l.diags, l.fileOrder)
 	return l.cfg, l.diags
+}
+
+const noOrdersSummary = "No orders declared"
+
+// IsNoOrders reports whether d is Load's warning that the configuration
+// declares no order block: import, which writes the first ones, leaves it
+// out.
+func IsNoOrders(d *hcl.Diagnostic) bool {
+	return d.Severity == hcl.DiagWarning && d.Summary == noOrdersSummary && d.Subject == nil
 }
 
 // ignoredFile reports editor and system leftovers, which Terraform skips too.
@@ -165,7 +184,14 @@ func (l *loader) parseDir() []*hclsyntax.Body {
 		if l.isNamedVarFile(path, named) {
 			continue
 		}
-		f, diags := l.parser.ParseHCLFile(path)
+		src, err := readRegular(path, name, MaxConfigFileSize)
+		if err != nil {
+			d := readFailed(err)
+			d.Subject = &hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos}
+			l.diags = append(l.diags, d)
+			continue
+		}
+		f, diags := l.parse(src, path, false)
 		l.diags = append(l.diags, diags...)
 		if f == nil {
 			continue
@@ -184,6 +210,31 @@ func (l *loader) parseDir() []*hclsyntax.Body {
 		})
 	}
 	return bodies
+}
+
+// parse parses a configuration or variables file (JSON when json is set),
+// refusing what nests too deeply for the parser before it sees it.
+func (l *loader) parse(src []byte, path string, json bool) (*hcl.File, hcl.Diagnostics) {
+	if json {
+		if d := checkJSONNesting(src, path); d != nil {
+			return nil, hcl.Diagnostics{d}
+		}
+		return l.parser.ParseJSON(src, path)
+	}
+	if d := checkNesting(src, path); d != nil {
+		return nil, hcl.Diagnostics{d}
+	}
+	return l.parser.ParseHCL(src, path)
+}
+
+// readFailed is the diagnostic of a file that could not be read; err names
+// the file.
+func readFailed(err error) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Failed to read file",
+		Detail:   fmt.Sprintf("Could not read the file: %s.", err),
+	}
 }
 
 func (l *loader) decodeFile(body *hclsyntax.Body) {
@@ -308,6 +359,8 @@ func (l *loader) evalProvider(ev *evaluator) {
 		if s, st := c.str(a, ctx); st == valid {
 			if strings.TrimSpace(s) == "" {
 				c.errorf(a, "Invalid sandbox", "sandbox is the path of the emulator's seed file, relative to the configuration directory, such as \"sandbox.json\"; it must not be empty. Remove it to use the real API.")
+			} else if err := checkInside(l.dir, s); err != nil {
+				c.errorf(a, "Invalid sandbox", "sandbox is the path of the emulator's seed file inside the configuration directory, such as \"sandbox.json\": %s.", err)
 			} else {
 				out.Sandbox = s
 			}

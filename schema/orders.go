@@ -123,6 +123,7 @@ func (c *Config) Orders(results *DataResults) ([]Order, hcl.Diagnostics) {
 	if c == nil || c.eval == nil {
 		return nil, nil
 	}
+	c.eval.budget.reset()
 	orders, diags := c.eval.evalOrders(results)
 	var out hcl.Diagnostics
 	for _, d := range diags {
@@ -323,10 +324,8 @@ func (ev *evaluator) instance(ob *orderBlock, ctx *hcl.EvalContext, key *string,
 		o.Track = &Track{}
 		code := t.attrs["code"]
 		if s, st, sens := c.strS(code, ctx); c.required(code, st) == valid {
-			if strings.TrimSpace(s) == "" {
-				c.errorf(code, "Invalid track code", "The track code must not be empty: give the parcel's track number, such as %q.", "RP123456789RU")
-			} else if strings.TrimSpace(s) != s {
-				c.errorf(code, "Invalid track code", "The track code %s has spaces around it; remove them.", show(s, sens))
+			if msg := checkTrackCode(s, sens); msg != "" {
+				c.errorf(code, "Invalid track code", "%s", msg)
 			} else {
 				o.Track.Code = s
 			}

@@ -46,6 +46,11 @@ type Config struct {
 	eval  *evaluator
 }
 
+// HasOrders reports whether the configuration declares an order block.
+func (c *Config) HasOrders() bool {
+	return c != nil && c.eval != nil && len(c.eval.orders) > 0
+}
+
 // Files returns the parsed files by name, configuration and variable files
 // alike, for diagnostic snippets (hcl.NewDiagnosticTextWriter).
 func (c *Config) Files() map[string]*hcl.File {
@@ -93,7 +98,7 @@ type DataSource struct {
 type Item struct {
 	OfferID     string
 	Count       int
-	WarehouseID int64 // 0 = not declared: the Market picks the warehouse
+	WarehouseID int64 // required: the options differ per warehouse
 }
 
 // DataResults are what the provider read for the data sources, by
@@ -174,4 +179,5 @@ type evaluator struct {
 	loadErrors bool
 	reported   map[diagKey]bool // diagnostics returned by Load
 	fileOrder  map[string]int
+	budget     *budget // what each evaluation pass may build
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -90,7 +89,7 @@ func (l *loader) decodeVariable(b *hcl.Block) {
 		}
 	}
 	if a, ok := content.Attributes["description"]; ok {
-		val, diags := a.Expr.Value(nil)
+		val, diags := l.constValue(a.Expr)
 		l.diags = append(l.diags, diags...)
 		if !diags.HasErrors() {
 			if _, err := convert.Convert(val, cty.String); err != nil || !val.IsWhollyKnown() {
@@ -107,7 +106,7 @@ func (l *loader) decodeVariable(b *hcl.Block) {
 		}
 	}
 	if a, ok := content.Attributes["default"]; ok {
-		val, diags := a.Expr.Value(nil)
+		val, diags := l.constValue(a.Expr)
 		l.diags = append(l.diags, diags...)
 		v.broken = v.broken || diags.HasErrors()
 		if !diags.HasErrors() {
@@ -134,7 +133,7 @@ func (l *loader) decodeVariable(b *hcl.Block) {
 		if cond == nil || msg == nil {
 			continue
 		}
-		vd := &validation{cond: cond.Expr, msg: msg.Expr}
+		vd := &validation{cond: guardExpr(cond.Expr), msg: guardExpr(msg.Expr)}
 		for _, e := range []hcl.Expression{cond.Expr, msg.Expr} {
 			for _, tr := range e.Variables() {
 				if name, _, ok := attrStep(tr, 1); ok && tr.RootName() == "var" && name == v.name {
@@ -155,7 +154,7 @@ func (l *loader) constBool(a *hcl.Attribute) bool {
 }
 
 func (l *loader) constBoolOK(a *hcl.Attribute) (bool, bool) {
-	val, diags := a.Expr.Value(nil)
+	val, diags := l.constValue(a.Expr)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
 		return false, false
@@ -220,12 +219,16 @@ func (l *loader) parseText(v *variable, text, filename string) (cty.Value, bool)
 	if !v.parseHCL {
 		return cty.StringVal(text), true
 	}
+	if d := checkNesting([]byte(text), filename); d != nil {
+		l.diags = append(l.diags, d)
+		return cty.NilVal, false
+	}
 	expr, diags := hclsyntax.ParseExpression([]byte(text), filename, hcl.InitialPos)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
 		return cty.NilVal, false
 	}
-	val, diags := expr.Value(nil)
+	val, diags := l.constValue(expr)
 	l.diags = append(l.diags, diags...)
 	return val, !diags.HasErrors()
 }
@@ -262,22 +265,17 @@ func (l *loader) readVarFile(path string, raw map[string]*rawValue) {
 	)
 	given := path
 	path = l.varFilePath(path)
-	if _, err := os.Stat(path); err != nil {
-		reason := err.Error()
+	if src, err := readLimited(path, MaxConfigFileSize); err != nil {
+		d := readFailed(err)
 		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
-			reason = pe.Err.Error()
+			d.Detail = fmt.Sprintf("The variables file %s could not be read: %s.", path, pe.Err)
 		}
-		detail := fmt.Sprintf("The variables file %s could not be read: %s.", path, reason)
 		if !filepath.IsAbs(given) {
-			detail += fmt.Sprintf(" A relative -var-file is relative to the configuration directory (%s), like every path of a configuration.", l.dir)
+			d.Detail += fmt.Sprintf(" A relative -var-file is relative to the configuration directory (%s), like every path of a configuration.", l.dir)
 		}
-		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Failed to read file", Detail: detail})
-		return
-	}
-	if strings.HasSuffix(path, ".json") {
-		f, diags = l.parser.ParseJSONFile(path)
+		diags = hcl.Diagnostics{d}
 	} else {
-		f, diags = l.parser.ParseHCLFile(path)
+		f, diags = l.parse(src, path, strings.HasSuffix(path, ".json"))
 	}
 	l.diags = append(l.diags, diags...)
 	if f == nil {
@@ -297,7 +295,7 @@ func (l *loader) readVarFile(path string, raw map[string]*rawValue) {
 				name, didYouMean(name, sortedNames(l.vars))))
 			continue
 		}
-		val, diags := a.Expr.Value(nil)
+		val, diags := l.constValue(a.Expr)
 		l.diags = append(l.diags, diags...)
 		if diags.HasErrors() {
 			continue

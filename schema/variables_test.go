@@ -352,7 +352,7 @@ func TestVariableValidation(t *testing.T) {
 		}},
 	} {
 		_, _, dir, diags := loadAll(t, map[string]string{"main.hcl": src}, LoadOptions{Vars: []string{"phone=" + tt.phone}})
-		if diff := cmp.Diff(tt.want, details(dir, diags)); diff != "" {
+		if diff := cmp.Diff(tt.want, details(dir, withoutNoOrders(diags))); diff != "" {
 			t.Errorf("phone %s: details (-want +got):\n%s", tt.phone, diff)
 		}
 	}

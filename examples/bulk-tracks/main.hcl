@@ -8,7 +8,7 @@
 provider "yandex_market" {
   campaign_id = 21000000
   business_id = 9000000
-  sandbox     = "../quickstart/sandbox.json"
+  sandbox     = "sandbox.json" # a copy of the quick start's seed
 }
 
 variable "courier_service" {

@@ -8,7 +8,7 @@
 provider "yandex_market" {
   campaign_id = 22000000 # the LaaS store: the Market delivers
   business_id = 9000000
-  sandbox     = "../quickstart/sandbox.json"
+  sandbox     = "sandbox.json" # a copy of the quick start's seed
 }
 
 data "delivery_intervals" "o2002" {

@@ -164,7 +164,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 		case pl.noneSelected:
 			views.NoneSelected(m.Stdout, pl.declared)
 		default:
-			views.Plan(m.Stdout, p, sources(pl.desired), opt)
+			m.viewPlan(pl, opt)
 		}
 	}
 	defer func() {

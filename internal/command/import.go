@@ -66,6 +66,7 @@ func runImport(ctx context.Context, m *meta, args []string) int {
 		}
 	}
 	cfg, diags := schema.Load(m.relDir, schema.LoadOptions{VarArgs: vars, Env: os.Environ()})
+	diags = slices.DeleteFunc(diags, schema.IsNoOrders)
 	if m.printDiags(diags, cfg, opt) {
 		return exitError
 	}

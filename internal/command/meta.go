@@ -275,6 +275,10 @@ type connection struct {
 
 const sandboxPrefix = "sandbox:"
 
+// maxSeedSize bounds the embedded sandbox's seed and state files: the
+// repository's seed is 36 KiB for 19 orders, so 64 MiB hold some 35,000.
+const maxSeedSize = 64 << 20
+
 // sandboxStateFile is where the embedded sandbox keeps its state between
 // runs, so plan, apply, plan shows the change and then convergence.
 const sandboxStateFile = "sandbox-state.json"
@@ -362,19 +366,24 @@ func firstNonEmpty(vs ...string) string {
 // when an earlier run left one, else from the seed file, and is saved back
 // when a command that wrote ends. The key is made up per run: nothing to configure,
 // nothing to leak.
+//
+// The seed is read as file() reads: inside the configuration directory
+// only, a regular file, bounded. A saved plan names its seed too, and a
+// plan file is no more trusted than a configuration.
 func (m *meta) startSandbox(seed string) (key, endpoint string, closeFn func() error, err error) {
-	seedPath := seed
-	if !filepath.IsAbs(seedPath) {
-		seedPath = filepath.Join(m.dir, seed)
+	stateRel := filepath.Join(journal.Dir, sandboxStateFile)
+	statePath := filepath.Join(m.dir, stateRel)
+	path := stateRel
+	if _, err := os.Lstat(statePath); err != nil {
+		path = seed
 	}
-	statePath := filepath.Join(m.dir, journal.Dir, sandboxStateFile)
-	path := statePath
-	if _, err := os.Stat(statePath); err != nil {
-		path = seedPath
-	}
-	st, err := sandbox.LoadState(path)
+	data, err := schema.ReadInside(m.dir, path, maxSeedSize)
 	if err != nil {
 		return "", "", nil, fmt.Errorf("embedded sandbox: %w", err)
+	}
+	st, err := sandbox.ParseState(data)
+	if err != nil {
+		return "", "", nil, fmt.Errorf("embedded sandbox: %s: %w", path, err)
 	}
 	key = "sandbox-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	srv := sandbox.New(st, sandbox.Options{APIKeys: []string{key}, UpdateDelay: sandboxDelay})

@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -73,7 +74,14 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags, beforeRead func(*pl
 	if len(cfg.Data) > 0 {
 		results, err = refresh.Data(ctx, conn.client, cfg.Data, cfg.Provider.CampaignID)
 		if err != nil {
-			return fail(errDiag(err))
+			// Point at the data block the API refused.
+			d := errDiag(err)
+			var de *refresh.DataError
+			if errors.As(err, &de) {
+				r := de.Source.DeclRange
+				d.Subject = &r
+			}
+			return fail(d)
 		}
 		p.data = dataSourcesRead(cfg.Data, results, cfg.Provider.CampaignID)
 	}
@@ -146,6 +154,25 @@ func backendDiag(b schema.Backend, err error) *hcl.Diagnostic {
 		d.Subject = &r
 	}
 	return d
+}
+
+// viewPlan renders a fresh plan for humans. A configuration that declares
+// no order says so: "Your orders match the configuration" would suggest
+// orders were checked.
+func (m *meta) viewPlan(p *planned, opt views.Options) {
+	if p.declared == 0 {
+		fmt.Fprintf(m.Stdout, "No orders are declared in %s, so there is nothing to plan.\n", dirName(m.relDir))
+		return
+	}
+	views.Plan(m.Stdout, p.plan, sources(p.desired), opt)
+}
+
+// dirName names a configuration directory as the user gave it.
+func dirName(dir string) string {
+	if dir == "." || dir == "" {
+		return "this directory"
+	}
+	return dir
 }
 
 // errDiag turns an error that is not about a place in the files (the API,

@@ -74,7 +74,7 @@ func runPlan(ctx context.Context, m *meta, args []string) int {
 	} else if p.noneSelected {
 		views.NoneSelected(m.Stdout, p.declared)
 	} else {
-		views.Plan(m.Stdout, p.plan, sources(p.desired), opt)
+		m.viewPlan(p, opt)
 	}
 	if *out != "" {
 		path := *out

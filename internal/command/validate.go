@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/orderform/orderform/internal/views"
 	"github.com/orderform/orderform/schema"
@@ -51,7 +50,11 @@ func runValidate(_ context.Context, m *meta, args []string) int {
 		fmt.Fprintln(m.Stdout, string(data))
 	} else {
 		m.printDiags(diags, cfg, opt)
-		if !diags.HasErrors() {
+		switch {
+		case diags.HasErrors():
+		case !cfg.HasOrders():
+			fmt.Fprintln(m.Stdout, "Success! The configuration is valid, but it declares no orders.")
+		default:
 			fmt.Fprintln(m.Stdout, "Success! The configuration is valid.")
 		}
 	}
@@ -234,5 +237,5 @@ func unifiedDiff(name string, a, b []byte) string {
 }
 
 func hclParse(src []byte, name string) (*hcl.File, hcl.Diagnostics) {
-	return hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	return schema.ParseFile(src, name)
 }

@@ -288,6 +288,16 @@ func (r *Reader) Intervals(ctx context.Context, in *plan.Input) error {
 	return g.Wait()
 }
 
+// DataError is a data source the API could not read, so the caller can
+// point at its block.
+type DataError struct {
+	Source schema.DataSource
+	Err    error
+}
+
+func (e *DataError) Error() string { return fmt.Sprintf("read %s: %v", e.Source.Address, e.Err) }
+func (e *DataError) Unwrap() error { return e.Err }
+
 // Data reads every declared data source once.
 func Data(ctx context.Context, api API, ds []schema.DataSource, defaultCampaign int64) (*schema.DataResults, error) {
 	res := &schema.DataResults{Intervals: map[string][]schema.Interval{}, Options: map[string][]schema.DeliveryOption{}}
@@ -303,7 +313,7 @@ func Data(ctx context.Context, api API, ds []schema.DataSource, defaultCampaign 
 		case "delivery_intervals":
 			avail, err := api.UpdateOptions(ctx, c, d.OrderID)
 			if err != nil {
-				return nil, fmt.Errorf("read %s: %w", d.Address, err)
+				return nil, &DataError{Source: d, Err: err}
 			}
 			ivs := make([]schema.Interval, 0, len(avail))
 			for _, a := range avail {
@@ -317,7 +327,7 @@ func Data(ctx context.Context, api API, ds []schema.DataSource, defaultCampaign 
 			}
 			opts, err := api.DeliveryOptions(ctx, c, req)
 			if err != nil {
-				return nil, fmt.Errorf("read %s: %w", d.Address, err)
+				return nil, &DataError{Source: d, Err: err}
 			}
 			out := make([]schema.DeliveryOption, 0, len(opts))
 			for _, o := range opts {
