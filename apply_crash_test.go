@@ -323,18 +323,25 @@ func TestApplyKilledInTheMiddleOfABatch(t *testing.T) {
 		r = e.mustExit(0, "apply", "-auto-approve")
 		wantContains(t, "last rerun", r.stdout, "Nothing to apply.")
 
-		var all []int64
-		for id, code := range tracks {
-			all = append(all, id)
-			e.wantField(id, "tracks", code+"@51")
-		}
-		for id, phone := range phones {
-			all = append(all, id)
-			e.wantField(id, "phone", phone)
-		}
-		e.wantWritesOnce(all)
+		wantBatch(e, tracks, phones)
 		e.mustExit(0, "plan", "-detailed-exitcode")
 	})
+}
+
+// wantBatch requires every order of batchState in its declared state, each
+// written exactly once.
+func wantBatch(e *applyEnv, tracks, phones map[int64]string) {
+	e.t.Helper()
+	var all []int64
+	for id, code := range tracks {
+		all = append(all, id)
+		e.wantField(id, "tracks", code+"@51")
+	}
+	for id, phone := range phones {
+		all = append(all, id)
+		e.wantField(id, "phone", phone)
+	}
+	e.wantWritesOnce(all)
 }
 
 // batchState is sandbox.Generate's n orders made changeable: its DBS orders

@@ -86,16 +86,7 @@ func TestTwoRunnersOneBackend(t *testing.T) {
 		t.Errorf("%d runners waited for a lock and %d found nothing to do, want 1 and 1\nfirst:\n%s%s\nsecond:\n%s%s",
 			waited, idle, results[0].stdout, results[0].stderr, results[1].stdout, results[1].stderr)
 	}
-	var all []int64
-	for id, code := range tracks {
-		all = append(all, id)
-		e.wantField(id, "tracks", code+"@51")
-	}
-	for id, phone := range phones {
-		all = append(all, id)
-		e.wantField(id, "phone", phone)
-	}
-	e.wantWritesOnce(all)
+	wantBatch(e, tracks, phones)
 	e.mustExit(0, "plan", "-detailed-exitcode")
 }
 
@@ -123,16 +114,7 @@ func TestKilledRunnerFinishedByAnother(t *testing.T) {
 	if r := e.runAt(other, false, "apply", "-auto-approve", "-lock-timeout=0s", "-poll-interval=20ms"); r.code != 0 {
 		t.Fatalf("the last run: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
-	var all []int64
-	for id, code := range tracks {
-		all = append(all, id)
-		e.wantField(id, "tracks", code+"@51")
-	}
-	for id, phone := range phones {
-		all = append(all, id)
-		e.wantField(id, "phone", phone)
-	}
-	e.wantWritesOnce(all)
+	wantBatch(e, tracks, phones)
 	if r := e.runAt(e.dir, false, "plan", "-detailed-exitcode"); r.code != 0 {
 		t.Errorf("plan from the first runner's directory: exit %d\n%s", r.code, r.stdout)
 	}

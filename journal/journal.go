@@ -79,13 +79,10 @@ type Journal struct {
 	fileMu sync.Mutex // the file: one writer at a time; Compact swaps it
 	f      *os.File
 
-	mu     sync.Mutex // what follows
+	mu     sync.Mutex // broken
 	broken error      // set when a failed append could not be undone
-	// group commit: records waiting for the next write, their callers,
-	// and whether a writer is at work.
-	queue   []byte
-	waiters []chan error
-	writing bool
+
+	commits groupCommit[byte]
 }
 
 // Open opens (creating it if needed) the journal of the configuration
@@ -114,7 +111,9 @@ func open(dir string, repair bool) (*Journal, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Journal{f: f, path: path}, nil
+	j := &Journal{f: f, path: path}
+	j.commits.write = j.write
+	return j, nil
 }
 
 // reopen points the journal at the file now at its path (another process
@@ -229,44 +228,20 @@ func (j *Journal) Append(records ...Record) error {
 	if len(records) > 1 {
 		what = fmt.Sprintf("%d records", len(records))
 	}
-	done := make(chan error, 1)
 	j.mu.Lock()
-	if j.broken != nil {
-		err := j.broken
-		j.mu.Unlock()
-		return fmt.Errorf("journal %s: %w", what, err)
-	}
-	j.queue = append(j.queue, buf.Bytes()...)
-	j.waiters = append(j.waiters, done)
-	if !j.writing {
-		j.writing = true
-		go j.commit()
-	}
+	broken := j.broken
 	j.mu.Unlock()
-	if err := <-done; err != nil {
+	if broken != nil {
+		return fmt.Errorf("journal %s: %w", what, broken)
+	}
+	if err := j.commits.add(buf.Bytes()...); err != nil {
 		return fmt.Errorf("journal %s: %w", what, err)
 	}
 	return nil
 }
 
-// commit writes what is queued, batch after batch, until the queue is empty.
-func (j *Journal) commit() {
-	j.mu.Lock()
-	for len(j.queue) > 0 {
-		data, waiters := j.queue, j.waiters
-		j.queue, j.waiters = nil, nil
-		j.mu.Unlock()
-		err := j.write(data)
-		j.mu.Lock()
-		for _, w := range waiters {
-			w <- err
-		}
-	}
-	j.writing = false
-	j.mu.Unlock()
-}
-
-// write appends data and fsyncs. Only commit calls it, one at a time.
+// write appends data and fsyncs: the group commit's writer, one batch at a
+// time.
 func (j *Journal) write(data []byte) error {
 	j.fileMu.Lock()
 	defer j.fileMu.Unlock()

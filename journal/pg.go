@@ -32,12 +32,7 @@ type PG struct {
 	mu   sync.Mutex // the connection is not safe for concurrent use
 	conn *pgx.Conn
 
-	// group commit: records waiting for the next INSERT, their callers,
-	// and whether a writer is at work.
-	qmu     sync.Mutex
-	queue   []Record
-	waiters []chan error
-	writing bool
+	commits groupCommit[Record] // appends that arrive together share an INSERT
 }
 
 // DefaultSchema is the schema of the pg backend when schema_name is unset.
@@ -97,6 +92,7 @@ func OpenPG(ctx context.Context, connStr, schema string) (*PG, error) {
 		return nil, fmt.Errorf("backend pg: connect to %s: %w", where, redactConnErr(err))
 	}
 	b := &PG{schema: schema, where: where, conn: conn}
+	b.commits.write = b.insert
 	if err := b.migrate(ctx); err != nil {
 		conn.Close(context.Background())
 		return nil, fmt.Errorf("backend pg (%s, schema %s): %w", where, schema, err)
@@ -215,16 +211,7 @@ func (b *PG) Append(records ...Record) error {
 		}
 		records[i].Error = truncate(records[i].Error, MaxErrorLen)
 	}
-	done := make(chan error, 1)
-	b.qmu.Lock()
-	b.queue = append(b.queue, records...)
-	b.waiters = append(b.waiters, done)
-	if !b.writing {
-		b.writing = true
-		go b.commit()
-	}
-	b.qmu.Unlock()
-	if err := <-done; err != nil {
+	if err := b.commits.add(records...); err != nil {
 		what := fmt.Sprintf("%s for order %d", records[0].Kind, records[0].OrderID)
 		if len(records) > 1 {
 			what = fmt.Sprintf("%d records", len(records))
@@ -232,22 +219,6 @@ func (b *PG) Append(records ...Record) error {
 		return fmt.Errorf("journal %s (%s): %w", what, b.Name(), err)
 	}
 	return nil
-}
-
-func (b *PG) commit() {
-	b.qmu.Lock()
-	for len(b.queue) > 0 {
-		recs, waiters := b.queue, b.waiters
-		b.queue, b.waiters = nil, nil
-		b.qmu.Unlock()
-		err := b.insert(recs)
-		b.qmu.Lock()
-		for _, w := range waiters {
-			w <- err
-		}
-	}
-	b.writing = false
-	b.qmu.Unlock()
 }
 
 // insert writes records in one statement: one commit, synchronous.
