@@ -32,6 +32,11 @@ type PG struct {
 	mu   sync.Mutex // the connection is not safe for concurrent use
 	conn *pgx.Conn
 
+	// readOnly: opened for reading (plan, journal): nothing is created,
+	// SELECT is all the role needs, and Lock, Append and Prune refuse.
+	// empty: the tables do not exist yet.
+	readOnly, empty bool
+
 	commits groupCommit[Record] // appends that arrive together share an INSERT
 }
 
@@ -69,6 +74,18 @@ var migrations = []string{
 // use. Every failure (no server, a wrong password, a missing permission) is
 // an error here, before the run reads or writes anything.
 func OpenPG(ctx context.Context, connStr, schema string) (*PG, error) {
+	return openPG(ctx, connStr, schema, false)
+}
+
+// OpenPGReadOnly connects for reading only, as plan and journal do: it
+// creates nothing (a schema not created yet reads as an empty journal) and
+// needs no more than SELECT, so a pull request's plan can run with a role
+// that cannot write.
+func OpenPGReadOnly(ctx context.Context, connStr, schema string) (*PG, error) {
+	return openPG(ctx, connStr, schema, true)
+}
+
+func openPG(ctx context.Context, connStr, schema string, readOnly bool) (*PG, error) {
 	if schema == "" {
 		schema = DefaultSchema
 	}
@@ -91,9 +108,13 @@ func OpenPG(ctx context.Context, connStr, schema string) (*PG, error) {
 	if err != nil {
 		return nil, fmt.Errorf("backend pg: connect to %s: %w", where, redactConnErr(err))
 	}
-	b := &PG{schema: schema, where: where, conn: conn}
+	b := &PG{schema: schema, where: where, conn: conn, readOnly: readOnly}
 	b.commits.write = b.insert
-	if err := b.migrate(ctx); err != nil {
+	check := b.migrate
+	if readOnly {
+		check = b.checkReadable
+	}
+	if err := check(ctx); err != nil {
 		conn.Close(context.Background())
 		return nil, fmt.Errorf("backend pg (%s, schema %s): %w", where, schema, err)
 	}
@@ -167,11 +188,49 @@ func (b *PG) migrate(ctx context.Context) error {
 	return tx.Commit(ctx)
 }
 
+// checkReadable is migrate for a reader: the version must be one this
+// orderform reads, and the role must be allowed to read.
+func (b *PG) checkReadable(ctx context.Context) error {
+	var journalTable, metaTable *string
+	if err := b.conn.QueryRow(ctx, `SELECT to_regclass($1)::text, to_regclass($2)::text`,
+		pgx.Identifier{b.schema, "journal"}.Sanitize(), pgx.Identifier{b.schema, "meta"}.Sanitize()).Scan(&journalTable, &metaTable); err != nil {
+		return err
+	}
+	if journalTable == nil || metaTable == nil {
+		b.empty = true // created by the first apply
+		return nil
+	}
+	var v string
+	if err := b.conn.QueryRow(ctx, b.q(`SELECT value FROM %s.meta WHERE key = 'schema_version'`)).Scan(&v); err != nil {
+		return fmt.Errorf("read the schema version: %w", err)
+	}
+	var version int
+	if _, err := fmt.Sscan(v, &version); err != nil {
+		return fmt.Errorf("schema version %q is not a number", v)
+	}
+	if version > pgSchemaVersion {
+		return fmt.Errorf("the tables are at version %d, written by a newer orderform; this one knows version %d: upgrade orderform", version, pgSchemaVersion)
+	}
+	var ok bool
+	if err := b.conn.QueryRow(ctx, `SELECT has_table_privilege($1, 'SELECT')`, b.schema+".journal").Scan(&ok); err != nil {
+		return fmt.Errorf("check permissions: %w", err)
+	}
+	if !ok {
+		return errors.New("this role may not read the journal table: grant SELECT on it")
+	}
+	return nil
+}
+
+var errReadOnly = errors.New("the backend was opened for reading only")
+
 // Name says where the journal is.
 func (b *PG) Name() string { return fmt.Sprintf("PostgreSQL %s, schema %s", b.where, b.schema) }
 
 // Records reads every record, oldest first.
 func (b *PG) Records(ctx context.Context) ([]Record, error) {
+	if b.empty {
+		return nil, nil
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	rows, err := b.conn.Query(ctx, b.q(`SELECT seq, record FROM %s.journal ORDER BY seq`))
@@ -203,6 +262,9 @@ func (b *PG) Records(ctx context.Context) ([]Record, error) {
 func (b *PG) Append(records ...Record) error {
 	if len(records) == 0 {
 		return nil
+	}
+	if b.readOnly {
+		return errReadOnly
 	}
 	now := time.Now().UTC()
 	for i := range records {
@@ -248,6 +310,9 @@ func (b *PG) insert(recs []Record) error {
 
 // Prune deletes the records of the locked campaigns' settled submissions.
 func (b *PG) Prune(ctx context.Context, locks Locks) error {
+	if b.readOnly {
+		return errReadOnly
+	}
 	recs, err := b.Records(ctx)
 	if err != nil {
 		return err
@@ -286,6 +351,9 @@ func advisoryKey(schema, endpoint string, campaign int64) int64 {
 // Lock takes a session-level advisory lock per key, in order, and records
 // the holder beside each.
 func (b *PG) Lock(ctx context.Context, keys []LockKey, holder Holder, timeout time.Duration, onWait func(LockKey, Holder)) (Locks, error) {
+	if b.readOnly {
+		return nil, errReadOnly
+	}
 	held := &pgLocks{b: b}
 	info, _ := json.Marshal(holder)
 	for _, k := range SortKeys(keys) {

@@ -119,3 +119,70 @@ func TestPGMissingPermission(t *testing.T) {
 		t.Fatalf("open as a read-only role: %v, want a permission error", err)
 	}
 }
+
+// A reader (plan, journal) creates nothing, reads a schema no apply made
+// yet as an empty journal, needs no more than SELECT, and cannot write.
+func TestPGReadOnly(t *testing.T) {
+	conn, schema := pgSchema(t)
+	ctx := context.Background()
+	r, err := OpenPGReadOnly(ctx, conn, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := r.Records(ctx)
+	if err != nil || len(recs) != 0 {
+		t.Fatalf("a schema not created yet: %d records, %v; want none", len(recs), err)
+	}
+	if err := r.Append(Record{Kind: KindIntent, ID: "x", Call: CallTrack, OrderID: 1}); err == nil {
+		t.Error("a read-only backend appended")
+	}
+	if _, err := r.Lock(ctx, []LockKey{{realEP, 21}}, Holder{}, 0, nil); err == nil {
+		t.Error("a read-only backend locked")
+	}
+	r.Close()
+	c, err := pgx.Connect(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	var exists *string
+	if err := c.QueryRow(ctx, "SELECT to_regnamespace($1)::text", schema).Scan(&exists); err != nil || exists != nil {
+		t.Fatalf("the reader created schema %v (%v)", exists, err)
+	}
+
+	w, err := OpenPG(ctx, conn, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Append(Record{Kind: KindIntent, ID: "a", Call: CallTrack, OrderID: 1, Endpoint: realEP}); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	role := schema + "_reader"
+	for _, stmt := range []string{
+		"CREATE ROLE " + role + " LOGIN PASSWORD 'reader-pw-1'",
+		"GRANT USAGE ON SCHEMA " + schema + " TO " + role,
+		"GRANT SELECT ON ALL TABLES IN SCHEMA " + schema + " TO " + role,
+	} {
+		if _, err := c.Exec(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		if c, err := pgx.Connect(context.Background(), conn); err == nil {
+			defer c.Close(context.Background())
+			_, _ = c.Exec(context.Background(), "DROP OWNED BY "+role)
+			_, _ = c.Exec(context.Background(), "DROP ROLE "+role)
+		}
+	})
+	u, _ := url.Parse(conn)
+	u.User = url.UserPassword(role, "reader-pw-1")
+	r, err = OpenPGReadOnly(ctx, u.String(), schema)
+	if err != nil {
+		t.Fatalf("a SELECT-only role reading: %v", err)
+	}
+	defer r.Close()
+	if recs, err := r.Records(ctx); err != nil || len(recs) != 1 {
+		t.Fatalf("read %d records (%v), want 1", len(recs), err)
+	}
+}

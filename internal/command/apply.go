@@ -115,7 +115,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 				prov = cfg.Provider
 			}
 		}
-		if backend, err = m.openBackend(ctx, bcfg); err != nil {
+		if backend, err = m.openBackend(ctx, bcfg, true); err != nil {
 			m.printDiags(hcl.Diagnostics{backendDiag(bcfg, err)}, nil, errOpt)
 			return exitError
 		}

@@ -32,7 +32,7 @@ func runJournal(ctx context.Context, m *meta, args []string) int {
 		m.printDiags(diags, cfg, errOpt)
 		return exitError
 	}
-	b, err := m.openBackend(ctx, cfg.Backend)
+	b, err := m.openBackend(ctx, cfg.Backend, false)
 	if err != nil {
 		m.printDiags(hcl.Diagnostics{backendDiag(cfg.Backend, err)}, cfg, errOpt)
 		return exitError

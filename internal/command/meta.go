@@ -211,13 +211,19 @@ func (m *meta) printDiags(diags hcl.Diagnostics, cfg *schema.Config, opt views.O
 // openBackend opens the backend a backend block names: local (files under
 // .orderform/) without one; pg from conn_str, else PG_CONN_STR, else the
 // libpq variables and .pgpass.
-func (m *meta) openBackend(ctx context.Context, b schema.Backend) (journal.Backend, error) {
+// write says the run will lock and append (apply): otherwise it only reads,
+// creates nothing and needs no more than SELECT (plan, journal).
+func (m *meta) openBackend(ctx context.Context, b schema.Backend, write bool) (journal.Backend, error) {
 	if b.Type != schema.BackendPG {
 		return journal.OpenLocal(m.dir), nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	pg, err := journal.OpenPG(ctx, cmp.Or(b.ConnStr, os.Getenv("PG_CONN_STR")), b.SchemaName)
+	open := journal.OpenPGReadOnly
+	if write {
+		open = journal.OpenPG
+	}
+	pg, err := open(ctx, cmp.Or(b.ConnStr, os.Getenv("PG_CONN_STR")), b.SchemaName)
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,8 @@ type planned struct {
 // (no API call if that fails), open the backend, connect, read the data
 // sources, evaluate the orders, read their state and the journal's, and
 // diff. beforeRead, when set, runs once the orders and their campaigns are
-// known and before their state is read (apply takes its locks there).
+// known and before their state is read (apply takes its locks there); it
+// also opens the backend for writing, where plan only reads it.
 // Problems come back as diagnostics (warnings too), for the caller to print
 // as text or JSON; p is nil when there is no plan. The caller owns
 // p.closeAll.
@@ -54,7 +55,7 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags, beforeRead func(*pl
 	p := &planned{cfg: cfg}
 	// The backend before the API: a database that cannot be reached stops
 	// the run before any request, the key included.
-	backend, err := m.openBackend(ctx, cfg.Backend)
+	backend, err := m.openBackend(ctx, cfg.Backend, beforeRead != nil)
 	if err != nil {
 		return p, append(diags, backendDiag(cfg.Backend, err))
 	}
