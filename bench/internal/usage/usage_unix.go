@@ -1,0 +1,27 @@
+//go:build unix
+
+package usage
+
+import (
+	"runtime"
+	"syscall"
+	"time"
+)
+
+func take() Sample {
+	var r syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &r); err != nil {
+		return Sample{}
+	}
+	// ru_maxrss is in KiB on Linux and the BSDs, in bytes on Apple's systems.
+	unit := int64(1024)
+	if runtime.GOOS == "darwin" || runtime.GOOS == "ios" {
+		unit = 1
+	}
+	return Sample{
+		User:     time.Duration(r.Utime.Nano()),
+		Sys:      time.Duration(r.Stime.Nano()),
+		MaxRSS:   int64(r.Maxrss) * unit,
+		measured: true,
+	}
+}
