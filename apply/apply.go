@@ -469,7 +469,10 @@ func (r *run) submit(ctx context.Context, p *plan.Plan, todo []int, pending map[
 // moment before it leaves (provider.BeforeSend: after the rate limiter and
 // the parallel slot), so a write that is still waiting its turn when the run
 // dies leaves no trace, and the next run sends it; an intent always means
-// the write left, or was leaving.
+// the write left, or was leaving. An attempt the Market refused unprocessed
+// (a 420) has its intent closed before the retry waits its turn
+// (provider.NotProcessed), and the retry journals an intent of its own: a
+// crash during that wait leaves no intent either.
 func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 	c := s.change
 	s.id = newID()
@@ -477,22 +480,35 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 		s.state, s.detail = "", "not sent: the run was interrupted"
 		return
 	}
-	intent := journal.Record{Kind: journal.KindIntent, ID: s.id, Call: s.call, Address: c.Address, OrderID: c.OrderID,
-		CampaignID: c.CampaignID, BusinessID: r.opt.BusinessID, Targets: s.targets}
-	var left bool
+	// open: an intent of this write is journaled and its outcome is not.
+	var open bool
 	var jerr error
 	leaving := provider.BeforeSend(ctx, func() error {
-		if left {
-			return nil // a retry after a 420: the intent is down already
+		if open {
+			return nil // a retry whose attempt before could not be closed: the intent covers it
 		}
 		// Without a durable intent the write must not go out: a crash
 		// after it would leave no trace of it.
+		intent := journal.Record{Kind: journal.KindIntent, ID: s.id, Call: s.call, Address: c.Address, OrderID: c.OrderID,
+			CampaignID: c.CampaignID, BusinessID: r.opt.BusinessID, Targets: s.targets}
 		if err := r.opt.Journal.Append(intent); err != nil {
 			jerr = err
 			return err
 		}
-		left = true
+		open = true
 		return nil
+	})
+	leaving = provider.NotProcessed(leaving, func(why error) {
+		if !open {
+			return
+		}
+		rec := journal.Record{Kind: journal.KindFailed, ID: s.id, OrderID: c.OrderID,
+			Error: fmt.Sprintf("not processed, to be sent again: %v", why)}
+		if err := r.opt.Journal.Append(rec); err != nil {
+			return // the intent stays open and covers the retry: held back, never doubled
+		}
+		open = false
+		s.id = newID() // the retry is a submission of its own
 	})
 	// An interrupt (ctx) ends the wait for the rate limiter; a write the
 	// client has sent runs to its answer regardless (the client never cuts
@@ -507,8 +523,9 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 	}
 	// Grace periods count from the answer (or the giving up on it).
 	s.sentAt = r.opt.Now()
-	if !left {
-		// It never left: nothing is journaled, nothing can have changed.
+	if !open {
+		// It never left, or the Market refused every attempt that did
+		// unprocessed: no intent is open, nothing can have changed.
 		switch {
 		case jerr != nil:
 			s.state, s.detail = journal.KindFailed, "not sent: "+jerr.Error()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -282,4 +283,78 @@ func TestInFlightPerCall(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A write the Market refused unprocessed (a 420) and that the client sends
+// again: the refused attempt's intent is closed before the retry waits its
+// turn, so a crash during that wait leaves no open intent; the retry is a
+// submission of its own. When the retry is never made (the limit resets
+// beyond the run's wait), the change failed "not sent", and nothing stays
+// open to hold the next run back.
+func TestRefusedAttemptClosesItsIntent(t *testing.T) {
+	refused := &provider.APIError{StatusCode: provider.StatusRateLimited, Endpoint: "POST track", Envelope: true,
+		Errors: []provider.ErrorEntry{{Code: "LIMIT_EXCEEDED", Message: "Hit rate limit of 6 parallel requests"}}}
+	d := schema.Order{Address: "order.1001", ID: 1001, CampaignID: 21000000, Track: &schema.Track{Code: "RP1", DeliveryServiceID: 51}}
+
+	t.Run("sent again", func(t *testing.T) {
+		f := &fake{orders: map[int64]provider.Order{1001: dbsOrder(1001)}}
+		j, dir := openJournal(t)
+		var atRetry []journal.Entry
+		f.track = func(ctx context.Context) error {
+			if err := provider.Leaving(ctx); err != nil {
+				return err
+			}
+			provider.Refused(ctx, refused)
+			atRetry = entries(t, dir) // what a crash now would leave
+			if err := provider.Leaving(ctx); err != nil {
+				return err
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			o := f.orders[1001]
+			o.Delivery.Tracks = append(o.Delivery.Tracks, provider.Track{Code: "RP1", DeliveryServiceID: 51})
+			f.orders[1001] = o
+			return nil
+		}
+		rep, err := Run(context.Background(), build(t, f, d), f, f, Options{Journal: j, Wait: time.Minute, PollInterval: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(atRetry) != 1 || atRetry[0].Open() {
+			t.Errorf("journal while the retry waits: %+v, want the refused attempt closed", atRetry)
+		}
+		if got := rep.Results[0].Outcome; got != Confirmed || !rep.OK() {
+			t.Fatalf("outcome %s (%s), want confirmed", got, rep.Results[0].Detail)
+		}
+		es := entries(t, dir)
+		if len(es) != 2 || es[0].State != journal.KindFailed || es[1].State != journal.KindConfirmed || es[0].ID == es[1].ID {
+			t.Errorf("journal %+v, want the refused attempt failed and the retry confirmed, each its own submission", es)
+		}
+	})
+
+	t.Run("never sent again", func(t *testing.T) {
+		f := &fake{orders: map[int64]provider.Order{1001: dbsOrder(1001)}}
+		j, dir := openJournal(t)
+		f.track = func(ctx context.Context) error {
+			if err := provider.Leaving(ctx); err != nil {
+				return err
+			}
+			provider.Refused(ctx, refused)
+			return &provider.RateLimitError{Endpoint: "track", CampaignID: 21000000, Quota: provider.Quota{Limit: 10000, Period: time.Hour},
+				Until: time.Now().Add(time.Hour), MaxWait: 5 * time.Minute, Server: true}
+		}
+		rep, err := Run(context.Background(), build(t, f, d), f, f, Options{Journal: j, Wait: time.Minute, PollInterval: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := rep.Results[0]
+		if res.Outcome != Failed || res.Code != "RATE_LIMITED" || !strings.HasPrefix(res.Detail, "not sent: rate limit of track") {
+			t.Errorf("result %+v, want failed RATE_LIMITED, not sent", res)
+		}
+		for _, e := range entries(t, dir) {
+			if e.Open() {
+				t.Errorf("journal entry %+v still open: the next run would hold the change back", e)
+			}
+		}
+	})
 }
