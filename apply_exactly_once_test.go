@@ -1,0 +1,247 @@
+package main
+
+// Exactly once, reported truthfully (issue 8): a write journaled only when it
+// leaves, an answer taken for an answer, a failing operations endpoint and a
+// far-off rate-limit reset, each against a real orderform process.
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/orderform/orderform/apply"
+	"github.com/orderform/orderform/journal"
+	"github.com/orderform/orderform/provider/sandbox"
+)
+
+// orderOfWrite is the order a track or update request is about, as the
+// sandbox records it (0 when it names none).
+func orderOfWrite(r *http.Request) int64 {
+	// /v2/campaigns/{campaignId}/orders/{orderId}/delivery/track
+	if seg := strings.Split(r.URL.Path, "/"); endpointOf(r) == sandbox.EndpointTrack && len(seg) > 5 {
+		id, _ := strconv.ParseInt(seg[5], 10, 64)
+		return id
+	}
+	return 0
+}
+
+// tracksOnly is batchState's DBS orders and their tracks: the LaaS orders
+// are left undeclared.
+func tracksOnly(n int) (*sandbox.State, map[int64]string) {
+	st, tracks, _ := batchState(n)
+	return st, tracks
+}
+
+func sortedIDs(m map[int64]string) []int64 {
+	return slices.Sorted(maps.Keys(m))
+}
+
+// wantTracks requires each order to carry its declared track.
+func (e *applyEnv) wantTracks(tracks map[int64]string) {
+	e.t.Helper()
+	for _, id := range sortedIDs(tracks) {
+		e.wantField(id, "tracks", tracks[id]+"@51")
+	}
+}
+
+// Issue 8 item 1: a write still waiting for the rate limiter when orderform
+// dies leaves no intent in the journal. The client is told a track quota of
+// 3 a second (and the sandbox keeps it too), so of 8 track changes 3 leave
+// at once and 5 wait their turn; orderform is killed as the third write
+// arrives. The journal may name only orders whose write reached the Market;
+// the rerun sends the 5 that never left at once, reports the one in flight
+// at the kill unknown (exit 1, not "pending", not "complete"), and once its
+// grace has passed a last run sends it. Every change lands exactly once.
+//
+// On the old code (42890c9) every worker journaled its intent before waiting
+// for the limiter: the journal named all 8 orders at the kill, and the rerun
+// called the 5 queued ones pending and sent nothing for them.
+func TestApplyKilledWithWritesQueuedOnTheRateLimiter(t *testing.T) {
+	st, tracks := tracksOnly(16)
+	e := newApplyEnv(t, st, sandbox.Options{Quotas: map[sandbox.Endpoint]sandbox.Quota{sandbox.EndpointTrack: {Limit: 3, Period: time.Second}}},
+		map[string]string{"main.hcl": batchHCL(tracks, nil)})
+	e.extraEnv = []string{"ORDERFORM_QUOTAS=track=3/1s"}
+
+	var arrived sync.Map // order -> true: a track write about it reached the handler
+	var n atomic.Int32
+	var killed atomic.Int64
+	var fired atomic.Bool
+	e.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if endpointOf(r) != sandbox.EndpointTrack {
+			return false
+		}
+		arrived.Store(orderOfWrite(r), true)
+		if n.Add(1) != 3 {
+			return false
+		}
+		killed.Store(orderOfWrite(r))
+		fired.Store(true)
+		if p := e.proc.Load(); p != nil {
+			_ = p.Kill()
+		}
+		panic(http.ErrAbortHandler)
+	})
+	e.killedRun(&fired, "apply", "-auto-approve")
+
+	entries := e.journalEntries()
+	for _, en := range entries {
+		if _, ok := arrived.Load(en.OrderID); !ok {
+			t.Errorf("the journal holds a %s of order %d, whose write never left: %+v", en.State, en.OrderID, en)
+		}
+	}
+	if len(entries) > int(n.Load()) {
+		t.Errorf("%d submissions journaled, %d writes reached the Market", len(entries), n.Load())
+	}
+	lost := killed.Load()
+	if e.effectiveWrites(lost) != 0 {
+		t.Fatalf("order %d was killed on its way but took effect", lost)
+	}
+
+	// The two answered writes are confirmed by the re-read, the one lost
+	// on its way is unknown, the five that never left are sent now.
+	r := e.mustExit(1, "apply", "-auto-approve", "-poll-interval=20ms")
+	wantContains(t, "rerun", r.stdout,
+		"Plan: 5 to change, 0 pending, 1 unknown, 0 blocked.",
+		"Apply failed: 5 confirmed, 0 applied, 0 pending, 0 failed, 0 blocked, 0 stale, 0 unchanged, 1 unknown.",
+		fmt.Sprintf(`order.track["%d"]   unknown     an earlier write of this change`, lost))
+	if strings.Contains(r.stdout, "Apply complete") {
+		t.Errorf("the rerun says complete with a change of unknown outcome:\n%s", r.stdout)
+	}
+	for _, id := range sortedIDs(tracks) {
+		want := 1
+		if id == lost {
+			want = 0
+		}
+		if got := e.effectiveWrites(id); got != want {
+			t.Errorf("order %d: %d effective writes after the rerun, want %d", id, got, want)
+		}
+	}
+	e.mustExit(2, "plan", "-detailed-exitcode")
+
+	e.ageJournal(apply.TrackGrace + time.Second)
+	r = e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
+	wantContains(t, "run after the grace", r.stdout, "Plan: 1 to change, 0 pending, 0 blocked.", "Apply complete: 1 confirmed")
+	e.wantWritesOnce(sortedIDs(tracks))
+	e.wantTracks(tracks)
+	e.mustExit(0, "plan", "-detailed-exitcode")
+}
+
+// The same after a "parallel" 420: the sandbox takes one track write at a
+// time and answers slowly, so of the six writes the client lets out at once
+// five are refused unprocessed (420) and wait to be sent again behind a gate
+// lowered to one, until the first is answered. orderform is killed as the
+// seventh write arrives, the first retry. A write
+// refused with a 420 was not processed, and the run knew it: the journal
+// must not keep the intent of a refused attempt open, or the rerun calls the
+// change unknown and holds it back for apply.TrackGrace although the Market
+// never saw it. Only writes that were on their way at the kill may be
+// unknown; every other change is sent by the rerun, once.
+//
+// On the old code (42890c9) and on 16caaec the refused writes' intents
+// stayed open: the rerun reported them unknown and sent none of them.
+func TestApplyKilledWithWritesQueuedAfterAParallel420(t *testing.T) {
+	st, tracks := tracksOnly(12) // six: all leave at once
+	e := newApplyEnv(t, st, sandbox.Options{Parallel: 1}, map[string]string{"main.hcl": batchHCL(tracks, nil)})
+	e.srv.SetLatency(sandbox.EndpointTrack, 300*time.Millisecond)
+
+	var n atomic.Int32
+	var killed atomic.Int64
+	var fired atomic.Bool
+	e.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if endpointOf(r) != sandbox.EndpointTrack || n.Add(1) != 7 {
+			return false
+		}
+		killed.Store(orderOfWrite(r))
+		fired.Store(true)
+		if p := e.proc.Load(); p != nil {
+			_ = p.Kill()
+		}
+		panic(http.ErrAbortHandler)
+	})
+	e.killedRun(&fired, "apply", "-auto-approve")
+
+	refusedAt := map[int64][]time.Time{} // order -> arrivals of its writes answered 420
+	for _, c := range e.srv.Calls() {
+		if c.Endpoint == sandbox.EndpointTrack && c.Status == 420 {
+			refusedAt[c.OrderIDs[0]] = append(refusedAt[c.OrderIDs[0]], c.Time)
+		}
+	}
+	if len(refusedAt) == 0 {
+		t.Fatalf("no write was refused with a parallel 420 before the kill: the test does not test what it says")
+	}
+	lost := killed.Load()
+	open := map[int64]bool{} // orders with an intent without an outcome
+	for _, en := range e.journalEntries() {
+		if en.State != journal.KindIntent {
+			continue
+		}
+		open[en.OrderID] = true
+		// An attempt arrives after its intent: a 420 arriving after
+		// this intent answered the attempt it stands for.
+		for _, at := range refusedAt[en.OrderID] {
+			if at.After(en.SubmittedAt) {
+				t.Errorf("order %d: the intent of an attempt the Market refused unprocessed (420) is still open: %+v", en.OrderID, en)
+			}
+		}
+	}
+	if !open[lost] {
+		t.Errorf("the write killed on its way (order %d) has no open intent", lost)
+	}
+
+	// Unknown: exactly the orders whose write was on its way at the kill
+	// and did not take effect. Everything else is sent now, once.
+	r := e.orderform("apply", "-auto-approve", "-poll-interval=20ms")
+	outcomes := reportOutcomes(t, r.stdout)
+	var unknown, wantUnknown []int64
+	for _, id := range sortedIDs(tracks) {
+		if outcomes[id] == "unknown" {
+			unknown = append(unknown, id)
+		}
+		if open[id] && e.effectiveWrites(id) == 0 {
+			wantUnknown = append(wantUnknown, id)
+		}
+	}
+	if !slices.Equal(unknown, wantUnknown) || r.code != 1 {
+		t.Errorf("rerun: exit %d, unknown %v; want exit 1, unknown %v (the writes on their way at the kill)\n%s", r.code, unknown, wantUnknown, r.stdout)
+	}
+	for _, id := range sortedIDs(tracks) {
+		want := 1
+		if slices.Contains(wantUnknown, id) {
+			want = 0
+		}
+		if got := e.effectiveWrites(id); got != want {
+			t.Errorf("order %d: %d effective writes after the rerun, want %d", id, got, want)
+		}
+	}
+	e.ageJournal(apply.TrackGrace + time.Second)
+	r = e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
+	wantContains(t, "run after the grace", r.stdout, fmt.Sprintf("Plan: %d to change, 0 pending, 0 blocked.", len(wantUnknown)), "Apply complete:")
+	e.wantWritesOnce(sortedIDs(tracks))
+	e.wantTracks(tracks)
+}
+
+var reportRow = regexp.MustCompile(`(?m)^\s+order\.\w+\["?(\d+)"?\]\s+(\w+)`)
+
+// reportOutcomes reads the outcome of each order from apply's report (the
+// table after "Apply ...:"), by order ID.
+func reportOutcomes(t *testing.T, stdout string) map[int64]string {
+	t.Helper()
+	i := strings.LastIndex(stdout, "\nApply ")
+	if i < 0 {
+		t.Fatalf("no apply report in:\n%s", stdout)
+	}
+	out := map[int64]string{}
+	for _, m := range reportRow.FindAllStringSubmatch(stdout[i:], -1) {
+		id, _ := strconv.ParseInt(m[1], 10, 64)
+		out[id] = m[2]
+	}
+	return out
+}
