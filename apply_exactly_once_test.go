@@ -94,7 +94,7 @@ func TestApplyKilledWithWritesQueuedOnTheRateLimiter(t *testing.T) {
 	entries := e.journalEntries()
 	for _, en := range entries {
 		if _, ok := arrived.Load(en.OrderID); !ok {
-			t.Errorf("the journal holds a %s of order %d, whose write never left: %+v", en.State, en.OrderID, en)
+			t.Errorf("the journal holds order %d (%s), whose write never left: %+v", en.OrderID, en.State, en)
 		}
 	}
 	if len(entries) > int(n.Load()) {
