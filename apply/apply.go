@@ -71,8 +71,8 @@ const (
 // ends and says so (unknown) rather than hold for the whole -wait.
 const TrackGrace = time.Minute
 
-// OperationsBudget is how many calls to the operations endpoint one run may
-// make while it follows its updates: 5% of the endpoint's documented quota
+// OperationsBudget is how many requests to the operations endpoint one run
+// may make while it follows its updates (each made once, never retried): 5% of the endpoint's documented quota
 // of 1,000 an hour, so that a failing endpoint (or one answering nothing)
 // never eats the quota other runs and tools need. Past it, or while the
 // endpoint fails, updates are followed by re-reading the orders.
@@ -178,7 +178,7 @@ type run struct {
 	mu     sync.Mutex
 
 	settled []settled // verdicts of the poll under way, not yet journaled
-	opCalls int       // calls to the operations endpoint so far (OperationsBudget)
+	opCalls int       // requests to the operations endpoint so far (OperationsBudget)
 	opErr   error     // the operations endpoint's last failure, if its last answer was one
 }
 
@@ -693,7 +693,10 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 				break
 			}
 			r.opCalls++
-			ops, err := r.api.Operations(ctx, r.opt.BusinessID, t, ids[:n])
+			// One request a call: the budget counts requests, and a
+			// failure is followed by re-reading the orders at once, not
+			// after the client's retries.
+			ops, err := r.api.Operations(provider.OneAttempt(ctx), r.opt.BusinessID, t, ids[:n])
 			ids = ids[n:]
 			if err != nil {
 				r.opErr = err // re-read below; reads retry inside the client already

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +29,7 @@ type fake struct {
 	opStatus func(n int, id string) string
 	opCalls  int
 	writes   int
+	reads    int // ReadOrders calls
 }
 
 func (f *fake) SetTrack(ctx context.Context, _, orderID int64, t provider.Track) error {
@@ -72,6 +76,7 @@ func (f *fake) Operations(_ context.Context, _ int64, _ string, ids []string) ([
 func (f *fake) ReadOrders(_ context.Context, refs []OrderRef) (map[int64]provider.Order, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.reads++
 	out := map[int64]provider.Order{}
 	for _, r := range refs {
 		if o, ok := f.orders[r.OrderID]; ok {
@@ -357,4 +362,89 @@ func TestRefusedAttemptClosesItsIntent(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The operations endpoint says IN_PROGRESS for ever, and the order never
+// shows the change, while -wait is long enough for many rounds: apply asks
+// the endpoint exactly OperationsBudget times, goes on re-reading the order
+// after that, and ends applied (accepted, not confirmed) with a detail that
+// says why it is not confirmed. The clock moves a minute a re-read, so the
+// wait ends after 100 rounds whatever the machine's speed.
+func TestOperationsBudget(t *testing.T) {
+	f := &fake{orders: map[int64]provider.Order{2001: laasOrder(2001)}, opStatus: func(int, string) string { return provider.OperationInProgress }}
+	base := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	now := func() time.Time {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return base.Add(time.Duration(f.reads) * time.Minute)
+	}
+	j, dir := openJournal(t)
+	rep, err := Run(context.Background(), build(t, f, moveAndCall), f, f, Options{Journal: j, Wait: 100 * time.Minute,
+		PollInterval: 100 * time.Microsecond, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.opCalls != OperationsBudget {
+		t.Errorf("%d calls to the operations endpoint, want exactly OperationsBudget (%d)", f.opCalls, OperationsBudget)
+	}
+	if f.reads < OperationsBudget+10 {
+		t.Errorf("%d re-reads: the run stopped following once the budget was spent", f.reads)
+	}
+	res := rep.Results[0]
+	if res.Outcome != Applied || !strings.Contains(res.Detail, "not confirmed yet") || !strings.Contains(res.Detail, fmt.Sprintf("budget of %d calls", OperationsBudget)) {
+		t.Errorf("result %+v, want applied, saying it is not confirmed because the budget is spent", res)
+	}
+	if e := entries(t, dir); len(e) != 1 || e[0].State != journal.KindSubmitted {
+		t.Errorf("journal %+v, want the submission still open for the next run to follow", e)
+	}
+}
+
+// realOperations is the fake Market with the real client's operations
+// endpoint, retries and all.
+type realOperations struct {
+	*fake
+	client *provider.Client
+}
+
+func (r realOperations) Operations(ctx context.Context, businessID int64, opType string, ids []string) ([]provider.Operation, error) {
+	return r.client.Operations(ctx, businessID, opType, ids)
+}
+
+// The budget is of requests the operations endpoint receives. Through the
+// real client, which retries a read's 5xx up to 8 times, an endpoint that
+// fails every time must still see at most OperationsBudget requests in a
+// run, and each failure must leave the order to be re-read at once, not
+// after the client's whole retry budget.
+func TestOperationsBudgetCountsRequests(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusInternalServerError)
+		w.Write([]byte(`{"status":"ERROR","errors":[{"code":"INTERNAL_ERROR","message":"operations are down"}]}`))
+	}))
+	defer srv.Close()
+	client, err := provider.New(provider.Config{Endpoint: srv.URL, APIKey: "k",
+		Retry: provider.RetryPolicy{MaxAttempts: 8, BaseDelay: time.Microsecond, MaxDelay: time.Microsecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fake{orders: map[int64]provider.Order{2001: laasOrder(2001)}}
+	base := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	now := func() time.Time {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return base.Add(time.Duration(f.reads) * time.Minute)
+	}
+	j, _ := openJournal(t)
+	rep, err := Run(context.Background(), build(t, f, moveAndCall), realOperations{f, client}, f, Options{Journal: j, Wait: 100 * time.Minute,
+		PollInterval: 100 * time.Microsecond, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := hits.Load(); n > OperationsBudget {
+		t.Errorf("the operations endpoint received %d requests in one run, more than OperationsBudget (%d)", n, OperationsBudget)
+	}
+	if res := rep.Results[0]; res.Outcome != Applied || !strings.Contains(res.Detail, "operations endpoint") {
+		t.Errorf("result %+v, want applied, saying the operations endpoint could not tell", res)
+	}
 }

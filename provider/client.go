@@ -315,6 +315,18 @@ func Leaving(ctx context.Context) error {
 	return nil
 }
 
+type oneAttemptKey struct{}
+
+// OneAttempt returns a context whose requests are made once and never
+// retried by the Client: for a caller that polls on its own schedule within
+// a budget of requests and has a fallback (apply following its operations,
+// which re-reads the orders when the endpoint fails). Retries inside the
+// Client would spend that budget several times over and hold the fallback
+// back for the whole retry budget.
+func OneAttempt(ctx context.Context) context.Context {
+	return context.WithValue(ctx, oneAttemptKey{}, true)
+}
+
 type notProcessedKey struct{}
 
 // NotProcessed returns a context whose write requests call f when an
@@ -378,6 +390,10 @@ func (c *Client) do(ctx context.Context, r *request, out any) error {
 	}
 	win := c.window(r.endpoint, r.scope)
 	g := c.gate(r.scope)
+	attempts := c.retry.MaxAttempts
+	if once, _ := ctx.Value(oneAttemptKey{}).(bool); once {
+		attempts = 1
+	}
 
 	for attempt := 1; ; attempt++ {
 		o := c.attempt(ctx, r, u, body, win, g)
@@ -440,7 +456,7 @@ func (c *Client) do(ctx context.Context, r *request, out any) error {
 			}
 			err = apiErr
 		}
-		if attempt >= c.retry.MaxAttempts {
+		if attempt >= attempts {
 			if attempt > 1 {
 				return fmt.Errorf("giving up after %d attempts: %w", attempt, err)
 			}
@@ -454,7 +470,7 @@ func (c *Client) do(ctx context.Context, r *request, out any) error {
 		if backoff {
 			d := c.backoff(attempt)
 			if c.hooks.OnRetry != nil {
-				c.hooks.OnRetry(r.endpoint, err, attempt+1, c.retry.MaxAttempts, d)
+				c.hooks.OnRetry(r.endpoint, err, attempt+1, attempts, d)
 			}
 			if err := sleep(ctx, d); err != nil {
 				return err

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -138,4 +139,36 @@ func TestNotProcessedBeforeEachRetryOfAWrite(t *testing.T) {
 			}
 		}
 	})
+}
+
+// OneAttempt: a read that fails is not retried, and OnRetry is not called.
+func TestOneAttemptIsNeverRetried(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusInternalServerError)
+		w.Write([]byte(`{"status":"ERROR","errors":[{"code":"INTERNAL_ERROR","message":"down"}]}`))
+	}))
+	defer srv.Close()
+	retried := false
+	c, err := New(Config{Endpoint: srv.URL, APIKey: "k", Retry: fastRetry, Hooks: Hooks{
+		OnRetry: func(string, error, int, int, time.Duration) { retried = true }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Operations(OneAttempt(context.Background()), 9000000, "ORDER_RECIPIENT_UPDATE", []string{"op-1"})
+	if ae, ok := AsAPIError(err); !ok || ae.StatusCode != 500 {
+		t.Fatalf("error %v, want the 500", err)
+	}
+	if n := calls.Load(); n != 1 || retried {
+		t.Errorf("%d requests (OnRetry called: %v), want 1 and none", n, retried)
+	}
+	// Without it the same read is retried.
+	calls.Store(0)
+	if _, err := c.Operations(context.Background(), 9000000, "ORDER_RECIPIENT_UPDATE", []string{"op-1"}); err == nil {
+		t.Fatal("no error")
+	}
+	if n := calls.Load(); n != int32(fastRetry.MaxAttempts) {
+		t.Errorf("%d requests without OneAttempt, want %d", n, fastRetry.MaxAttempts)
+	}
 }
