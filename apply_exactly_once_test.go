@@ -245,3 +245,126 @@ func reportOutcomes(t *testing.T, stdout string) map[int64]string {
 	}
 	return out
 }
+
+// phonesOnly is batchState's LaaS orders and the phones to set on them: the
+// DBS orders are left undeclared.
+func phonesOnly(n int) (*sandbox.State, map[int64]string) {
+	st, _, phones := batchState(n)
+	return st, phones
+}
+
+// Issue 8 item 2, the case as reported: orders/update answers 500 with the
+// Market's error envelope for one order of six. That is an answer: the
+// order failed at once with the API's code and message, the run does not
+// sit out the default -wait (5 minutes; the harness gives a run one), the
+// other five are confirmed, exit 1, and the next run re-reads the order and
+// sends it again, once.
+func TestApplyUpdateAnswered500ForOneOfSix(t *testing.T) {
+	st, phones := phonesOnly(12)
+	ids := sortedIDs(phones)
+	bad := ids[2]
+	e := newApplyEnv(t, st, sandbox.Options{UpdateDelay: 20 * time.Millisecond}, map[string]string{"main.hcl": batchHCL(nil, phones)})
+	e.srv.FailNext(sandbox.Fault{Endpoint: sandbox.EndpointUpdate, OrderID: bad, Status: http.StatusInternalServerError})
+
+	r := e.mustExit(1, "apply", "-auto-approve", "-poll-interval=20ms")
+	wantContains(t, "apply", r.stdout,
+		"Apply failed: 5 confirmed, 0 applied, 0 pending, 1 failed, 0 blocked, 0 stale, 0 unchanged.",
+		fmt.Sprintf(`order.recipient["%d"]   failed`, bad), "HTTP 500", "INTERNAL_ERROR", "injected failure: HTTP 500")
+	if strings.Contains(r.stdout, "unknown") || strings.Contains(r.stdout, "no answer") {
+		t.Errorf("an answered write is reported as one without an answer:\n%s", r.stdout)
+	}
+	if got := reportOutcomes(t, r.stdout); got[bad] != "failed" {
+		t.Errorf("order %d: %q, want failed", bad, got[bad])
+	}
+	for _, c := range e.srv.Calls() {
+		if c.Endpoint == sandbox.EndpointOperations && slices.Contains(c.OrderIDs, bad) {
+			t.Errorf("the operations endpoint was asked about the failed order %d: %+v", bad, c)
+		}
+	}
+	for _, id := range ids {
+		want := 1
+		if id == bad {
+			want = 0
+		}
+		if got := e.effectiveWrites(id); got != want {
+			t.Errorf("order %d: %d effective writes, want %d", id, got, want)
+		}
+	}
+	for _, en := range e.journalEntries() {
+		if en.Open() {
+			t.Errorf("journal entry %+v still open: the next run would hold the change back", en)
+		}
+	}
+
+	r = e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
+	wantContains(t, "rerun", r.stdout, "Plan: 1 to change, 0 pending, 0 blocked.", "Apply complete: 1 confirmed",
+		fmt.Sprintf(`order.recipient["%d"]`, bad))
+	calls := 0
+	for _, c := range e.srv.Calls() {
+		if c.Endpoint == sandbox.EndpointUpdate && slices.Contains(c.OrderIDs, bad) {
+			calls++
+		}
+	}
+	if calls != 2 {
+		t.Errorf("order %d: %d update calls, want 2 (the refused one and the rerun's)", bad, calls)
+	}
+	e.wantWritesOnce(ids)
+	for _, id := range ids {
+		e.wantField(id, "phone", phones[id])
+	}
+	e.mustExit(0, "plan", "-detailed-exitcode")
+}
+
+// Issue 8 item 3: the operations endpoint fails every time (500 with the
+// envelope) or answers 200 with a body that is not the documented shape.
+// The updates took effect (the sandbox shows them a moment after), so apply
+// ends confirmed by re-reading the orders, exit 0, within
+// apply.OperationsBudget calls to the operations endpoint, retries included.
+func TestApplyFollowsUpdatesWhenOperationsFail(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"500 every time", http.StatusInternalServerError, `{"status":"ERROR","errors":[{"code":"INTERNAL_ERROR","message":"operations are down"}]}`},
+		{"200 with {}", http.StatusOK, `{}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st, phones := phonesOnly(6)
+			e := newApplyEnv(t, st, sandbox.Options{UpdateDelay: 300 * time.Millisecond}, map[string]string{"main.hcl": batchHCL(nil, phones)})
+			var ops atomic.Int32
+			e.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+				if endpointOf(r) != sandbox.EndpointOperations {
+					return false
+				}
+				ops.Add(1)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(c.status)
+				w.Write([]byte(c.body))
+				return true
+			})
+			r := e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
+			wantContains(t, "apply", r.stdout, fmt.Sprintf("Apply complete: %d confirmed, 0 applied", len(phones)))
+			if n := ops.Load(); n == 0 || n > apply.OperationsBudget {
+				t.Errorf("%d calls to the operations endpoint, want between 1 and apply.OperationsBudget (%d)", n, apply.OperationsBudget)
+			}
+			// Confirmed by the orders themselves: re-read after the writes.
+			reread := false
+			wrote := false
+			for _, call := range e.srv.Calls() {
+				switch call.Endpoint {
+				case sandbox.EndpointUpdate:
+					wrote = true
+				case sandbox.EndpointBusinessOrders, sandbox.EndpointListOrders:
+					reread = reread || wrote
+				}
+			}
+			if !reread {
+				t.Errorf("the orders were not re-read after the writes")
+			}
+			e.wantWritesOnce(sortedIDs(phones))
+			e.mustExit(0, "plan", "-detailed-exitcode")
+			t.Logf("%d calls to the operations endpoint", ops.Load())
+		})
+	}
+}
