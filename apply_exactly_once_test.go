@@ -5,6 +5,9 @@ package main
 // far-off rate-limit reset, each against a real orderform process.
 
 import (
+	"bufio"
+	"bytes"
+	"context"
 	"fmt"
 	"maps"
 	"net/http"
@@ -367,4 +370,181 @@ func TestApplyFollowsUpdatesWhenOperationsFail(t *testing.T) {
 			t.Logf("%d calls to the operations endpoint", ops.Load())
 		})
 	}
+}
+
+// answer420 answers the Market's "per period" 420: the quota of 10,000 an
+// hour is spent and renews at until.
+func answer420(w http.ResponseWriter, until time.Time) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-RateLimit-Resource-Limit", "10000")
+	w.Header().Set("X-RateLimit-Resource-Remaining", "0")
+	w.Header().Set("X-RateLimit-Resource-Until", until.UTC().Format(http.TimeFormat))
+	w.WriteHeader(420)
+	w.Write([]byte(`{"status":"ERROR","errors":[{"code":"LIMIT_EXCEEDED","message":"Hit rate limit of 10000 requests per hour"}]}`))
+}
+
+// Issue 8 item 4, plan: the order reads answer 420 with a reset an hour (or
+// ten years) ahead. plan does not wait for it, silently or not: it stops at
+// once (the harness would give up after a minute) with exit 1 and an error
+// naming the endpoint, the quota and the reset time, after one request.
+func TestPlanStopsOnAFarOffRateLimitReset(t *testing.T) {
+	for _, ahead := range []time.Duration{time.Hour, 10 * 365 * 24 * time.Hour} {
+		t.Run(ahead.String(), func(t *testing.T) {
+			e := newApplyEnv(t, nil, sandbox.Options{}, map[string]string{"main.hcl": crashTracksHCL})
+			until := time.Now().Add(ahead).Truncate(time.Second)
+			var reads atomic.Int32
+			e.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+				if ep := endpointOf(r); ep != sandbox.EndpointListOrders && ep != sandbox.EndpointGetOrder {
+					return false
+				}
+				reads.Add(1)
+				answer420(w, until)
+				return true
+			})
+			r := e.mustExit(1, "plan")
+			wantContains(t, "stderr", r.stderr, "rate limit of list_orders in campaign 21000000 (10000 requests per 1h0m0s)",
+				"allows the next request at "+until.UTC().Format(time.RFC3339), "longer than this run waits (2m0s)")
+			if strings.Contains(r.stderr, "Waiting") {
+				t.Errorf("plan announced a wait it does not make:\n%s", r.stderr)
+			}
+			if n := reads.Load(); n != 1 {
+				t.Errorf("%d order reads, want 1: the reset is known after the first", n)
+			}
+		})
+	}
+}
+
+// Issue 8 item 4, apply: the track endpoint answers 420 with a reset an
+// hour ahead, beyond the run's -wait. The track writes fail "not sent" with
+// that error (RATE_LIMITED), none reaches the Market processed, nothing of
+// them stays open in the journal (the next plan offers them again, not as
+// unknown), exit 1; the recipient update, another endpoint, goes through.
+func TestApplyStopsOnAFarOffRateLimitReset(t *testing.T) {
+	e := newApplyEnv(t, nil, sandbox.Options{UpdateDelay: 20 * time.Millisecond}, map[string]string{"main.hcl": `
+provider "yandex_market" {
+  campaign_id = 21000000
+  business_id = 9000000
+}
+
+order "1001" {
+  track {
+    code                = "RP100000001RU"
+    delivery_service_id = 51
+  }
+}
+
+order "1002" {
+  track {
+    code                = "RP200000002RU"
+    delivery_service_id = 51
+  }
+}
+
+order "2001" {
+  campaign_id = 22000000
+  recipient {
+    phone = "+79990001122"
+  }
+}
+`})
+	until := time.Now().Add(time.Hour).Truncate(time.Second)
+	var refused atomic.Int32
+	e.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if endpointOf(r) != sandbox.EndpointTrack {
+			return false
+		}
+		refused.Add(1)
+		answer420(w, until)
+		return true
+	})
+	r := e.mustExit(1, "apply", "-auto-approve", "-poll-interval=20ms")
+	wantContains(t, "apply", r.stdout,
+		"Apply failed: 1 confirmed, 0 applied, 0 pending, 2 failed, 0 blocked, 0 stale, 0 unchanged.",
+		"order.2001   confirmed")
+	for _, id := range []string{"1001", "1002"} {
+		row := regexp.MustCompile(`(?m)^\s+order\.` + id + `\s+failed\s+(.*)$`).FindStringSubmatch(r.stdout)
+		if row == nil {
+			t.Errorf("no failed row for order.%s:\n%s", id, r.stdout)
+			continue
+		}
+		for _, want := range []string{"RATE_LIMITED", "not sent: ", "rate limit of track in campaign 21000000 (10000 requests per 1h0m0s)",
+			"allows the next request at " + until.UTC().Format(time.RFC3339), "longer than this run waits (5m0s)"} {
+			if !strings.Contains(row[1], want) {
+				t.Errorf("order.%s: %q lacks %q", id, row[1], want)
+			}
+		}
+	}
+	for _, c := range e.srv.Calls() {
+		if c.Endpoint == sandbox.EndpointTrack && c.Processed {
+			t.Errorf("a track write was processed: %+v", c)
+		}
+	}
+	if n := refused.Load(); n == 0 || n > 2 {
+		t.Errorf("%d track requests refused, want one or two (the writes that left before the reset was known), never a retry", n)
+	}
+	e.wantWritesOnce([]int64{2001})
+	e.wantField(2001, "phone", "+79990001122")
+	for _, en := range e.journalEntries() {
+		if en.Open() {
+			t.Errorf("journal entry %+v still open: the next run would hold the change back", en)
+		}
+	}
+	r = e.mustExit(0, "plan")
+	wantContains(t, "plan", r.stdout, "Plan: 2 to change, 0 pending, 0 blocked.")
+}
+
+// A wait the run can make is shown while it is made: a 420 with a reset a
+// few seconds ahead on a read prints "Waiting ... until HH:MM:SS UTC." on
+// stderr before the read is retried, and the plan then succeeds.
+func TestPlanShowsARateLimitWaitWhileWaiting(t *testing.T) {
+	e := newApplyEnv(t, nil, sandbox.Options{}, map[string]string{"main.hcl": crashTracksHCL})
+	until := time.Now().Add(7 * time.Second).Truncate(time.Second)
+	var reads atomic.Int32
+	var sawLine, sawLineBeforeRetry atomic.Bool
+	e.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if endpointOf(r) != sandbox.EndpointListOrders {
+			return false
+		}
+		if reads.Add(1) == 1 {
+			answer420(w, until)
+			return true
+		}
+		sawLineBeforeRetry.Store(sawLine.Load())
+		return false
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := e.command(ctx, "plan")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.HasPrefix(sc.Text(), "Waiting ") {
+			sawLine.Store(true)
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("plan: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), strings.Join(lines, "\n"))
+	}
+	want := "for the Market's rate limit on list_orders in campaign 21000000, until " + until.UTC().Format("15:04:05 UTC") + "."
+	found := false
+	for _, l := range lines {
+		found = found || (strings.HasPrefix(l, "Waiting ") && strings.HasSuffix(l, want))
+	}
+	if !found {
+		t.Errorf("stderr lacks a line \"Waiting ... %s\":\n%s", want, strings.Join(lines, "\n"))
+	}
+	if !sawLineBeforeRetry.Load() {
+		t.Errorf("the wait was announced after it was over (reads %d):\n%s", reads.Load(), strings.Join(lines, "\n"))
+	}
+	wantContains(t, "plan", stdout.String(), "Plan: 4 to change, 0 pending, 0 blocked.")
 }
