@@ -548,3 +548,32 @@ func TestPlanShowsARateLimitWaitWhileWaiting(t *testing.T) {
 	}
 	wantContains(t, "plan", stdout.String(), "Plan: 4 to change, 0 pending, 0 blocked.")
 }
+
+// The re-reads that would confirm the tracks meet a 420 whose reset is an
+// hour ahead, beyond the default -wait of 5 minutes: no poll of this run can
+// learn more, so apply ends at once (the harness gives it a minute) with
+// the tracks applied, saying why they are not confirmed, exit 0; the next
+// plan follows them.
+func TestApplyStopsFollowingWhenRereadsAreRateLimited(t *testing.T) {
+	e := newApplyEnv(t, nil, sandbox.Options{}, map[string]string{"main.hcl": crashTracksHCL})
+	until := time.Now().Add(time.Hour).Truncate(time.Second)
+	var wrote atomic.Bool
+	e.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if isWrite(r) {
+			wrote.Store(true)
+			return false
+		}
+		if wrote.Load() && endpointOf(r) == sandbox.EndpointListOrders {
+			answer420(w, until)
+			return true
+		}
+		return false
+	})
+	r := e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
+	wantContains(t, "apply", r.stdout, "Apply complete: 0 confirmed, 4 applied",
+		"accepted, not confirmed yet: its order could not be re-read", "rate limit of list_orders in campaign 21000000 (10000 requests per 1h0m0s)")
+	e.setIntercept(nil)
+	r = e.mustExit(0, "apply", "-auto-approve")
+	wantContains(t, "rerun", r.stdout, "Nothing to apply.")
+	wantCrashTracks(e)
+}

@@ -180,6 +180,9 @@ type run struct {
 	settled []settled // verdicts of the poll under way, not yet journaled
 	opCalls int       // requests to the operations endpoint so far (OperationsBudget)
 	opErr   error     // the operations endpoint's last failure, if its last answer was one
+	// rereadsUntil: a rate limit refuses re-reading the orders before
+	// this (the last re-read's *provider.RateLimitError), zero if none.
+	rereadsUntil time.Time
 }
 
 // Run executes p. It returns an error only when it cannot start (the plan
@@ -619,7 +622,7 @@ func (r *run) follow(ctx context.Context, all map[int][]*submission) {
 		}
 		open = still
 		now := r.opt.Now()
-		if len(open) == 0 || !now.Before(deadline) || !r.learnable(open, now) {
+		if len(open) == 0 || !now.Before(deadline) || !r.learnable(open, now) || r.stuck(open, deadline) {
 			return
 		}
 		r.emit(Event{Type: "waiting", Pending: len(open)})
@@ -646,6 +649,23 @@ func (r *run) learnable(open []*submission, now time.Time) bool {
 		}
 	}
 	return false
+}
+
+// stuck reports whether no later poll of this run can settle any of open: a
+// rate limit refuses re-reading the orders until after deadline, and none
+// of them can be followed through the operations endpoint any more.
+// Polling a refusal until -wait runs out would only hold the run.
+func (r *run) stuck(open []*submission, deadline time.Time) bool {
+	if r.rereadsUntil.IsZero() || r.rereadsUntil.Before(deadline) {
+		return false
+	}
+	for _, s := range open {
+		if s.call == journal.CallUpdate && s.state == journal.KindSubmitted && len(s.operations) > 0 &&
+			r.opt.BusinessID != 0 && r.opCalls < OperationsBudget {
+			return false
+		}
+	}
+	return true
 }
 
 // pick returns the submissions whose state is one of states.
@@ -746,6 +766,10 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 		}
 	}
 	orders, err := r.reader.ReadOrders(ctx, refs)
+	r.rereadsUntil = time.Time{}
+	if rl := (*provider.RateLimitError)(nil); errors.As(err, &rl) {
+		r.rereadsUntil = rl.Until
+	}
 	if err != nil {
 		for _, s := range reread {
 			if s.why == "" {

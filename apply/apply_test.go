@@ -448,3 +448,51 @@ func TestOperationsBudgetCountsRequests(t *testing.T) {
 		t.Errorf("result %+v, want applied, saying the operations endpoint could not tell", res)
 	}
 }
+
+// blockedReader reads through the fake once (the check before writing),
+// then answers every re-read with a rate limit that resets long after the
+// run's wait.
+type blockedReader struct {
+	*fake
+	until time.Time
+}
+
+func (b blockedReader) ReadOrders(ctx context.Context, refs []OrderRef) (map[int64]provider.Order, error) {
+	out, _ := b.fake.ReadOrders(ctx, refs)
+	b.fake.mu.Lock()
+	defer b.fake.mu.Unlock()
+	if b.fake.reads == 1 {
+		return out, nil
+	}
+	return nil, fmt.Errorf("read orders of campaign 21000000: %w", &provider.RateLimitError{Endpoint: "list_orders", CampaignID: 21000000,
+		Quota: provider.Quota{Limit: 10000, Period: time.Hour}, Until: b.until, MaxWait: 5 * time.Minute, Server: true})
+}
+
+// When re-reading is refused by a rate limit that resets after -wait ends
+// and nothing else can settle the writes, no later poll of this run can
+// learn anything: the run ends at once, applied, saying why it is not
+// confirmed, instead of polling a refusal until -wait runs out. (The clock
+// moves a minute a read: without the stop the run would read 60 times.)
+func TestFollowStopsWhenRereadsAreRateLimitedPastTheWait(t *testing.T) {
+	f := &fake{orders: map[int64]provider.Order{1001: dbsOrder(1001)}}
+	base := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	now := func() time.Time {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return base.Add(time.Duration(f.reads) * time.Minute)
+	}
+	j, _ := openJournal(t)
+	d := schema.Order{Address: "order.1001", ID: 1001, CampaignID: 21000000, Track: &schema.Track{Code: "RP1", DeliveryServiceID: 51}}
+	rep, err := Run(context.Background(), build(t, f, d), f, blockedReader{f, base.Add(2 * time.Hour)}, Options{Journal: j, Wait: time.Hour,
+		PollInterval: 100 * time.Microsecond, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.reads != 2 {
+		t.Errorf("%d reads, want 2: the check before writing and one re-read, which says none is possible before the wait ends", f.reads)
+	}
+	res := rep.Results[0]
+	if res.Outcome != Applied || !strings.Contains(res.Detail, "could not be re-read") || !strings.Contains(res.Detail, "rate limit of list_orders") {
+		t.Errorf("result %+v, want applied, saying the order could not be re-read for the rate limit", res)
+	}
+}
