@@ -127,7 +127,8 @@ func TestApplyKilledWithWritesQueuedOnTheRateLimiter(t *testing.T) {
 			t.Errorf("order %d: %d effective writes after the rerun, want %d", id, got, want)
 		}
 	}
-	e.mustExit(2, "plan", "-detailed-exitcode")
+	r = e.mustExit(2, "plan", "-detailed-exitcode")
+	wantContains(t, "plan", r.stdout, "Outcome unknown", "Plan: 0 to change, 0 pending, 1 unknown, 0 blocked.")
 
 	e.ageJournal(apply.TrackGrace + time.Second)
 	r = e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")

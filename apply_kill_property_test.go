@@ -127,53 +127,10 @@ func killOnce(t *testing.T, rng *rand.Rand, st *killStats) {
 		return o.Delivery.Address.Phone == phones[id]
 	}
 
-	// Every request goes through here, so the test knows when the
-	// sandbox is done with the dead process's last ones.
-	var mu sync.Mutex
-	inflight := 0
-	armed := true // the kill is for the first run only
-	var first atomic.Bool
-	e.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
-		mu.Lock()
-		inflight++
-		mu.Unlock()
-		defer func() {
-			mu.Lock()
-			inflight--
-			mu.Unlock()
-		}()
-		if isWrite(r) && first.CompareAndSwap(false, true) {
-			time.AfterFunc(killAfter, func() {
-				mu.Lock()
-				defer mu.Unlock()
-				if p := e.proc.Load(); p != nil && armed {
-					_ = p.Kill()
-				}
-			})
-		}
-		e.srv.ServeHTTP(w, r)
-		return true
-	})
+	k := e.armKill(killAfter)
 	args := []string{"apply", "-auto-approve", "-poll-interval=20ms", fmt.Sprintf("-parallelism=%d", clientParallelism)}
 	r := e.orderform(args...)
-	mu.Lock()
-	armed = false
-	mu.Unlock()
-	// Quiet: nothing in flight and nothing new arriving for a while (a
-	// request the dead process had on the wire may still be read).
-	for calls, quiet := -1, 0; quiet < 3; time.Sleep(20 * time.Millisecond) {
-		mu.Lock()
-		idle := inflight == 0
-		mu.Unlock()
-		n := len(e.srv.Calls())
-		if idle && n == calls {
-			quiet++
-		} else {
-			quiet = 0
-		}
-		calls = n
-	}
-	e.setIntercept(nil)
+	k.disarmAndWait()
 	e.srv.Settle() // the Market applies what it accepted
 	st.mu.Lock()
 	st.runs++
@@ -283,4 +240,65 @@ func killOnce(t *testing.T, rng *rand.Rand, st *killStats) {
 			t.Errorf("journal entry still open at the end: %+v", x)
 		}
 	}
+}
+
+// killer SIGKILLs the orderform run a set time after its first write
+// arrives, and knows when the sandbox is done with the dead process's last
+// requests.
+type killer struct {
+	e        *applyEnv
+	mu       sync.Mutex
+	inflight int  // requests being answered
+	armed    bool // the kill is for the run under way only
+}
+
+// armKill routes every request through a killer: after the first write
+// arrives, and after, the run in progress is killed.
+func (e *applyEnv) armKill(after time.Duration) *killer {
+	k := &killer{e: e, armed: true}
+	var first atomic.Bool
+	e.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+		k.mu.Lock()
+		k.inflight++
+		k.mu.Unlock()
+		defer func() {
+			k.mu.Lock()
+			k.inflight--
+			k.mu.Unlock()
+		}()
+		if isWrite(r) && first.CompareAndSwap(false, true) {
+			time.AfterFunc(after, func() {
+				k.mu.Lock()
+				defer k.mu.Unlock()
+				if p := e.proc.Load(); p != nil && k.armed {
+					_ = p.Kill()
+				}
+			})
+		}
+		e.srv.ServeHTTP(w, r)
+		return true
+	})
+	return k
+}
+
+// disarmAndWait cancels a kill still to come, waits until nothing is in
+// flight and nothing new arrives for a while (a request the dead process
+// had on the wire may still be read), and removes the intercept.
+func (k *killer) disarmAndWait() {
+	k.mu.Lock()
+	k.armed = false
+	k.mu.Unlock()
+	for calls, quiet := -1, 0; quiet < 3; time.Sleep(20 * time.Millisecond) {
+		k.mu.Lock()
+		idle := k.inflight == 0
+		k.mu.Unlock()
+		n := len(k.e.srv.Calls())
+		if idle && n == calls {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		calls = n
+	}
+	k.e.setIntercept(nil)
 }
