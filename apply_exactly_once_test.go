@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/orderform/orderform/apply"
+	"github.com/orderform/orderform/internal/refresh"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/provider/sandbox"
 )
@@ -577,4 +578,56 @@ func TestApplyStopsFollowingWhenRereadsAreRateLimited(t *testing.T) {
 	r = e.mustExit(0, "apply", "-auto-approve")
 	wantContains(t, "rerun", r.stdout, "Nothing to apply.")
 	wantCrashTracks(e)
+}
+
+// An update the Market accepted (operation IDs journaled) whose operations
+// endpoint then answers nonsense on every later run: what became of it
+// nobody can learn, and the order does not show it (its operation in fact
+// FAILED). Issue 8 item 1: only an operation the endpoint reports
+// IN_PROGRESS is pending. So plan reports it unknown (-detailed-exitcode
+// 2), apply reports it unknown with the reason (exit 1), however old it is,
+// and never sends it again blind; once the endpoint answers, the FAILED
+// operation is learnt and the next plan offers the change again.
+//
+// Before, it was "pending" (exit 0, "Nothing to apply") for as long as the
+// endpoint failed: a lost change reported as being applied.
+func TestApplyUpdateWhoseOperationsCannotBeAskedIsUnknown(t *testing.T) {
+	e := newApplyEnv(t, nil, sandbox.Options{UpdateDelay: time.Hour}, map[string]string{"main.hcl": crashUpdateHCL})
+	e.srv.FailOperations(2001)
+	r := e.mustExit(0, "apply", "-auto-approve", "-wait=0")
+	wantContains(t, "apply", r.stdout, "Apply complete: 0 confirmed, 1 applied")
+	e.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if endpointOf(r) != sandbox.EndpointOperations {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{}`))
+		return true
+	})
+	for _, age := range []time.Duration{0, refresh.Grace + time.Hour} {
+		e.ageJournal(age)
+		r = e.mustExit(2, "plan", "-detailed-exitcode")
+		wantContains(t, "plan", r.stdout, "Outcome unknown", "Plan: 0 to change, 0 pending, 1 unknown, 0 blocked.",
+			"accepted, but the operations endpoint could not be asked how it went")
+		r = e.mustExit(1, "apply", "-auto-approve", "-poll-interval=20ms")
+		wantContains(t, "apply", r.stdout, ", 1 unknown.", "order.2001   unknown",
+			"accepted, but the operations endpoint could not be asked how it went", "is not the documented shape")
+		if strings.Contains(r.stdout, "Apply complete") || strings.Contains(r.stdout, "Nothing to apply") {
+			t.Errorf("apply calls an update nobody can follow complete:\n%s", r.stdout)
+		}
+		if n := e.effectiveWrites(2001); n != 1 {
+			t.Fatalf("order 2001: %d effective writes, want the one: it is not sent again blind", n)
+		}
+	}
+	r = e.mustExit(0, "plan", "-json")
+	wantContains(t, "plan -json", r.stdout, `"outcome_unknown":true`, `"unknown_reason":"accepted, but the operations endpoint could not be asked how it went`)
+
+	// The endpoint answers again: IN_PROGRESS is pending; once the
+	// operation has FAILED, the change is to be made again.
+	e.setIntercept(nil)
+	r = e.mustExit(0, "plan", "-detailed-exitcode")
+	wantContains(t, "plan", r.stdout, "Plan: 0 to change, 1 pending, 0 blocked.")
+	e.srv.Settle()
+	r = e.mustExit(2, "plan", "-detailed-exitcode")
+	wantContains(t, "plan", r.stdout, "Plan: 1 to change, 0 pending, 0 blocked.")
 }

@@ -168,6 +168,9 @@ type submission struct {
 	earlier bool
 	// why the Market has not confirmed it yet, for the report.
 	why string
+	// unknownWhy: an earlier write the Market answered whose outcome
+	// cannot be learnt (plan.Pending.Why).
+	unknownWhy string
 }
 
 type run struct {
@@ -282,6 +285,9 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 		if pd.Unknown {
 			res.Outcome = Unknown
 			res.Detail = "an earlier write of this change got no answer, and the order does not show it yet; it is not sent again blind"
+			if pd.Why != "" {
+				res.Detail = "an earlier write of this change was " + pd.Why + ", and the order does not show it yet; it is not sent again blind"
+			}
 		}
 		results = append(results, res)
 		if es := r.earlier(pd); len(es) > 0 {
@@ -390,6 +396,11 @@ func (r *run) earlier(pd plan.Pending) []*submission {
 			if e.Error != "" {
 				s.cause = errors.New(e.Error)
 			}
+		}
+		if pd.Unknown && pd.Why != "" && e.State == journal.KindSubmitted {
+			// Answered, but what became of it cannot be learnt: followed
+			// by re-reading its order, and reported unknown, never pending.
+			s.state, s.unknownWhy = journal.KindUnknown, pd.Why
 		}
 		for k := range e.Targets {
 			if strings.HasPrefix(k, "recipient.") {
@@ -887,7 +898,10 @@ func summarize(res Result, subs []*submission) Result {
 			}
 		case journal.KindUnknown:
 			o = Unknown
-			if s.earlier {
+			if s.earlier && s.unknownWhy != "" {
+				detail = fmt.Sprintf("an earlier write of this change (sent %s UTC) was %s, and the order does not show it yet; it is not sent again blind: apply again once the endpoint answers",
+					s.sentAt.UTC().Format(time.DateTime), s.unknownWhy)
+			} else if s.earlier {
 				why := "got no answer"
 				if s.cause != nil {
 					why = fmt.Sprintf("got no answer (%v)", s.cause)
