@@ -54,7 +54,7 @@ type killStats struct {
 // converges, with every change made exactly once.
 //
 // The default suite makes 3 kills so the property is exercised in CI. The
-// full run makes 30 or more (it takes about 3 s a kill):
+// full run makes 30 or more (each kill and its reruns take under a second):
 //
 //	ORDERFORM_KILL_RUNS=30 go test -count=1 -run TestApplyKillNineProperty -v .
 //
