@@ -44,6 +44,9 @@ type applyEnv struct {
 	// pg, when set, is the PostgreSQL backend the configuration names
 	// (usePG); the journal helpers read and age it there.
 	pg *testPGBackend
+	// extraEnv is added to the environment of orderform's runs (a later
+	// entry wins over an earlier one of the same name).
+	extraEnv []string
 }
 
 // newApplyEnv serves st (nil: testdata/sandbox-small.json) and writes files
@@ -117,16 +120,8 @@ func (e *applyEnv) runAt(dir string, track bool, args ...string) finished {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "orderform", args...)
+	cmd := e.command(ctx, args...)
 	cmd.Dir = dir
-	cmd.Env = e.environ
-	if cmd.Env == nil {
-		cmd.Env = append(os.Environ(), "YANDEX_MARKET_ENDPOINT="+e.url, "YANDEX_MARKET_API_KEY="+testKey,
-			"YANDEX_MARKET_BUSINESS_ID=", "NO_COLOR=1", "ORDERFORM_LOG=", "ORDERFORM_QUOTAS=", "PG_CONN_STR=", "ORDERFORM_FINGERPRINT_KEY=")
-		if e.pg != nil {
-			cmd.Env = append(cmd.Env, "PG_CONN_STR="+e.pg.url)
-		}
-	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -152,6 +147,22 @@ func (e *applyEnv) runAt(dir string, track bool, args ...string) finished {
 		e.t.Fatalf("orderform %s did not finish within a minute\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.stdout, r.stderr)
 	}
 	return r
+}
+
+// command is an orderform run in the directory, with the runs' environment.
+func (e *applyEnv) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "orderform", args...)
+	cmd.Dir = e.dir
+	cmd.Env = e.environ
+	if cmd.Env == nil {
+		cmd.Env = append(os.Environ(), "YANDEX_MARKET_ENDPOINT="+e.url, "YANDEX_MARKET_API_KEY="+testKey,
+			"YANDEX_MARKET_BUSINESS_ID=", "NO_COLOR=1", "ORDERFORM_LOG=", "ORDERFORM_QUOTAS=", "PG_CONN_STR=", "ORDERFORM_FINGERPRINT_KEY=")
+		if e.pg != nil {
+			cmd.Env = append(cmd.Env, "PG_CONN_STR="+e.pg.url)
+		}
+	}
+	cmd.Env = append(cmd.Env, e.extraEnv...)
+	return cmd
 }
 
 // mustExit runs orderform and requires the exit code.

@@ -71,8 +71,8 @@ const (
 // ends and says so (unknown) rather than hold for the whole -wait.
 const TrackGrace = time.Minute
 
-// OperationsBudget is how many calls to the operations endpoint one run may
-// make while it follows its updates: 5% of the endpoint's documented quota
+// OperationsBudget is how many requests to the operations endpoint one run
+// may make while it follows its updates (each made once, never retried): 5% of the endpoint's documented quota
 // of 1,000 an hour, so that a failing endpoint (or one answering nothing)
 // never eats the quota other runs and tools need. Past it, or while the
 // endpoint fails, updates are followed by re-reading the orders.
@@ -168,6 +168,9 @@ type submission struct {
 	earlier bool
 	// why the Market has not confirmed it yet, for the report.
 	why string
+	// unknownWhy: an earlier write the Market answered whose outcome
+	// cannot be learnt (plan.Pending.Why).
+	unknownWhy string
 }
 
 type run struct {
@@ -178,8 +181,11 @@ type run struct {
 	mu     sync.Mutex
 
 	settled []settled // verdicts of the poll under way, not yet journaled
-	opCalls int       // calls to the operations endpoint so far (OperationsBudget)
+	opCalls int       // requests to the operations endpoint so far (OperationsBudget)
 	opErr   error     // the operations endpoint's last failure, if its last answer was one
+	// rereadsUntil: a rate limit refuses re-reading the orders before
+	// this (the last re-read's *provider.RateLimitError), zero if none.
+	rereadsUntil time.Time
 }
 
 // Run executes p. It returns an error only when it cannot start (the plan
@@ -279,6 +285,9 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 		if pd.Unknown {
 			res.Outcome = Unknown
 			res.Detail = "an earlier write of this change got no answer, and the order does not show it yet; it is not sent again blind"
+			if pd.Why != "" {
+				res.Detail = "an earlier write of this change was " + pd.Why + ", and the order does not show it yet; it is not sent again blind"
+			}
 		}
 		results = append(results, res)
 		if es := r.earlier(pd); len(es) > 0 {
@@ -388,6 +397,11 @@ func (r *run) earlier(pd plan.Pending) []*submission {
 				s.cause = errors.New(e.Error)
 			}
 		}
+		if pd.Unknown && pd.Why != "" && e.State == journal.KindSubmitted {
+			// Answered, but what became of it cannot be learnt: followed
+			// by re-reading its order, and reported unknown, never pending.
+			s.state, s.unknownWhy = journal.KindUnknown, pd.Why
+		}
 		for k := range e.Targets {
 			if strings.HasPrefix(k, "recipient.") {
 				s.recipient = true
@@ -469,7 +483,10 @@ func (r *run) submit(ctx context.Context, p *plan.Plan, todo []int, pending map[
 // moment before it leaves (provider.BeforeSend: after the rate limiter and
 // the parallel slot), so a write that is still waiting its turn when the run
 // dies leaves no trace, and the next run sends it; an intent always means
-// the write left, or was leaving.
+// the write left, or was leaving. An attempt the Market refused unprocessed
+// (a 420) has its intent closed before the retry waits its turn
+// (provider.NotProcessed), and the retry journals an intent of its own: a
+// crash during that wait leaves no intent either.
 func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 	c := s.change
 	s.id = newID()
@@ -477,22 +494,35 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 		s.state, s.detail = "", "not sent: the run was interrupted"
 		return
 	}
-	intent := journal.Record{Kind: journal.KindIntent, ID: s.id, Call: s.call, Address: c.Address, OrderID: c.OrderID,
-		CampaignID: c.CampaignID, BusinessID: r.opt.BusinessID, Targets: s.targets}
-	var left bool
+	// open: an intent of this write is journaled and its outcome is not.
+	var open bool
 	var jerr error
 	leaving := provider.BeforeSend(ctx, func() error {
-		if left {
-			return nil // a retry after a 420: the intent is down already
+		if open {
+			return nil // a retry whose attempt before could not be closed: the intent covers it
 		}
 		// Without a durable intent the write must not go out: a crash
 		// after it would leave no trace of it.
+		intent := journal.Record{Kind: journal.KindIntent, ID: s.id, Call: s.call, Address: c.Address, OrderID: c.OrderID,
+			CampaignID: c.CampaignID, BusinessID: r.opt.BusinessID, Targets: s.targets}
 		if err := r.opt.Journal.Append(intent); err != nil {
 			jerr = err
 			return err
 		}
-		left = true
+		open = true
 		return nil
+	})
+	leaving = provider.NotProcessed(leaving, func(why error) {
+		if !open {
+			return
+		}
+		rec := journal.Record{Kind: journal.KindFailed, ID: s.id, OrderID: c.OrderID,
+			Error: fmt.Sprintf("not processed, to be sent again: %v", why)}
+		if err := r.opt.Journal.Append(rec); err != nil {
+			return // the intent stays open and covers the retry: held back, never doubled
+		}
+		open = false
+		s.id = newID() // the retry is a submission of its own
 	})
 	// An interrupt (ctx) ends the wait for the rate limiter; a write the
 	// client has sent runs to its answer regardless (the client never cuts
@@ -507,8 +537,9 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 	}
 	// Grace periods count from the answer (or the giving up on it).
 	s.sentAt = r.opt.Now()
-	if !left {
-		// It never left: nothing is journaled, nothing can have changed.
+	if !open {
+		// It never left, or the Market refused every attempt that did
+		// unprocessed: no intent is open, nothing can have changed.
 		switch {
 		case jerr != nil:
 			s.state, s.detail = journal.KindFailed, "not sent: "+jerr.Error()
@@ -602,7 +633,7 @@ func (r *run) follow(ctx context.Context, all map[int][]*submission) {
 		}
 		open = still
 		now := r.opt.Now()
-		if len(open) == 0 || !now.Before(deadline) || !r.learnable(open, now) {
+		if len(open) == 0 || !now.Before(deadline) || !r.learnable(open, now) || r.stuck(open, deadline) {
 			return
 		}
 		r.emit(Event{Type: "waiting", Pending: len(open)})
@@ -629,6 +660,23 @@ func (r *run) learnable(open []*submission, now time.Time) bool {
 		}
 	}
 	return false
+}
+
+// stuck reports whether no later poll of this run can settle any of open: a
+// rate limit refuses re-reading the orders until after deadline, and none
+// of them can be followed through the operations endpoint any more.
+// Polling a refusal until -wait runs out would only hold the run.
+func (r *run) stuck(open []*submission, deadline time.Time) bool {
+	if r.rereadsUntil.IsZero() || r.rereadsUntil.Before(deadline) {
+		return false
+	}
+	for _, s := range open {
+		if s.call == journal.CallUpdate && s.state == journal.KindSubmitted && len(s.operations) > 0 &&
+			r.opt.BusinessID != 0 && r.opCalls < OperationsBudget {
+			return false
+		}
+	}
+	return true
 }
 
 // pick returns the submissions whose state is one of states.
@@ -676,7 +724,10 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 				break
 			}
 			r.opCalls++
-			ops, err := r.api.Operations(ctx, r.opt.BusinessID, t, ids[:n])
+			// One request a call: the budget counts requests, and a
+			// failure is followed by re-reading the orders at once, not
+			// after the client's retries.
+			ops, err := r.api.Operations(provider.OneAttempt(ctx), r.opt.BusinessID, t, ids[:n])
 			ids = ids[n:]
 			if err != nil {
 				r.opErr = err // re-read below; reads retry inside the client already
@@ -726,6 +777,10 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 		}
 	}
 	orders, err := r.reader.ReadOrders(ctx, refs)
+	r.rereadsUntil = time.Time{}
+	if rl := (*provider.RateLimitError)(nil); errors.As(err, &rl) {
+		r.rereadsUntil = rl.Until
+	}
 	if err != nil {
 		for _, s := range reread {
 			if s.why == "" {
@@ -843,7 +898,10 @@ func summarize(res Result, subs []*submission) Result {
 			}
 		case journal.KindUnknown:
 			o = Unknown
-			if s.earlier {
+			if s.earlier && s.unknownWhy != "" {
+				detail = fmt.Sprintf("an earlier write of this change (sent %s UTC) was %s, and the order does not show it yet; it is not sent again blind: apply again once the endpoint answers",
+					s.sentAt.UTC().Format(time.DateTime), s.unknownWhy)
+			} else if s.earlier {
 				why := "got no answer"
 				if s.cause != nil {
 					why = fmt.Sprintf("got no answer (%v)", s.cause)

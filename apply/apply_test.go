@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +29,7 @@ type fake struct {
 	opStatus func(n int, id string) string
 	opCalls  int
 	writes   int
+	reads    int // ReadOrders calls
 }
 
 func (f *fake) SetTrack(ctx context.Context, _, orderID int64, t provider.Track) error {
@@ -71,6 +76,7 @@ func (f *fake) Operations(_ context.Context, _ int64, _ string, ids []string) ([
 func (f *fake) ReadOrders(_ context.Context, refs []OrderRef) (map[int64]provider.Order, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.reads++
 	out := map[int64]provider.Order{}
 	for _, r := range refs {
 		if o, ok := f.orders[r.OrderID]; ok {
@@ -281,5 +287,212 @@ func TestInFlightPerCall(t *testing.T) {
 				t.Errorf("outcome %s (%s) after %d writes, want %s and none", got, rep.Results[0].Detail, sent, c.want)
 			}
 		})
+	}
+}
+
+// A write the Market refused unprocessed (a 420) and that the client sends
+// again: the refused attempt's intent is closed before the retry waits its
+// turn, so a crash during that wait leaves no open intent; the retry is a
+// submission of its own. When the retry is never made (the limit resets
+// beyond the run's wait), the change failed "not sent", and nothing stays
+// open to hold the next run back.
+func TestRefusedAttemptClosesItsIntent(t *testing.T) {
+	refused := &provider.APIError{StatusCode: provider.StatusRateLimited, Endpoint: "POST track", Envelope: true,
+		Errors: []provider.ErrorEntry{{Code: "LIMIT_EXCEEDED", Message: "Hit rate limit of 6 parallel requests"}}}
+	d := schema.Order{Address: "order.1001", ID: 1001, CampaignID: 21000000, Track: &schema.Track{Code: "RP1", DeliveryServiceID: 51}}
+
+	t.Run("sent again", func(t *testing.T) {
+		f := &fake{orders: map[int64]provider.Order{1001: dbsOrder(1001)}}
+		j, dir := openJournal(t)
+		var atRetry []journal.Entry
+		f.track = func(ctx context.Context) error {
+			if err := provider.Leaving(ctx); err != nil {
+				return err
+			}
+			provider.Refused(ctx, refused)
+			atRetry = entries(t, dir) // what a crash now would leave
+			if err := provider.Leaving(ctx); err != nil {
+				return err
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			o := f.orders[1001]
+			o.Delivery.Tracks = append(o.Delivery.Tracks, provider.Track{Code: "RP1", DeliveryServiceID: 51})
+			f.orders[1001] = o
+			return nil
+		}
+		rep, err := Run(context.Background(), build(t, f, d), f, f, Options{Journal: j, Wait: time.Minute, PollInterval: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(atRetry) != 1 || atRetry[0].Open() {
+			t.Errorf("journal while the retry waits: %+v, want the refused attempt closed", atRetry)
+		}
+		if got := rep.Results[0].Outcome; got != Confirmed || !rep.OK() {
+			t.Fatalf("outcome %s (%s), want confirmed", got, rep.Results[0].Detail)
+		}
+		es := entries(t, dir)
+		if len(es) != 2 || es[0].State != journal.KindFailed || es[1].State != journal.KindConfirmed || es[0].ID == es[1].ID {
+			t.Errorf("journal %+v, want the refused attempt failed and the retry confirmed, each its own submission", es)
+		}
+	})
+
+	t.Run("never sent again", func(t *testing.T) {
+		f := &fake{orders: map[int64]provider.Order{1001: dbsOrder(1001)}}
+		j, dir := openJournal(t)
+		f.track = func(ctx context.Context) error {
+			if err := provider.Leaving(ctx); err != nil {
+				return err
+			}
+			provider.Refused(ctx, refused)
+			return &provider.RateLimitError{Endpoint: "track", CampaignID: 21000000, Quota: provider.Quota{Limit: 10000, Period: time.Hour},
+				Until: time.Now().Add(time.Hour), MaxWait: 5 * time.Minute, Server: true}
+		}
+		rep, err := Run(context.Background(), build(t, f, d), f, f, Options{Journal: j, Wait: time.Minute, PollInterval: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := rep.Results[0]
+		if res.Outcome != Failed || res.Code != "RATE_LIMITED" || !strings.HasPrefix(res.Detail, "not sent: rate limit of track") {
+			t.Errorf("result %+v, want failed RATE_LIMITED, not sent", res)
+		}
+		for _, e := range entries(t, dir) {
+			if e.Open() {
+				t.Errorf("journal entry %+v still open: the next run would hold the change back", e)
+			}
+		}
+	})
+}
+
+// The operations endpoint says IN_PROGRESS for ever, and the order never
+// shows the change, while -wait is long enough for many rounds: apply asks
+// the endpoint exactly OperationsBudget times, goes on re-reading the order
+// after that, and ends applied (accepted, not confirmed) with a detail that
+// says why it is not confirmed. The clock moves a minute a re-read, so the
+// wait ends after 100 rounds whatever the machine's speed.
+func TestOperationsBudget(t *testing.T) {
+	f := &fake{orders: map[int64]provider.Order{2001: laasOrder(2001)}, opStatus: func(int, string) string { return provider.OperationInProgress }}
+	base := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	now := func() time.Time {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return base.Add(time.Duration(f.reads) * time.Minute)
+	}
+	j, dir := openJournal(t)
+	rep, err := Run(context.Background(), build(t, f, moveAndCall), f, f, Options{Journal: j, Wait: 100 * time.Minute,
+		PollInterval: 100 * time.Microsecond, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.opCalls != OperationsBudget {
+		t.Errorf("%d calls to the operations endpoint, want exactly OperationsBudget (%d)", f.opCalls, OperationsBudget)
+	}
+	if f.reads < OperationsBudget+10 {
+		t.Errorf("%d re-reads: the run stopped following once the budget was spent", f.reads)
+	}
+	res := rep.Results[0]
+	if res.Outcome != Applied || !strings.Contains(res.Detail, "not confirmed yet") || !strings.Contains(res.Detail, fmt.Sprintf("budget of %d calls", OperationsBudget)) {
+		t.Errorf("result %+v, want applied, saying it is not confirmed because the budget is spent", res)
+	}
+	if e := entries(t, dir); len(e) != 1 || e[0].State != journal.KindSubmitted {
+		t.Errorf("journal %+v, want the submission still open for the next run to follow", e)
+	}
+}
+
+// realOperations is the fake Market with the real client's operations
+// endpoint, retries and all.
+type realOperations struct {
+	*fake
+	client *provider.Client
+}
+
+func (r realOperations) Operations(ctx context.Context, businessID int64, opType string, ids []string) ([]provider.Operation, error) {
+	return r.client.Operations(ctx, businessID, opType, ids)
+}
+
+// The budget is of requests the operations endpoint receives. Through the
+// real client, which retries a read's 5xx up to 8 times, an endpoint that
+// fails every time must still see at most OperationsBudget requests in a
+// run, and each failure must leave the order to be re-read at once, not
+// after the client's whole retry budget.
+func TestOperationsBudgetCountsRequests(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusInternalServerError)
+		w.Write([]byte(`{"status":"ERROR","errors":[{"code":"INTERNAL_ERROR","message":"operations are down"}]}`))
+	}))
+	defer srv.Close()
+	client, err := provider.New(provider.Config{Endpoint: srv.URL, APIKey: "k",
+		Retry: provider.RetryPolicy{MaxAttempts: 8, BaseDelay: time.Microsecond, MaxDelay: time.Microsecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fake{orders: map[int64]provider.Order{2001: laasOrder(2001)}}
+	base := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	now := func() time.Time {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return base.Add(time.Duration(f.reads) * time.Minute)
+	}
+	j, _ := openJournal(t)
+	rep, err := Run(context.Background(), build(t, f, moveAndCall), realOperations{f, client}, f, Options{Journal: j, Wait: 100 * time.Minute,
+		PollInterval: 100 * time.Microsecond, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := hits.Load(); n > OperationsBudget {
+		t.Errorf("the operations endpoint received %d requests in one run, more than OperationsBudget (%d)", n, OperationsBudget)
+	}
+	if res := rep.Results[0]; res.Outcome != Applied || !strings.Contains(res.Detail, "operations endpoint") {
+		t.Errorf("result %+v, want applied, saying the operations endpoint could not tell", res)
+	}
+}
+
+// blockedReader reads through the fake once (the check before writing),
+// then answers every re-read with a rate limit that resets long after the
+// run's wait.
+type blockedReader struct {
+	*fake
+	until time.Time
+}
+
+func (b blockedReader) ReadOrders(ctx context.Context, refs []OrderRef) (map[int64]provider.Order, error) {
+	out, _ := b.fake.ReadOrders(ctx, refs)
+	b.fake.mu.Lock()
+	defer b.fake.mu.Unlock()
+	if b.fake.reads == 1 {
+		return out, nil
+	}
+	return nil, fmt.Errorf("read orders of campaign 21000000: %w", &provider.RateLimitError{Endpoint: "list_orders", CampaignID: 21000000,
+		Quota: provider.Quota{Limit: 10000, Period: time.Hour}, Until: b.until, MaxWait: 5 * time.Minute, Server: true})
+}
+
+// When re-reading is refused by a rate limit that resets after -wait ends
+// and nothing else can settle the writes, no later poll of this run can
+// learn anything: the run ends at once, applied, saying why it is not
+// confirmed, instead of polling a refusal until -wait runs out. (The clock
+// moves a minute a read: without the stop the run would read 60 times.)
+func TestFollowStopsWhenRereadsAreRateLimitedPastTheWait(t *testing.T) {
+	f := &fake{orders: map[int64]provider.Order{1001: dbsOrder(1001)}}
+	base := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	now := func() time.Time {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return base.Add(time.Duration(f.reads) * time.Minute)
+	}
+	j, _ := openJournal(t)
+	d := schema.Order{Address: "order.1001", ID: 1001, CampaignID: 21000000, Track: &schema.Track{Code: "RP1", DeliveryServiceID: 51}}
+	rep, err := Run(context.Background(), build(t, f, d), f, blockedReader{f, base.Add(2 * time.Hour)}, Options{Journal: j, Wait: time.Hour,
+		PollInterval: 100 * time.Microsecond, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.reads != 2 {
+		t.Errorf("%d reads, want 2: the check before writing and one re-read, which says none is possible before the wait ends", f.reads)
+	}
+	res := rep.Results[0]
+	if res.Outcome != Applied || !strings.Contains(res.Detail, "could not be re-read") || !strings.Contains(res.Detail, "rate limit of list_orders") {
+		t.Errorf("result %+v, want applied, saying the order could not be re-read for the rate limit", res)
 	}
 }

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -48,6 +49,8 @@ type Submission struct {
 	Operations  []string
 	SubmittedAt time.Time
 	Unknown     bool
+	// Why says why the outcome is unknown when it is not a lost answer.
+	Why string
 }
 
 // Build compares desired and current state. Desired orders are taken in
@@ -375,6 +378,7 @@ func planOrder(p *Plan, k Key, d schema.Order, cur Current, subs []Submission) {
 							pend.SubmittedAt = s.SubmittedAt
 						}
 						pend.Unknown = pend.Unknown || s.Unknown
+						pend.Why = cmp.Or(pend.Why, s.Why)
 						break
 					}
 					state = "other"

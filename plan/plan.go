@@ -162,7 +162,11 @@ type Pending struct {
 	SubmittedAt time.Time `json:"submitted_at"`
 	// Unknown is set when the earlier write's answer never arrived: the
 	// order is watched until it shows the value or the grace period ends.
+	// Also when the Market accepted it but its operations endpoint cannot
+	// be asked how it went (Why says so): in flight, and nobody knows.
 	Unknown bool `json:"outcome_unknown,omitempty"`
+	// Why says why the outcome is unknown when it is not a lost answer.
+	Why string `json:"unknown_reason,omitempty"`
 }
 
 // Reason tells why a change is blocked, in words scripts can match.

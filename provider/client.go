@@ -315,6 +315,46 @@ func Leaving(ctx context.Context) error {
 	return nil
 }
 
+type oneAttemptKey struct{}
+
+// OneAttempt returns a context whose requests are made once and never
+// retried by the Client: for a caller that polls on its own schedule within
+// a budget of requests and has a fallback (apply following its operations,
+// which re-reads the orders when the endpoint fails). Retries inside the
+// Client would spend that budget several times over and hold the fallback
+// back for the whole retry budget.
+func OneAttempt(ctx context.Context) context.Context {
+	return context.WithValue(ctx, oneAttemptKey{}, true)
+}
+
+type notProcessedKey struct{}
+
+// NotProcessed returns a context whose write requests call f when an
+// attempt that left (its BeforeSend hook ran) proves not processed and is
+// about to be tried again: the Market answered 420, or nothing reached it
+// (the connection failed before a byte went out). The retry then waits for
+// the limiter and a slot like a new request, maybe for long; f lets a
+// journal close the attempt's intent meanwhile, so a crash during that wait
+// leaves no intent of a write the Market never saw. The next attempt calls
+// the BeforeSend hook again. f is not called for the last attempt: its error
+// is the call's.
+func NotProcessed(ctx context.Context, f func(error)) context.Context {
+	return context.WithValue(ctx, notProcessedKey{}, f)
+}
+
+// Refused runs ctx's NotProcessed hook, if any, with why the attempt was not
+// processed. The Client calls it before it retries a write; another
+// implementation of the same API (a test's fake) calls it when a write it let
+// leave (Leaving) was not processed and will be tried again.
+func Refused(ctx context.Context, why error) { notProcessed(ctx, why) }
+
+// notProcessed runs ctx's NotProcessed hook, if any.
+func notProcessed(ctx context.Context, err error) {
+	if f, ok := ctx.Value(notProcessedKey{}).(func(error)); ok && f != nil {
+		f(err)
+	}
+}
+
 // errRefused is f's refusal in BeforeSend: final, never retried.
 type errRefused struct{ err error }
 
@@ -328,6 +368,7 @@ type outcome struct {
 	body   []byte
 	err    error // transport failure or ctx; status is 0 then unless reading the body failed
 	sent   bool  // when err != nil: the request may have reached the server
+	left   bool  // the BeforeSend hook ran: the caller counts the attempt as leaving
 }
 
 // do sends r, with retries, and decodes a 2xx answer into out (unless nil).
@@ -349,6 +390,10 @@ func (c *Client) do(ctx context.Context, r *request, out any) error {
 	}
 	win := c.window(r.endpoint, r.scope)
 	g := c.gate(r.scope)
+	attempts := c.retry.MaxAttempts
+	if once, _ := ctx.Value(oneAttemptKey{}).(bool); once {
+		attempts = 1
+	}
 
 	for attempt := 1; ; attempt++ {
 		o := c.attempt(ctx, r, u, body, win, g)
@@ -411,16 +456,21 @@ func (c *Client) do(ctx context.Context, r *request, out any) error {
 			}
 			err = apiErr
 		}
-		if attempt >= c.retry.MaxAttempts {
+		if attempt >= attempts {
 			if attempt > 1 {
 				return fmt.Errorf("giving up after %d attempts: %w", attempt, err)
 			}
 			return err
 		}
+		if r.write && o.left {
+			// A write is retried only when this attempt proved it was
+			// not processed (a 420, or nothing sent).
+			notProcessed(ctx, err)
+		}
 		if backoff {
 			d := c.backoff(attempt)
 			if c.hooks.OnRetry != nil {
-				c.hooks.OnRetry(r.endpoint, err, attempt+1, c.retry.MaxAttempts, d)
+				c.hooks.OnRetry(r.endpoint, err, attempt+1, attempts, d)
 			}
 			if err := sleep(ctx, d); err != nil {
 				return err
@@ -471,6 +521,14 @@ func (c *Client) attempt(ctx context.Context, r *request, u string, body []byte,
 	if err := Leaving(ctx); err != nil {
 		return outcome{err: err}
 	}
+	o := c.send(ctx, r, u, body, win)
+	o.left = true
+	return o
+}
+
+// send makes one request that the limiter and the gate admitted, and reads
+// the answer.
+func (c *Client) send(ctx context.Context, r *request, u string, body []byte, win *window) outcome {
 
 	// ctx bounds the waits above. A write, once it leaves, runs to its
 	// answer (bounded by the request timeout) even if ctx is cancelled:

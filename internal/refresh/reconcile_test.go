@@ -3,6 +3,7 @@ package refresh
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,12 +99,16 @@ func TestReconcileOperationVerdicts(t *testing.T) {
 	}
 
 	// The endpoint failing is no verdict: the submission stays in flight,
-	// however old, and the plan goes on.
+	// however old, and the plan goes on. It is unknown, not pending: only
+	// an operation the endpoint reports IN_PROGRESS is pending.
 	api = &opsAPI{fail: errors.New("HTTP 403")}
 	r = &Reader{API: api, BusinessID: 9000000}
 	subs, verdicts, err = r.Reconcile(context.Background(), []journal.Entry{update("unknown", 0, day, "z")}, read2001, now)
 	if err != nil || len(verdicts) != 0 || len(subs[2001]) != 1 {
-		t.Errorf("operations endpoint failing: err %v, verdicts %v, pending %+v; want it pending, no error", err, kinds(verdicts), subs)
+		t.Fatalf("operations endpoint failing: err %v, verdicts %v, pending %+v; want it in flight, no error", err, kinds(verdicts), subs)
+	}
+	if s := subs[2001][0]; !s.Unknown || !strings.Contains(s.Why, "operations endpoint could not be asked") || !strings.Contains(s.Why, "HTTP 403") {
+		t.Errorf("submission %+v, want it unknown, saying the operations endpoint could not be asked and why", s)
 	}
 }
 

@@ -373,7 +373,7 @@ func (r *Reader) Reconcile(ctx context.Context, entries []journal.Entry, current
 		_, ok := current[e.OrderID]
 		return !ok
 	})
-	status := r.operationStatus(ctx, entries, current)
+	status, unasked := r.operationStatus(ctx, entries, current)
 	for _, e := range entries {
 		cur := current[e.OrderID]
 		if cur.Found && plan.Applied(r.Key, e.Targets, cur.Order) {
@@ -388,6 +388,16 @@ func (r *Reader) Reconcile(ctx context.Context, entries []journal.Entry, current
 				continue
 			case known:
 				subs[e.OrderID] = append(subs[e.OrderID], submission(e))
+				continue
+			}
+			if err := unasked[e.Operations[0].ID]; err != nil {
+				// Accepted, but nobody can say what became of it: in
+				// flight (never resent blind) and unknown, not pending,
+				// until the endpoint answers or the order shows it.
+				s := submission(e)
+				s.Unknown = true
+				s.Why = fmt.Sprintf("accepted, but the operations endpoint could not be asked how it went (%v)", err)
+				subs[e.OrderID] = append(subs[e.OrderID], s)
 				continue
 			}
 		}
@@ -408,16 +418,17 @@ func (r *Reader) Reconcile(ctx context.Context, entries []journal.Entry, current
 // submitted updates, grouped by business and type. A submission's business is
 // the one it was journaled with, else the reader's, else its campaign's.
 //
-// What cannot be learnt (the endpoint or the campaign read fails) counts as
-// IN_PROGRESS: not knowing is no verdict, those submissions stay in flight,
-// and the rest of the plan goes on.
-func (r *Reader) operationStatus(ctx context.Context, entries []journal.Entry, current map[int64]plan.Current) map[string]string {
+// What cannot be learnt (the endpoint or the campaign read fails) is no
+// verdict: unasked names those operations with the error, their
+// submissions stay in flight (unknown, not pending: only an operation the
+// endpoint reports IN_PROGRESS is), and the rest of the plan goes on.
+func (r *Reader) operationStatus(ctx context.Context, entries []journal.Entry, current map[int64]plan.Current) (status map[string]string, unasked map[string]error) {
 	type key struct {
 		business int64
 		opType   string
 	}
 	byKey := map[key][]string{}
-	status := map[string]string{}
+	status, unasked = map[string]string{}, map[string]error{}
 	for _, e := range entries {
 		if e.State != journal.KindSubmitted || e.Call != journal.CallUpdate || len(e.Operations) == 0 {
 			continue
@@ -430,7 +441,7 @@ func (r *Reader) operationStatus(ctx context.Context, entries []journal.Entry, c
 			c, err := r.campaign(ctx, e.CampaignID)
 			if err != nil {
 				for _, o := range e.Operations {
-					status[o.ID] = provider.OperationInProgress
+					unasked[o.ID] = err
 				}
 				continue
 			}
@@ -458,7 +469,7 @@ func (r *Reader) operationStatus(ctx context.Context, entries []journal.Entry, c
 		ops, err := r.API.Operations(ctx, k.business, k.opType, byKey[k])
 		if err != nil {
 			for _, id := range byKey[k] {
-				status[id] = provider.OperationInProgress
+				unasked[id] = err
 			}
 			continue
 		}
@@ -466,7 +477,7 @@ func (r *Reader) operationStatus(ctx context.Context, entries []journal.Entry, c
 			status[o.ID] = o.Status
 		}
 	}
-	return status
+	return status, unasked
 }
 
 func submission(e journal.Entry) plan.Submission {

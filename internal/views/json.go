@@ -87,8 +87,10 @@ type pendingJSON struct {
 	Fields      []string `json:"fields"`
 	Operations  []string `json:"operations"`
 	SubmittedAt *string  `json:"submitted_at"`
-	// OutcomeUnknown: the earlier write's answer never arrived.
-	OutcomeUnknown bool `json:"outcome_unknown"`
+	// OutcomeUnknown: the earlier write's answer never arrived, or what
+	// became of it cannot be learnt (UnknownReason says why then).
+	OutcomeUnknown bool   `json:"outcome_unknown"`
+	UnknownReason  string `json:"unknown_reason,omitempty"`
 }
 
 type blockedJSON struct {
@@ -154,7 +156,7 @@ func PlanJSON(p *plan.Plan, diags hcl.Diagnostics, opt Options) ([]byte, error) 
 		out.Pending = append(out.Pending, pendingJSON{
 			Address: pd.Address, OrderID: pd.OrderID, CampaignID: pd.CampaignID,
 			Fields: nonNil(pd.Fields), Operations: nonNil(pd.Operations),
-			SubmittedAt: timeJSON(pd.SubmittedAt), OutcomeUnknown: pd.Unknown,
+			SubmittedAt: timeJSON(pd.SubmittedAt), OutcomeUnknown: pd.Unknown, UnknownReason: pd.Why,
 		})
 	}
 	for _, b := range byAddress(p.Blocked, func(b plan.Blocked) string { return b.Address }) {

@@ -76,7 +76,7 @@ func Markdown(w io.Writer, p *plan.Plan) {
 		head    string
 	}{
 		{false, s.Pending, "\n### Pending\n\nSubmitted earlier, still being applied by the Market:\n\n"},
-		{true, s.Unknown, "\n### Outcome unknown\n\nSent earlier without an answer; not sent again until the order shows it or its grace period ends:\n\n"},
+		{true, s.Unknown, "\n### Outcome unknown\n\nSent earlier, and nobody can say yet whether the Market applied it; not sent again until the order shows it, the Market says how it went, or its grace period ends:\n\n"},
 	} {
 		if sec.n == 0 {
 			continue

@@ -50,7 +50,7 @@ func Plan(w io.Writer, p *plan.Plan, src Sources, opt Options) {
 		b.WriteString("\n")
 	}
 	if s.Unknown > 0 {
-		b.WriteString("Outcome unknown (sent earlier without an answer; not sent again until the order shows it or its grace period ends):\n")
+		b.WriteString("Outcome unknown (sent earlier, and nobody can say yet whether the Market applied it; not sent again until the order shows it, the Market says how it went, or its grace period ends):\n")
 		for _, pd := range byAddress(p.Pending, func(p plan.Pending) string { return p.Address }) {
 			if pd.Unknown {
 				fmt.Fprintf(&b, "  %s %s: %s (%s)\n", paint(pal.bad, "?"), paint(pal.bold, clean(pd.Address)),
@@ -110,7 +110,10 @@ func writeChange(b *strings.Builder, c *plan.Change, pal palette, opt Options) {
 // pendingNote says which operation a pending change waits on and since when.
 func pendingNote(p plan.Pending) string {
 	var parts []string
-	if p.Unknown {
+	switch {
+	case p.Unknown && p.Why != "":
+		parts = append(parts, p.Why)
+	case p.Unknown:
 		parts = append(parts, "no answer to the earlier write; re-read until the order shows the value")
 	}
 	if len(p.Operations) > 0 {

@@ -140,3 +140,45 @@ func TestProgressConcurrent(t *testing.T) {
 		t.Errorf("final state not shown: %q", out.String())
 	}
 }
+
+// WaitNotices: a wait of 5 s or more is announced once per endpoint and
+// scope (campaign or business); the same wait again, or one ending within a
+// second of it, is not; a later end is; shorter waits (the limiter's
+// ordinary pacing) never are.
+func TestWaitNotices(t *testing.T) {
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	q := provider.Quota{Limit: 100, Period: time.Minute}
+	wait := func(endpoint string, campaign, business int64, d time.Duration, server bool) provider.Wait {
+		return provider.Wait{Endpoint: endpoint, CampaignID: campaign, BusinessID: business, Duration: d, Until: at.Add(d), Quota: q, Server: server}
+	}
+	var n WaitNotices
+	steps := []struct {
+		w    provider.Wait
+		want string
+	}{
+		{wait("track", 21000000, 0, 4900*time.Millisecond, true), ""},
+		{wait("get_order", 21000000, 0, 5*time.Second, true),
+			"Waiting 5s for the Market's rate limit on get_order in campaign 21000000, until 10:00:05 UTC."},
+		{wait("track", 21000000, 0, 30*time.Second, true),
+			"Waiting 30s for the Market's rate limit on track in campaign 21000000, until 10:00:30 UTC."},
+		{wait("track", 21000000, 0, 30*time.Second, true), ""},         // the same wait, another request
+		{wait("track", 21000000, 0, 30500*time.Millisecond, true), ""}, // within a second of it
+		{wait("track", 22000000, 0, 30*time.Second, true),
+			"Waiting 30s for the Market's rate limit on track in campaign 22000000, until 10:00:30 UTC."},
+		{wait("update", 21000000, 0, 30*time.Second, false),
+			"Waiting 30s for the quota of 100 requests per 1m0s on update in campaign 21000000, until 10:00:30 UTC."},
+		{wait("operations", 0, 9000000, 10*time.Second, true),
+			"Waiting 10s for the Market's rate limit on operations in business 9000000, until 10:00:10 UTC."},
+		{wait("track", 21000000, 0, 2*time.Minute, true), // the end moved: announced again
+			"Waiting 2m0s for the Market's rate limit on track in campaign 21000000, until 10:02:00 UTC."},
+		{wait("track", 21000000, 0, time.Second, true), ""},
+	}
+	var want, got []string
+	for _, s := range steps {
+		want = append(want, s.want)
+		got = append(got, n.Note(s.w))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("notices (-want +got):\n%s", diff)
+	}
+}

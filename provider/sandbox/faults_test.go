@@ -139,6 +139,36 @@ func TestLatency(t *testing.T) {
 			t.Errorf("call = %+v, want unprocessed without status", last)
 		}
 	})
+
+	// A real server that has read the whole request processes it, whoever
+	// waits for the answer: a client killed with its write on the wire
+	// cannot know whether it took effect.
+	t.Run("with ProcessAbandoned the write is processed all the same", func(t *testing.T) {
+		f := newFixture(t, Options{ProcessAbandoned: true})
+		f.srv.SetLatency(EndpointTrack, 100*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "POST", f.http.URL+"/v2/campaigns/21000000/orders/1001/delivery/track",
+			strings.NewReader(`{"trackCode": "LATE", "deliveryServiceId": 51}`))
+		req.Header.Set("Api-Key", "sandbox")
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			t.Fatal("the request did not time out")
+		}
+		var last Call
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			calls := f.srv.Calls()
+			if last = calls[len(calls)-1]; last.Processed {
+				break
+			}
+		}
+		if !last.Processed || last.Status != 200 {
+			t.Fatalf("call = %+v, want processed with 200", last)
+		}
+		if o, _ := f.srv.Order(1001); len(o.Delivery.Tracks) != 1 || o.Delivery.Tracks[0].TrackCode != "LATE" {
+			t.Errorf("tracks = %+v, want the abandoned write's", o.Delivery.Tracks)
+		}
+	})
 }
 
 func TestCalls(t *testing.T) {

@@ -40,6 +40,12 @@ type Options struct {
 	Parallel int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// ProcessAbandoned makes a request whose client goes away during its
+	// latency (SetLatency) processed all the same, as a real server does
+	// once it has read the whole request: a client killed while its write
+	// is on the wire cannot know whether the write took effect. By default
+	// such a request is never processed.
+	ProcessAbandoned bool
 }
 
 // Fault describes requests to sabotage: the next Count requests (at least 1)
@@ -95,6 +101,8 @@ type Server struct {
 	malformed  []Fault
 	latency    map[Endpoint]time.Duration
 	calls      []*Call
+	// processAbandoned: Options.ProcessAbandoned.
+	processAbandoned bool
 }
 
 // New returns a server serving a copy of st (nil: an empty state).
@@ -111,6 +119,8 @@ func New(st *State, opt Options) *Server {
 		limits:  newLimiter(opt),
 		latency: map[Endpoint]time.Duration{},
 		keys:    map[string]bool{},
+
+		processAbandoned: opt.ProcessAbandoned,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -297,9 +307,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if delay > 0 {
 		t := time.NewTimer(delay)
+		gone := r.Context().Done()
+		if s.processAbandoned {
+			gone = nil // processed whether or not anyone reads the answer
+		}
 		select {
 		case <-t.C:
-		case <-r.Context().Done():
+		case <-gone:
 			t.Stop()
 			return // the client gave up: the request is never processed
 		}
