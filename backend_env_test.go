@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/orderform/orderform/internal/pgtest"
 	"github.com/orderform/orderform/journal"
 )
 
@@ -26,33 +22,7 @@ type testPGBackend struct {
 // database fails the test; elsewhere it is skipped, saying how to run it.
 func newTestPG(t *testing.T) *testPGBackend {
 	t.Helper()
-	url := os.Getenv("ORDERFORM_TEST_PG")
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ORDERFORM_TEST_PG is not set: .ci/run starts a PostgreSQL and sets it")
-		}
-		t.Skip("ORDERFORM_TEST_PG is not set: run `bash .ci/test` to run the PostgreSQL tests")
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	pg := &testPGBackend{url: url, schema: "e2e_" + hex.EncodeToString(b[:])}
-	t.Cleanup(func() {
-		pg.exec(t, "DROP SCHEMA IF EXISTS "+pg.schema+" CASCADE")
-	})
-	return pg
-}
-
-func (pg *testPGBackend) exec(t *testing.T, stmt string, args ...any) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, pg.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, stmt, args...); err != nil {
-		t.Fatalf("%s: %v", stmt, err)
-	}
+	return &testPGBackend{url: pgtest.URL(t), schema: pgtest.SchemaName(t)}
 }
 
 // block is the backend block of a configuration using it.
@@ -77,14 +47,9 @@ func (pg *testPGBackend) records(t *testing.T) []journal.Record {
 // age moves every record d into the past.
 func (pg *testPGBackend) age(t *testing.T, d time.Duration) {
 	t.Helper()
-	recs := pg.records(t)
-	_ = recs // the schema exists: records opened (and so created) it
+	_ = pg.records(t) // the schema exists: opening it made sure
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, pg.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := pgtest.Connect(t)
 	rows, err := conn.Query(ctx, "SELECT seq, record FROM "+pg.schema+".journal")
 	if err != nil {
 		t.Fatal(err)

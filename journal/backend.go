@@ -144,12 +144,19 @@ func (e *LockedError) Error() string {
 func (e *LockedError) Unwrap() error { return ErrLocked }
 
 // lockPoll is how often a lock held by another run is tried again.
-const lockPoll = 200 * time.Millisecond
+const lockPoll = 100 * time.Millisecond
+
+// lockSettle is how long even a zero timeout keeps trying: a run killed a
+// moment ago still holds its PostgreSQL locks until the server notices the
+// connection is gone, and a rerun started at once must not be refused for
+// them.
+const lockSettle = time.Second
 
 // waitFor tries one lock until it is taken, the timeout passes or ctx ends.
 // try reports whether it took the lock, else who holds it.
 func waitFor(ctx context.Context, key LockKey, timeout time.Duration, onWait func(LockKey, Holder), try func() (bool, Holder, error)) error {
 	start := time.Now()
+	limit := max(timeout, lockSettle)
 	var last Holder
 	shown := false
 	for {
@@ -158,14 +165,16 @@ func waitFor(ctx context.Context, key LockKey, timeout time.Duration, onWait fun
 			return err
 		}
 		waited := time.Since(start)
-		if waited >= timeout {
+		if waited >= limit {
 			return &LockedError{Key: key, Holder: h, Timeout: timeout}
 		}
-		if onWait != nil && (!shown || h != last) {
+		// A holder caught between two writes of its note reads as empty:
+		// not worth a line of its own.
+		if onWait != nil && timeout > 0 && (!shown || h != last && h != (Holder{})) {
 			onWait(key, h)
 			shown, last = true, h
 		}
-		t := time.NewTimer(min(lockPoll, timeout-waited))
+		t := time.NewTimer(min(lockPoll, limit-waited))
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -2,17 +2,14 @@ package journal
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/orderform/orderform/internal/pgtest"
 )
 
 // backends runs f against a fresh instance of every backend: local always,
@@ -44,28 +41,7 @@ func backends(t *testing.T, f func(t *testing.T, open func() Backend)) {
 // when the test ends. In CI a missing database is a failure, not a skip.
 func pgSchema(t *testing.T) (string, string) {
 	t.Helper()
-	url := os.Getenv("ORDERFORM_TEST_PG")
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ORDERFORM_TEST_PG is not set: .ci/run starts a PostgreSQL and sets it")
-		}
-		t.Skip("ORDERFORM_TEST_PG is not set: run `bash .ci/test` to run the PostgreSQL tests")
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), url)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return url, schema
+	return pgtest.URL(t), pgtest.SchemaName(t)
 }
 
 const (
@@ -260,5 +236,29 @@ func TestBackendPrune(t *testing.T) {
 		if ids["done"] || !ids["open"] || !ids["next"] {
 			t.Errorf("after pruning: %v; want the settled submission gone, the open one and the next kept", ids)
 		}
+	})
+}
+
+// A lock its holder lets go of a moment after asking is taken even with a
+// zero timeout: a run killed just before still holds its PostgreSQL locks
+// until the server notices, and a rerun started at once is not refused.
+func TestBackendLockSettles(t *testing.T) {
+	backends(t, func(t *testing.T, open func() Backend) {
+		ctx := context.Background()
+		held, err := open().Lock(ctx, []LockKey{{realEP, 21}}, Holder{User: "alice"}, 0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			time.Sleep(100 * time.Millisecond)
+			held.Release()
+		}()
+		l, err := open().Lock(ctx, []LockKey{{realEP, 21}}, Holder{User: "bob"}, 0, func(LockKey, Holder) {
+			t.Error("a zero timeout announced a wait")
+		})
+		if err != nil {
+			t.Fatalf("lock freed a moment later: %v", err)
+		}
+		l.Release()
 	})
 }

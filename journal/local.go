@@ -172,8 +172,8 @@ func (l *Local) Lock(ctx context.Context, keys []LockKey, holder Holder, timeout
 			}
 			return nil, fmt.Errorf("lock %s: %w", path, err)
 		}
-		_ = f.Truncate(0)
 		_, _ = f.WriteAt(info, 0)
+		_ = f.Truncate(int64(len(info)))
 		held.files = append(held.files, f)
 		held.keys = append(held.keys, k)
 	}
@@ -199,7 +199,8 @@ func (h *localLocks) Release() error {
 	var first error
 	for i := len(h.files) - 1; i >= 0; i-- {
 		f := h.files[i]
-		_ = f.Truncate(0)
+		// The note stays until the next holder writes its own: emptied
+		// here, a waiter could read it blank while the lock is still ours.
 		if err := funlock(f); err != nil && first == nil {
 			first = err
 		}

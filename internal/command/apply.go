@@ -27,7 +27,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 	auto := fs.Bool("auto-approve", false, "apply without asking for confirmation")
 	wait := fs.Duration("wait", 5*time.Minute, "how long to follow asynchronous operations until the Market confirms them; 0 submits and returns")
 	poll := fs.Duration("poll-interval", 2*time.Second, "how often to check asynchronous operations while waiting")
-	lockTimeout := fs.Duration("lock-timeout", 0, "how long to wait for another run's lock of a campaign this run writes to; 0 fails at once, naming the holder")
+	lockTimeout := fs.Duration("lock-timeout", 0, "how long to wait for another run's lock of a campaign this run writes to; 0 fails within a second, naming the holder")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
