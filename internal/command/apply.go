@@ -63,7 +63,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 	// The locks of the campaigns the run writes to, taken before their
 	// orders are read: no other run can write to them between our plan
 	// and our writes.
-	holder := journal.Me("orderform apply "+strings.Join(args, " "), os.Getenv)
+	holder := journal.Me("orderform apply "+strings.Join(withoutValues(args), " "), os.Getenv)
 	var locks journal.Locks
 	takeLocks := func(b journal.Backend, endpoint string, campaigns []int64) error {
 		keys := make([]journal.LockKey, 0, len(campaigns))
@@ -325,4 +325,26 @@ func (m *meta) connectSaved(file *plan.File, prov schema.Provider, parallelism i
 	prov.Sandbox = ""
 	prov.BusinessID = cmp.Or(file.Plan.BusinessID, prov.BusinessID)
 	return m.connect(prov, parallelism)
+}
+
+// withoutValues is the command line with the values of -var and -var-file
+// left out: a lock's note is shown to others and kept in the backend, and a
+// variable may hold a secret (an API key).
+func withoutValues(args []string) []string {
+	out := make([]string, 0, len(args))
+	skip := false
+	for _, a := range args {
+		if skip {
+			skip = false
+			continue
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && (name == "var" || name == "var-file") {
+			out = append(out, "-"+name+"=…")
+			skip = !hasValue
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }
