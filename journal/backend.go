@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/user"
 	"slices"
@@ -191,7 +192,7 @@ func waitFor(ctx context.Context, key LockKey, timeout time.Duration, onWait fun
 func OpenEntries(records []Record, endpoint string) []Entry {
 	var out []Entry
 	for _, e := range Fold(records) {
-		if e.Open() && (e.Endpoint == "" || e.Endpoint == endpoint) {
+		if e.Open() && (e.Endpoint == "" || CanonicalEndpoint(e.Endpoint) == CanonicalEndpoint(endpoint)) {
 			out = append(out, e)
 		}
 	}
@@ -208,11 +209,27 @@ func settledIn(records []Record, keys []LockKey) map[string]bool {
 	}
 	out := map[string]bool{}
 	for _, e := range Fold(records) {
-		if !e.Open() && (locked[LockKey{e.Endpoint, e.CampaignID}] || e.Endpoint == "" && lockedCampaign(keys, e.CampaignID)) {
+		if !e.Open() && (locked[LockKey{CanonicalEndpoint(e.Endpoint), e.CampaignID}] || e.Endpoint == "" && lockedCampaign(keys, e.CampaignID)) {
 			out[e.ID] = true
 		}
 	}
 	return out
+}
+
+// CanonicalEndpoint is the one spelling of an API base URL that the journal
+// is scoped by and the locks are keyed on: the client sends
+// "https://host/" and "HTTPS://Host" to one place, so two runs spelling it
+// differently must see each other's writes and wait for each other's
+// locks. Anything that is not such a URL (the embedded sandbox's
+// "sandbox:SEED") is kept as it is.
+func CanonicalEndpoint(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return s
+	}
+	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	u.Path, u.RawPath = strings.TrimRight(u.Path, "/"), ""
+	return u.String()
 }
 
 func lockedCampaign(keys []LockKey, campaign int64) bool {

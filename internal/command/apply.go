@@ -319,7 +319,7 @@ func (m *meta) connectSaved(file *plan.File, prov schema.Provider, parallelism i
 		return m.connect(schema.Provider{BusinessID: file.Plan.BusinessID, Sandbox: seed}, parallelism)
 	}
 	here := target(prov)
-	if strings.TrimRight(here, "/") != strings.TrimRight(file.Endpoint, "/") {
+	if here != journal.CanonicalEndpoint(file.Endpoint) {
 		return nil, fmt.Errorf("the plan was made against %s, but this configuration and environment point at %s: apply it where it was made (set YANDEX_MARKET_ENDPOINT=%s), or plan again", file.Endpoint, here, file.Endpoint)
 	}
 	prov.Sandbox = ""

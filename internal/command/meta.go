@@ -355,7 +355,7 @@ func target(p schema.Provider) string {
 	if p.Sandbox != "" {
 		return sandboxPrefix + p.Sandbox
 	}
-	return firstNonEmpty(p.Endpoint, os.Getenv("YANDEX_MARKET_ENDPOINT"), provider.DefaultEndpoint)
+	return journal.CanonicalEndpoint(firstNonEmpty(p.Endpoint, os.Getenv("YANDEX_MARKET_ENDPOINT"), provider.DefaultEndpoint))
 }
 
 func firstNonEmpty(vs ...string) string {
