@@ -82,6 +82,10 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 		backend  journal.Backend
 		reader   *refresh.Reader
 		verdicts []refresh.Verdict
+		// endedSince: orders a saved plan shows pending whose earlier
+		// write has since failed or expired (reconcileSaved's verdicts):
+		// the plan sends nothing for them, and they do not have the change.
+		endedSince map[int64]string
 	)
 	defer func() {
 		// The locks go back before the backend closes (closing frees them
@@ -143,6 +147,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 			_ = conn.close()
 			return exitError
 		}
+		endedSince = endedPending(p, verdicts)
 		if !f.json {
 			views.Plan(m.Stdout, p, nil, opt)
 		}
@@ -199,7 +204,7 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 	// Writes of earlier runs that never got an answer are followed (their
 	// orders re-read) even when nothing is left to send: the run must not
 	// end "complete" on a change nobody knows the fate of.
-	if !p.HasChanges() && p.Summary().Unknown == 0 {
+	if !p.HasChanges() && p.Summary().Unknown == 0 && len(endedSince) == 0 {
 		if f.json {
 			data, _ := views.SummaryJSON(apply.Report{Blocked: p.Blocked})
 			fmt.Fprintln(m.Stdout, string(data))
@@ -254,6 +259,12 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 		m.errorf(errOpt, "%v", err)
 		return exitError
 	}
+	for i, res := range rep.Results {
+		if how, ok := endedSince[res.OrderID]; ok && res.Outcome == apply.InFlight {
+			rep.Results[i].Outcome = apply.Failed
+			rep.Results[i].Detail = "the earlier write this plan shows pending " + how + " since the plan was made, and the plan sends nothing for it: plan again to send the change"
+		}
+	}
 	if f.json {
 		data, _ := views.SummaryJSON(rep)
 		fmt.Fprintln(m.Stdout, string(data))
@@ -265,6 +276,26 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// endedPending names the orders p shows pending whose earlier write a
+// verdict says is over without the change (failed or expired), with how.
+func endedPending(p *plan.Plan, verdicts []refresh.Verdict) map[int64]string {
+	pending := map[int64]bool{}
+	for _, pd := range p.Pending {
+		pending[pd.OrderID] = true
+	}
+	out := map[int64]string{}
+	for _, v := range verdicts {
+		switch {
+		case !pending[v.Entry.OrderID]:
+		case v.Kind == journal.KindFailed:
+			out[v.Entry.OrderID] = "failed"
+		case v.Kind == journal.KindExpired:
+			out[v.Entry.OrderID] = "was never confirmed and counts as not applied"
+		}
+	}
+	return out
 }
 
 // reconcileSaved settles the journal's open submissions for the orders a
