@@ -272,6 +272,7 @@ func (b *PG) Append(records ...Record) error {
 			records[i].Time = now
 		}
 		records[i].Error = truncate(records[i].Error, MaxErrorLen)
+		storable(&records[i])
 	}
 	if err := b.commits.add(records...); err != nil {
 		what := fmt.Sprintf("%s for order %d", records[0].Kind, records[0].OrderID)
@@ -281,6 +282,22 @@ func (b *PG) Append(records ...Record) error {
 		return fmt.Errorf("journal %s (%s): %w", what, b.Name(), err)
 	}
 	return nil
+}
+
+// storable replaces the NUL characters of what a record takes from outside
+// (an API message, an operation's ID, an address): PostgreSQL's text and
+// jsonb cannot hold one, and an INSERT refusing it would lose the record and
+// every other one of its group commit.
+func storable(r *Record) {
+	clean := func(s string) string { return strings.ReplaceAll(s, "\x00", "\uFFFD") }
+	r.Error, r.Address, r.By = clean(r.Error), clean(r.Address), clean(r.By)
+	if len(r.Operations) > 0 {
+		ops := make([]Operation, len(r.Operations))
+		for i, o := range r.Operations {
+			ops[i] = Operation{ID: clean(o.ID), Type: clean(o.Type)}
+		}
+		r.Operations = ops
+	}
 }
 
 // insert writes records in one statement: one commit, synchronous.
