@@ -146,11 +146,21 @@ func (b *PG) migrate(ctx context.Context) error {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, advisoryKey(b.schema, "migrate", 0)); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, b.q(`CREATE SCHEMA IF NOT EXISTS %s`)); err != nil {
-		return fmt.Errorf("create schema: %w", err)
+	// Tables already at this version need no DDL, and so no CREATE
+	// privilege: a team's DBA may make them once and give the role that
+	// applies no more than their use. (CREATE ... IF NOT EXISTS checks the
+	// privilege even when there is nothing to create.)
+	var metaTable *string
+	if err := tx.QueryRow(ctx, `SELECT to_regclass($1)::text`, pgx.Identifier{b.schema, "meta"}.Sanitize()).Scan(&metaTable); err != nil {
+		return fmt.Errorf("look for the tables: %w", err)
 	}
-	if _, err := tx.Exec(ctx, b.q(`CREATE TABLE IF NOT EXISTS %s.meta (key text PRIMARY KEY, value text NOT NULL)`)); err != nil {
-		return fmt.Errorf("create tables: %w", err)
+	if metaTable == nil {
+		if _, err := tx.Exec(ctx, b.q(`CREATE SCHEMA IF NOT EXISTS %s`)); err != nil {
+			return fmt.Errorf("create schema: %w", err)
+		}
+		if _, err := tx.Exec(ctx, b.q(`CREATE TABLE IF NOT EXISTS %s.meta (key text PRIMARY KEY, value text NOT NULL)`)); err != nil {
+			return fmt.Errorf("create tables: %w", err)
+		}
 	}
 	version := 0
 	var v string
@@ -166,24 +176,28 @@ func (b *PG) migrate(ctx context.Context) error {
 	if version > pgSchemaVersion {
 		return fmt.Errorf("the tables are at version %d, written by a newer orderform; this one knows version %d: upgrade orderform", version, pgSchemaVersion)
 	}
-	for ; version < pgSchemaVersion; version++ {
-		if _, err := tx.Exec(ctx, b.q(migrations[version])); err != nil {
-			return fmt.Errorf("migrate the tables to version %d: %w", version+1, err)
+	if version < pgSchemaVersion {
+		for ; version < pgSchemaVersion; version++ {
+			if _, err := tx.Exec(ctx, b.q(migrations[version])); err != nil {
+				return fmt.Errorf("migrate the tables to version %d: %w", version+1, err)
+			}
+		}
+		if _, err := tx.Exec(ctx, b.q(`INSERT INTO %s.meta (key, value) VALUES ('schema_version', $1)
+			ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`), fmt.Sprint(pgSchemaVersion)); err != nil {
+			return fmt.Errorf("record the schema version: %w", err)
 		}
 	}
-	if _, err := tx.Exec(ctx, b.q(`INSERT INTO %s.meta (key, value) VALUES ('schema_version', $1)
-		ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`), fmt.Sprint(pgSchemaVersion)); err != nil {
-		return fmt.Errorf("record the schema version: %w", err)
-	}
 	// A role that may read but not write fails here, not at its first
-	// intent.
+	// intent. (has_table_privilege with a list of privileges is true when
+	// any one of them is held: each is asked on its own.)
 	var ok bool
-	if err := tx.QueryRow(ctx, `SELECT has_table_privilege($1, 'SELECT,INSERT,DELETE') AND has_table_privilege($2, 'SELECT,INSERT,UPDATE,DELETE')`,
-		b.schema+".journal", b.schema+".locks").Scan(&ok); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT bool_and(has_table_privilege(t, p)) AND has_sequence_privilege($3, 'USAGE')
+		FROM unnest(ARRAY[$1, $2]::text[]) AS t, unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) AS p`,
+		b.schema+".journal", b.schema+".locks", b.schema+".journal_seq_seq").Scan(&ok); err != nil {
 		return fmt.Errorf("check permissions: %w", err)
 	}
 	if !ok {
-		return errors.New("this role may not read and write the journal and locks tables: grant SELECT, INSERT, UPDATE and DELETE on them")
+		return fmt.Errorf("this role may not read and write the journal and locks tables: grant SELECT, INSERT, UPDATE and DELETE on %[1]s.journal and %[1]s.locks, and USAGE on the sequence %[1]s.journal_seq_seq", b.schema)
 	}
 	return tx.Commit(ctx)
 }
