@@ -13,6 +13,10 @@ type Backend struct {
 	ConnStr    string // pg: "" = PG_CONN_STR, then the libpq variables
 	SchemaName string // pg: "" = "orderform"
 	DeclRange  hcl.Range
+	// Invalid: the block has an error, so its values are not the ones
+	// meant; it must not be used (not even by apply FILE, which tolerates
+	// a configuration that needs the plan's -var flags).
+	Invalid bool
 }
 
 // Backend types.
@@ -66,8 +70,13 @@ func (l *loader) evalBackend(ev *evaluator) {
 		return
 	}
 	out.Type, out.DeclRange = b.typ, b.defRange
-	ctx := ev.rootContext(l.locals.values, ev.unknownData())
+	// No variables, locals or functions, as in Terraform: the backend must
+	// be the same for every run, and `apply FILE` takes no -var (a schema
+	// from a variable gave it a journal and locks of its own).
+	var ctx *hcl.EvalContext
 	c := &checker{diags: &l.diags}
+	before := len(l.diags)
+	defer func() { out.Invalid = l.diags[before:].HasErrors() }()
 	if a := b.attrs["conn_str"]; a != nil {
 		if s, st := c.str(a, ctx); st == valid {
 			out.ConnStr = s

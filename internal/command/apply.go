@@ -118,6 +118,12 @@ func runApply(ctx context.Context, m *meta, args []string) int {
 			if !diags.HasErrors() {
 				prov = cfg.Provider
 			}
+			if bcfg.Invalid {
+				// Its defaults would be another journal and other locks
+				// than every other run's.
+				m.printDiags(diags, cfg, errOpt)
+				return exitError
+			}
 		}
 		if backend, err = m.openBackend(ctx, bcfg, true); err != nil {
 			m.printDiags(hcl.Diagnostics{backendDiag(bcfg, err)}, nil, errOpt)
