@@ -83,6 +83,12 @@ type Journal struct {
 	broken error      // set when a failed append could not be undone
 
 	commits groupCommit[byte]
+
+	// appendLock, when set, is held exclusively for each write: other
+	// processes append to the same file (local backend), and undoing a
+	// short write by cutting the file back is only safe while nobody else
+	// can have appended after it.
+	appendLock *os.File
 }
 
 // Open opens (creating it if needed) the journal of the configuration
@@ -250,6 +256,12 @@ func (j *Journal) write(data []byte) error {
 	j.mu.Unlock()
 	if broken != nil {
 		return broken
+	}
+	if j.appendLock != nil {
+		if _, err := flock(j.appendLock, true, true); err != nil {
+			return fmt.Errorf("lock the journal for appending: %w", err)
+		}
+		defer funlock(j.appendLock)
 	}
 	st, err := j.f.Stat()
 	if err != nil {

@@ -90,6 +90,13 @@ func (l *Local) journal() (*Journal, error) {
 		jl.Close()
 		return nil, err
 	}
+	al, err := os.OpenFile(filepath.Join(d, "append.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		j.Close()
+		jl.Close()
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	j.appendLock = al
 	l.j, l.jl = j, jl
 	return j, nil
 }
@@ -131,6 +138,9 @@ func (l *Local) Close() error {
 		return nil
 	}
 	err := l.j.Close()
+	if l.j.appendLock != nil {
+		l.j.appendLock.Close()
+	}
 	_ = funlock(l.jl)
 	l.jl.Close()
 	l.j, l.jl = nil, nil

@@ -114,3 +114,37 @@ func TestConcurrentAppendsAllLand(t *testing.T) {
 		t.Errorf("%d records, %d distinct, want %d", len(recs), len(seen), n)
 	}
 }
+
+// Two runs in one directory (writing to other campaigns) append to one file
+// at once: every record of both lands whole, none glued to another.
+func TestTwoLocalRunsAppendTogether(t *testing.T) {
+	dir := t.TempDir()
+	a, b := OpenLocal(dir), OpenLocal(dir)
+	defer a.Close()
+	defer b.Close()
+	const n = 100
+	var wg sync.WaitGroup
+	for i, be := range []*Local{a, b} {
+		for k := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := be.Append(Record{Kind: KindIntent, ID: fmt.Sprint(i, "-", k), Call: CallTrack, OrderID: int64(k), CampaignID: int64(21 + i)}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	recs, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range recs {
+		seen[r.ID] = true
+	}
+	if len(recs) != 2*n || len(seen) != 2*n {
+		t.Errorf("%d records, %d distinct, want %d", len(recs), len(seen), 2*n)
+	}
+}
