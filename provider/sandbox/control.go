@@ -125,7 +125,6 @@ func (s *Server) SetLatency(e Endpoint, d time.Duration) {
 	s.latency[e] = d
 }
 
-
 // wait sleeps for an admitted request's latency (SetLatency) and reports
 // whether to process it: not when its client went away meanwhile, unless
 // Options.ProcessAbandoned.

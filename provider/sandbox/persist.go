@@ -55,4 +55,3 @@ func (s *Server) Save(path string) error {
 	}
 	return nil
 }
-
