@@ -191,6 +191,8 @@ func endpointOf(r *http.Request) sandbox.Endpoint {
 	switch {
 	case strings.HasSuffix(p, "/delivery/track"):
 		return sandbox.EndpointTrack
+	case strings.HasSuffix(p, "/delivery/date"):
+		return sandbox.EndpointDeliveryDate
 	case strings.HasSuffix(p, "/orders/update"):
 		return sandbox.EndpointUpdate
 	case strings.HasSuffix(p, "/operations"):
@@ -206,8 +208,7 @@ func endpointOf(r *http.Request) sandbox.Endpoint {
 }
 
 func isWrite(r *http.Request) bool {
-	e := endpointOf(r)
-	return e == sandbox.EndpointTrack || e == sandbox.EndpointUpdate
+	return endpointOf(r).IsWrite()
 }
 
 // effectiveWrites counts the writes about order (0: any) that took effect,
@@ -215,7 +216,7 @@ func isWrite(r *http.Request) bool {
 func (e *applyEnv) effectiveWrites(order int64) int {
 	n := 0
 	for _, c := range e.srv.Calls() {
-		if c.Endpoint != sandbox.EndpointTrack && c.Endpoint != sandbox.EndpointUpdate {
+		if !c.Endpoint.IsWrite() {
 			continue
 		}
 		if order != 0 && !slices.Contains(c.OrderIDs, order) {

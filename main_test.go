@@ -167,9 +167,9 @@ func cmdCalls(ts *testscript.TestScript, neg bool, args []string) {
 	check(ts, neg, n == want, "calls %s: got %d, want %d; calls:\n%s", strings.Join(args[:len(args)-1], " "), n, want, strings.Join(seen, "\n"))
 }
 
-// writes ORDER N: exactly N writes (track, update) about ORDER (all: any
-// order) took effect on the sandbox — processed with a 2xx, or processed
-// and then dropped before the answer.
+// writes ORDER N: exactly N writes (track, delivery_date, update) about
+// ORDER (all: any order) took effect on the sandbox — processed with a 2xx,
+// or processed and then dropped before the answer.
 func cmdWrites(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
 		ts.Fatalf("usage: writes ORDER|all N")
@@ -181,7 +181,7 @@ func cmdWrites(ts *testscript.TestScript, neg bool, args []string) {
 	want := atoi(ts, args[1])
 	n := int64(0)
 	for _, c := range server(ts).Calls() {
-		if c.Endpoint != sandbox.EndpointTrack && c.Endpoint != sandbox.EndpointUpdate {
+		if !c.Endpoint.IsWrite() {
 			continue
 		}
 		if order != 0 && !slices.Contains(c.OrderIDs, order) {

@@ -36,6 +36,7 @@ const (
 	EndpointUpdate          = "update"
 	EndpointOperations      = "operations"
 	EndpointDeliveryOptions = "delivery_options"
+	EndpointDeliveryDate    = "delivery_date"
 )
 
 // Quota is a rate limit: at most Limit requests in any Period.
@@ -58,6 +59,7 @@ func DefaultQuotas() map[string]Quota {
 		EndpointUpdate:          {10000, time.Hour},
 		EndpointOperations:      {1000, time.Hour},
 		EndpointDeliveryOptions: {1000, time.Minute},
+		EndpointDeliveryDate:    {10000, time.Hour},
 	}
 }
 

@@ -422,11 +422,4 @@ func (m *meta) startSandbox(seed string) (key, endpoint string, closeFn func() e
 }
 
 // wroteAny reports whether the sandbox processed a write.
-func wroteAny(srv *sandbox.Server) bool {
-	for _, c := range srv.Calls() {
-		if (c.Endpoint == sandbox.EndpointTrack || c.Endpoint == sandbox.EndpointUpdate) && c.Processed {
-			return true
-		}
-	}
-	return false
-}
+func wroteAny(srv *sandbox.Server) bool { return srv.Wrote() }

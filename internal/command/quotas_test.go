@@ -33,7 +33,7 @@ func TestParseQuotas(t *testing.T) {
 		{value: "delivery_options=1/1h30m", want: map[string]provider.Quota{"delivery_options": {Limit: 1, Period: 90 * time.Minute}}},
 
 		{value: "trak=100/1s", errs: []string{"ORDERFORM_QUOTAS", `"trak=100/1s"`, `unknown endpoint "trak"`,
-			"valid names: business_orders, delivery_options, get_campaign, get_order, list_orders, operations, track, update, update_options"}},
+			"valid names: business_orders, delivery_date, delivery_options, get_campaign, get_order, list_orders, operations, track, update, update_options"}},
 		{value: "Track=100/1s", errs: []string{`unknown endpoint "Track"`}},
 		{value: "track", errs: []string{"ORDERFORM_QUOTAS", `"track"`, "no endpoint name", "NAME=LIMIT/DURATION"}},
 		{value: "=100/1s", errs: []string{`"=100/1s"`, "no endpoint name"}},

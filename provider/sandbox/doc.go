@@ -14,6 +14,7 @@
 //	POST /v1/businesses/{businessId}/orders                           business_orders  {"orders", "paging"}, YYYY-MM-DD, ISO 8601
 //	GET  /v2/campaigns/{campaignId}                                   get_campaign     {"campaign"}
 //	POST /v2/campaigns/{campaignId}/orders/{orderId}/delivery/track   track            DBS only, synchronous
+//	PUT  /v2/campaigns/{campaignId}/orders/{orderId}/delivery/date    delivery_date    DBS only, synchronous
 //	POST /v1/campaigns/{campaignId}/orders/update-options             update_options   LaaS only
 //	POST /v1/campaigns/{campaignId}/orders/update                     update           LaaS only, asynchronous
 //	POST /v1/businesses/{businessId}/operations                       operations       status of update operations
@@ -27,6 +28,34 @@
 // limits; a refused request gets HTTP 420 and is not processed. Every answer
 // of a known endpoint carries X-RateLimit-Resource-Limit, -Remaining and
 // -Until (RFC 1123, rounded up to the second).
+//
+// The table in routes.go is the one place an endpoint is described: its
+// name, method and http.ServeMux pattern, documented limits, whether it
+// writes, what orders a request names and its handler. Another method on a
+// known path answers 405 METHOD_NOT_ALLOWED, any other path (unclean ones
+// included, which the mux would redirect) 404 NOT_FOUND, both with the
+// error envelope.
+//
+// delivery/date (setOrderDeliveryDate) takes {"dates": {"toDate":
+// "YYYY-MM-DD"}, "reason": "USER_MOVED_DELIVERY_DATES" |
+// "PARTNER_MOVED_DELIVERY_DATES"} for an order in PROCESSING or DELIVERY
+// (else 400 STATUS_NOT_ALLOWED); a missing or malformed date, a date before
+// today (Moscow, on the server's clock) or another reason is 400
+// BAD_REQUEST. It answers {"status": "OK"} with delivery.dates.toDate
+// changed (fromDate too when it was later); the same date again changes
+// nothing. Moves with PARTNER_MOVED_DELIVERY_DATES are counted in the order's
+// partnerDateMoves; the spec documents the cancellation substatus
+// TOO_MANY_DELIVERY_DATE_CHANGES but not after how many moves, so only with
+// Options.PartnerMovesLimit does the move that reaches the limit cancel the
+// order.
+//
+// Files: routes.go is routing (the table, the mux, path parameters),
+// server.go a request's way through auth, limits and faults to the handler,
+// control.go what tests do from outside the API (faults, latency, settling),
+// calls.go call recording (the latest Options.KeepCalls, and Wrote),
+// persist.go the state file, limits.go quotas, orders.go the reads, writes.go
+// the writes and operations, state.go the state and its validation, wire.go
+// the envelope and date formats.
 //
 // orders/update answers at once with one operation per part sent and applies
 // it only once Options.UpdateDelay has passed: each operation stores its

@@ -22,6 +22,7 @@ func FuzzHandler(f *testing.F) {
 		{"POST", "/v1/businesses/9000000/orders", "limit=2", `{"orderIds":[2001,1001],"dates":{"updateDateFrom":"2026-11-01T00:00:00+03:00"}}`},
 		{"GET", "/v2/campaigns/22000000", "", ""},
 		{"POST", "/v2/campaigns/21000000/orders/1001/delivery/track", "", `{"trackCode":"RP1","deliveryServiceId":51}`},
+		{"PUT", "/v2/campaigns/21000000/orders/1001/delivery/date", "", `{"dates":{"toDate":"2026-12-05"},"reason":"PARTNER_MOVED_DELIVERY_DATES"}`},
 		{"POST", "/v1/campaigns/22000000/orders/update-options", "", `{"id":2001,"orderUpdateOption":"UPDATE_DELIVERY_INTERVAL"}`},
 		{"POST", "/v1/campaigns/22000000/orders/update", "", `{"order":{"id":2001,"deliveryInterval":{"deliveryDateInterval":{"fromDate":"2026-11-27","toDate":"2026-11-27"},"deliveryTimeInterval":{"fromTime":"14:00","toTime":"18:00"}},"customer":{"firstName":"А","lastName":"Б","phone":"+79990001122"}}}`},
 		{"POST", "/v1/businesses/9000000/operations", "", `{"operationType":"ORDER_RECIPIENT_UPDATE","operationIds":["x","y"]}`},

@@ -7,60 +7,11 @@ import (
 	"time"
 )
 
-// Endpoint names one emulated API method; quotas, faults, latency and
-// recorded calls are keyed by it.
-type Endpoint string
-
-// The emulated endpoints.
-const (
-	EndpointGetOrder        Endpoint = "get_order"        // GET v2/campaigns/{campaignId}/orders/{orderId}
-	EndpointListOrders      Endpoint = "list_orders"      // GET v2/campaigns/{campaignId}/orders
-	EndpointBusinessOrders  Endpoint = "business_orders"  // POST v1/businesses/{businessId}/orders
-	EndpointGetCampaign     Endpoint = "get_campaign"     // GET v2/campaigns/{campaignId}
-	EndpointTrack           Endpoint = "track"            // POST v2/campaigns/{campaignId}/orders/{orderId}/delivery/track
-	EndpointUpdateOptions   Endpoint = "update_options"   // POST v1/campaigns/{campaignId}/orders/update-options
-	EndpointUpdate          Endpoint = "update"           // POST v1/campaigns/{campaignId}/orders/update
-	EndpointOperations      Endpoint = "operations"       // POST v1/businesses/{businessId}/operations
-	EndpointDeliveryOptions Endpoint = "delivery_options" // POST v1/campaigns/{campaignId}/delivery-options
-)
-
 // Quota is a number of requests allowed per period, counted in fixed windows
 // that start with the first request after the previous window ended.
 type Quota struct {
 	Limit  int
 	Period time.Duration
-}
-
-// endpointLimits are an endpoint's documented limits
-// (x-resource-limit-config in the OpenAPI spec).
-type endpointLimits struct {
-	resource int   // x-resource-id, named in 420 messages
-	quota    Quota // per campaign, or per business for business endpoints
-	parallel int   // parallel-limit-value; 0: none documented
-}
-
-func limitsOf(e Endpoint) endpointLimits {
-	switch e {
-	case EndpointGetOrder:
-		return endpointLimits{28, Quota{10000, time.Hour}, 6}
-	case EndpointListOrders:
-		return endpointLimits{27, Quota{10000, time.Hour}, 6}
-	case EndpointBusinessOrders:
-		return endpointLimits{283, Quota{10000, time.Hour}, 6}
-	case EndpointGetCampaign:
-		return endpointLimits{2, Quota{5000, time.Hour}, 0}
-	case EndpointTrack:
-		return endpointLimits{136, Quota{10000, time.Hour}, 0}
-	case EndpointUpdateOptions:
-		return endpointLimits{280, Quota{10000, time.Hour}, 0}
-	case EndpointUpdate:
-		return endpointLimits{273, Quota{10000, time.Hour}, 0}
-	case EndpointOperations:
-		return endpointLimits{279, Quota{1000, time.Hour}, 0}
-	case EndpointDeliveryOptions:
-		return endpointLimits{274, Quota{1000, time.Minute}, 10}
-	}
-	return endpointLimits{}
 }
 
 // limitKey is what a quota counts: one endpoint for one campaign (or business).
@@ -103,12 +54,6 @@ func newLimiter(opt Options) *limiter {
 		}
 	}
 	return l
-}
-
-// Endpoints lists every endpoint the emulator serves.
-func Endpoints() []Endpoint {
-	return []Endpoint{EndpointGetOrder, EndpointListOrders, EndpointBusinessOrders, EndpointGetCampaign,
-		EndpointTrack, EndpointUpdateOptions, EndpointUpdate, EndpointOperations, EndpointDeliveryOptions}
 }
 
 // rateHeaders are the X-RateLimit-Resource-* values of one answer.

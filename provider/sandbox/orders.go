@@ -202,7 +202,10 @@ type listOrdersBody struct {
 }
 
 // listOrdersFilters are the query parameters of GET orders other than
-// orderIds and paging; orderIds may not be combined with them.
+// orderIds and paging; orderIds may not be combined with them. Only those
+// parseListFilters reads filter; the emulator refuses the others beside
+// orderIds and otherwise ignores them (its orders have no shipment dates,
+// CIS or buyer types). None is sent by orderform.
 func listOrdersFilters() []string {
 	return []string{"status", "substatus", "fromDate", "toDate", "supplierShipmentDateFrom",
 		"supplierShipmentDateTo", "updatedAtFrom", "updatedAtTo", "dispatchType", "fake", "hasCis",
@@ -237,7 +240,10 @@ func parseIDs(field string, values []string) ([]int64, *apiError) {
 	return ids, nil
 }
 
-// orderFilter is what an order list keeps.
+// orderFilter is what an order list keeps. orderform sends only orderIds
+// (with limit and pageToken); every other filter is documented, unused by
+// orderform: emulated for manual use and tested, so that a request using it
+// is not answered as if it had not.
 type orderFilter struct {
 	ids                    []int64
 	statuses, substatuses  []string
@@ -355,7 +361,8 @@ func (s *Server) listOrders(rt route, q url.Values) response {
 }
 
 // parseListFilters reads the filters of GET orders. Real orders only, unless
-// fake=true, as the API does when no orderIds are named.
+// fake=true, as the API does when no orderIds are named. All of them are
+// documented, unused by orderform (see orderFilter).
 func parseListFilters(q url.Values, f *orderFilter) *apiError {
 	for _, st := range queryList(q, "status") {
 		if !slices.Contains(orderStatuses(), st) {
@@ -552,6 +559,8 @@ type businessOrdersBody struct {
 	Paging pagingDTO          `json:"paging"`
 }
 
+// businessOrdersRequest is the body of POST business orders. orderform sends
+// orderIds only; the other filters are documented, unused by orderform.
 type businessOrdersRequest struct {
 	OrderIDs         []int64  `json:"orderIds"`
 	ExternalOrderIDs []string `json:"externalOrderIds"`

@@ -2,17 +2,10 @@ package sandbox
 
 import (
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"os"
-	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -46,42 +39,16 @@ type Options struct {
 	// is on the wire cannot know whether the write took effect. By default
 	// such a request is never processed.
 	ProcessAbandoned bool
-}
-
-// Fault describes requests to sabotage: the next Count requests (at least 1)
-// to Endpoint ("" = any) about OrderID (0 = any order).
-type Fault struct {
-	Endpoint Endpoint
-	OrderID  int64
-	Count    int
-	Status   int    // FailNext only; default 500
-	Body     string // MalformNext only: the answer's body; default "{}"
-	// Bare (FailNext only): the failure is a gateway's, an HTML page
-	// without the API's error envelope.
-	Bare bool
-}
-
-func (f Fault) matches(e Endpoint, orderIDs []int64) bool {
-	return (f.Endpoint == "" || f.Endpoint == e) && (f.OrderID == 0 || slices.Contains(orderIDs, f.OrderID))
-}
-
-// Call is one recorded request.
-type Call struct {
-	Time       time.Time // arrival
-	Method     string
-	Path       string
-	Query      string // raw query
-	Endpoint   Endpoint
-	CampaignID int64
-	BusinessID int64   // from the path, or the campaign's business
-	OrderIDs   []int64 // the orders the request names (path, query or body)
-	Body       []byte
-	Status     int // 0 while in flight, or when the client went away first
-	// Processed is true when the request reached the endpoint's logic (which
-	// may still have answered 4xx): false for auth failures, 420s, injected
-	// failures and malformed paths. A 2xx write with Processed took effect.
-	Processed bool
-	Dropped   bool // processed, then the connection was closed without an answer
+	// PartnerMovesLimit, when > 0, is how many delivery date moves with
+	// reason PARTNER_MOVED_DELIVERY_DATES cancel a DBS order: the move that
+	// reaches it answers OK and the order becomes CANCELLED with substatus
+	// TOO_MANY_DELIVERY_DATE_CHANGES. The spec documents the substatus
+	// ("moved too many times"), not the number, so by default no number of
+	// moves cancels an order; OrderState.PartnerDateMoves counts them.
+	PartnerMovesLimit int
+	// KeepCalls is how many recorded calls Calls keeps, the latest
+	// (default 10,000); the older are only counted (CallsDropped).
+	KeepCalls int
 }
 
 // Server is the emulated Market Partner API. It is safe for concurrent use.
@@ -100,9 +67,12 @@ type Server struct {
 	drops      []Fault
 	malformed  []Fault
 	latency    map[Endpoint]time.Duration
-	calls      []*Call
+	calls      callLog
+	mux        *http.ServeMux
 	// processAbandoned: Options.ProcessAbandoned.
 	processAbandoned bool
+	// partnerMovesLimit: Options.PartnerMovesLimit.
+	partnerMovesLimit int
 }
 
 // New returns a server serving a copy of st (nil: an empty state).
@@ -119,8 +89,10 @@ func New(st *State, opt Options) *Server {
 		limits:  newLimiter(opt),
 		latency: map[Endpoint]time.Duration{},
 		keys:    map[string]bool{},
+		calls:   callLog{keep: cmp.Or(max(opt.KeepCalls, 0), defaultKeepCalls)},
 
-		processAbandoned: opt.ProcessAbandoned,
+		processAbandoned:  opt.ProcessAbandoned,
+		partnerMovesLimit: opt.PartnerMovesLimit,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -136,6 +108,7 @@ func New(st *State, opt Options) *Server {
 		s.keys[k] = true
 	}
 	s.reindex()
+	s.mux = s.newMux()
 	return s
 }
 
@@ -179,88 +152,22 @@ func (s *Server) business(id int64) *Business {
 	return nil
 }
 
-// route is a request's endpoint with its path parameters.
-type route struct {
-	endpoint   Endpoint
-	campaignID int64
-	businessID int64
-	orderID    int64
-}
-
-// scope is what the endpoint's quota is counted per.
-func (rt route) scope() int64 {
-	if rt.businessID != 0 {
-		return rt.businessID
-	}
-	return rt.campaignID
-}
-
-// parseRoute maps a method and path to an endpoint.
-func parseRoute(method, path string) (route, *apiError) {
-	seg := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	var rt route
-	var want string // the method the path takes
-	id := func(i int, name string, dst *int64) *apiError {
-		n, err := strconv.ParseInt(seg[i], 10, 64)
-		if err != nil || n < 1 {
-			return badRequest("path parameter %s must be a positive integer, got %q", name, seg[i])
-		}
-		*dst = n
-		return nil
-	}
-	var err *apiError
-	switch {
-	case len(seg) >= 3 && seg[0] == "v2" && seg[1] == "campaigns":
-		err = id(2, "campaignId", &rt.campaignID)
-		switch {
-		case len(seg) == 3:
-			rt.endpoint, want = EndpointGetCampaign, http.MethodGet
-		case len(seg) == 4 && seg[3] == "orders":
-			rt.endpoint, want = EndpointListOrders, http.MethodGet
-		case len(seg) == 5 && seg[3] == "orders":
-			rt.endpoint, want = EndpointGetOrder, http.MethodGet
-		case len(seg) == 7 && seg[3] == "orders" && seg[5] == "delivery" && seg[6] == "track":
-			rt.endpoint, want = EndpointTrack, http.MethodPost
-		}
-		if err == nil && (rt.endpoint == EndpointGetOrder || rt.endpoint == EndpointTrack) {
-			err = id(4, "orderId", &rt.orderID)
-		}
-	case len(seg) >= 3 && seg[0] == "v1" && seg[1] == "campaigns":
-		err = id(2, "campaignId", &rt.campaignID)
-		switch {
-		case len(seg) == 5 && seg[3] == "orders" && seg[4] == "update-options":
-			rt.endpoint, want = EndpointUpdateOptions, http.MethodPost
-		case len(seg) == 5 && seg[3] == "orders" && seg[4] == "update":
-			rt.endpoint, want = EndpointUpdate, http.MethodPost
-		case len(seg) == 4 && seg[3] == "delivery-options":
-			rt.endpoint, want = EndpointDeliveryOptions, http.MethodPost
-		}
-	case len(seg) == 4 && seg[0] == "v1" && seg[1] == "businesses":
-		err = id(2, "businessId", &rt.businessID)
-		switch seg[3] {
-		case "orders":
-			rt.endpoint, want = EndpointBusinessOrders, http.MethodPost
-		case "operations":
-			rt.endpoint, want = EndpointOperations, http.MethodPost
-		}
-	}
-	switch {
-	case rt.endpoint == "":
-		return route{}, notFound("no method at %s", path)
-	case method != want:
-		return rt, newAPIError(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "%s takes %s, not %s", path, want, method)
-	case err != nil:
-		return rt, err
-	}
-	return rt, nil
-}
-
-// ServeHTTP answers one API request: route, body limit, auth, rate limits,
-// injected faults and latency, then the endpoint itself.
+// ServeHTTP answers one API request: the mux finds the endpoint (see
+// routes.go), then serve does the rest.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rt, routeErr := parseRoute(r.Method, r.URL.Path)
+	if !cleanPath(r.URL.EscapedPath()) { // the mux would redirect it
+		s.serve(w, r, nil, route{}, notFound("no method at %s", r.URL.Path))
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// serve answers a request to row (nil: no endpoint) with its path
+// parameters, or the routing error: body limit, auth, rate limits, injected
+// faults and latency, then the endpoint itself. Every request is recorded.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, row *endpoint, rt route, routeErr *apiError) {
 	body, bodyErr := readBody(r.Body)
-	query := r.URL.Query()
+	in := input{route: rt, query: r.URL.Query(), body: body}
 	arrived := s.now()
 
 	s.mu.Lock()
@@ -269,8 +176,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if c := s.campaign(rt.campaignID); c != nil {
 		call.BusinessID = c.BusinessID
 	}
-	call.OrderIDs = s.requestOrderIDs(rt, query, body)
-	s.calls = append(s.calls, call)
+	call.OrderIDs = s.requestOrderIDs(row, in)
+	s.calls.add(call)
 
 	key := limitKey{rt.endpoint, rt.scope()}
 	var headers rateHeaders
@@ -305,25 +212,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	delay := s.latency[rt.endpoint]
 	s.mu.Unlock()
 
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		gone := r.Context().Done()
-		if s.processAbandoned {
-			gone = nil // processed whether or not anyone reads the answer
-		}
-		select {
-		case <-t.C:
-		case <-gone:
-			t.Stop()
-			return // the client gave up: the request is never processed
-		}
+	if !s.wait(r, delay) {
+		return // the client gave up: the request is never processed
 	}
 
 	s.mu.Lock()
-	now := s.now()
-	s.settle(now, false)
-	resp := s.handle(rt, query, body, now)
+	in.now = s.now()
+	s.settle(in.now, false)
+	resp := row.handle(s, in)
 	call.Status, call.Processed = resp.status, true
+	if row.write && resp.status/100 == 2 {
+		s.calls.wrote = true
+	}
 	drop := resp.status/100 == 2 && s.takeDrop(rt.endpoint, call.OrderIDs)
 	call.Dropped = drop
 	if resp.status/100 == 2 && !drop {
@@ -339,19 +239,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	headers.write(w)
 	resp.write(w)
-}
-
-// dropConnection closes the connection without an answer: the client sees a
-// network error although the request took effect.
-func dropConnection(w http.ResponseWriter) {
-	if hj, ok := w.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			_ = conn.Close() // closing is the point; its error changes nothing
-			return
-		}
-	}
-	// HTTP/2 or a recorder: the server aborts the stream without logging.
-	panic(http.ErrAbortHandler)
 }
 
 func readBody(r io.Reader) ([]byte, *apiError) {
@@ -378,117 +265,6 @@ func (s *Server) authenticate(key string) *apiError {
 	return nil
 }
 
-// takeFailure consumes a FailNext fault matching the request.
-func (s *Server) takeFailure(e Endpoint, orderIDs []int64) *apiError {
-	f, ok := take(&s.failNext, e, orderIDs)
-	if !ok {
-		return nil
-	}
-	ae := newAPIError(f.Status, codeForStatus(f.Status), "injected failure: HTTP %d", f.Status)
-	ae.bare = f.Bare
-	return ae
-}
-
-func (s *Server) takeDrop(e Endpoint, orderIDs []int64) bool {
-	_, ok := take(&s.drops, e, orderIDs)
-	return ok
-}
-
-// take consumes one use of the first fault in *faults matching the request.
-func take(faults *[]Fault, e Endpoint, orderIDs []int64) (Fault, bool) {
-	for i, f := range *faults {
-		if !f.matches(e, orderIDs) {
-			continue
-		}
-		if (*faults)[i].Count--; (*faults)[i].Count <= 0 {
-			*faults = slices.Delete(*faults, i, i+1)
-		}
-		return f, true
-	}
-	return Fault{}, false
-}
-
-// requestOrderIDs names the orders a request is about, leniently: it is for
-// recording and fault matching, validation comes later.
-func (s *Server) requestOrderIDs(rt route, query url.Values, body []byte) []int64 {
-	switch rt.endpoint {
-	case EndpointGetOrder, EndpointTrack:
-		return []int64{rt.orderID}
-	case EndpointListOrders:
-		var ids []int64
-		for _, v := range query["orderIds"] {
-			for _, p := range strings.Split(v, ",") {
-				if n, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64); err == nil {
-					ids = append(ids, n)
-				}
-			}
-		}
-		return ids
-	case EndpointUpdateOptions:
-		var req struct {
-			ID int64 `json:"id"`
-		}
-		_ = json.Unmarshal(body, &req) // lenient: what decodes is enough
-		if req.ID != 0 {
-			return []int64{req.ID}
-		}
-	case EndpointUpdate:
-		var req struct {
-			Order struct {
-				ID int64 `json:"id"`
-			} `json:"order"`
-		}
-		_ = json.Unmarshal(body, &req)
-		if req.Order.ID != 0 {
-			return []int64{req.Order.ID}
-		}
-	case EndpointBusinessOrders:
-		var req struct {
-			OrderIDs []int64 `json:"orderIds"`
-		}
-		_ = json.Unmarshal(body, &req)
-		return req.OrderIDs
-	case EndpointOperations:
-		var req struct {
-			OperationIDs []string `json:"operationIds"`
-		}
-		_ = json.Unmarshal(body, &req)
-		var ids []int64
-		for _, id := range req.OperationIDs {
-			if i, ok := s.operations[id]; ok && !slices.Contains(ids, s.st.Operations[i].OrderID) {
-				ids = append(ids, s.st.Operations[i].OrderID)
-			}
-		}
-		return ids
-	}
-	return nil
-}
-
-// handle runs the endpoint; the caller holds the lock.
-func (s *Server) handle(rt route, query url.Values, body []byte, now time.Time) response {
-	switch rt.endpoint {
-	case EndpointGetOrder:
-		return s.getOrder(rt)
-	case EndpointListOrders:
-		return s.listOrders(rt, query)
-	case EndpointBusinessOrders:
-		return s.businessOrders(rt, query, body)
-	case EndpointGetCampaign:
-		return s.getCampaign(rt)
-	case EndpointTrack:
-		return s.setTrack(rt, body, now)
-	case EndpointUpdateOptions:
-		return s.updateOptions(rt, body)
-	case EndpointUpdate:
-		return s.updateOrder(rt, body, now)
-	case EndpointOperations:
-		return s.getOperations(rt, body)
-	case EndpointDeliveryOptions:
-		return s.deliveryOptions(rt, body)
-	}
-	return notFound("no method at this path").response()
-}
-
 // Snapshot returns a deep copy of the current state, with every operation
 // whose time has come applied.
 func (s *Server) Snapshot() *State {
@@ -496,60 +272,6 @@ func (s *Server) Snapshot() *State {
 	defer s.mu.Unlock()
 	s.settle(s.now(), false)
 	return s.st.Clone()
-}
-
-// Save writes the current state to path atomically (a temporary file renamed
-// over it), readable by the owner only: it holds API keys and personal data.
-func (s *Server) Save(path string) error {
-	data, err := json.MarshalIndent(s.Snapshot(), "", "  ")
-	if err != nil {
-		return fmt.Errorf("save sandbox state: %w", err)
-	}
-	data = append(data, '\n')
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("save sandbox state: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save sandbox state: %w", err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save sandbox state: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save sandbox state: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save sandbox state: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save sandbox state: %w", err)
-	}
-	return nil
-}
-
-// Calls returns the recorded requests in order of arrival.
-func (s *Server) Calls() []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Call, len(s.calls))
-	for i, c := range s.calls {
-		out[i] = *c
-		out[i].OrderIDs = slices.Clone(c.OrderIDs)
-		out[i].Body = slices.Clone(c.Body)
-	}
-	return out
-}
-
-// ResetCalls forgets the recorded requests.
-func (s *Server) ResetCalls() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls = nil
 }
 
 // Order returns a copy of one order's current state.
@@ -594,62 +316,6 @@ func (s *Server) UpdateOrder(orderID int64, f func(*OrderState)) error {
 	}
 	*o = c
 	return nil
-}
-
-// Settle applies every pending operation now, whatever its time.
-func (s *Server) Settle() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.settle(s.now(), true)
-}
-
-// FailNext makes the next f.Count requests matching f fail with f.Status
-// (default 500) without being processed.
-func (s *Server) FailNext(f Fault) {
-	f.Count = max(f.Count, 1)
-	if f.Status == 0 {
-		f.Status = http.StatusInternalServerError
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failNext = append(s.failNext, f)
-}
-
-// DropAfterProcessing makes the next f.Count requests matching f that
-// succeed take effect and then lose their answer: the connection is closed.
-func (s *Server) DropAfterProcessing(f Fault) {
-	f.Count = max(f.Count, 1)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.drops = append(s.drops, f)
-}
-
-// MalformNext makes the next f.Count requests matching f that succeed take
-// effect and then answer f.Body (default "{}") with their 2xx status: an
-// answer that is not the documented shape.
-func (s *Server) MalformNext(f Fault) {
-	f.Count = max(f.Count, 1)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.malformed = append(s.malformed, f)
-}
-
-// FailOperations makes the orders/update operations of an order, pending and
-// future, end FAILED without changing it.
-func (s *Server) FailOperations(orderID int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if o := s.order(orderID); o != nil {
-		o.FailOperations = true
-	}
-}
-
-// SetLatency delays every admitted request to e by d before it is processed
-// (it counts against the parallel limit meanwhile).
-func (s *Server) SetLatency(e Endpoint, d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.latency[e] = d
 }
 
 // bumpUpdatedAt moves updatedAt to now, and at least a second forward: the

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -102,6 +101,9 @@ type OrderState struct {
 	// FailOperations makes every orders/update operation of this order end
 	// FAILED without changing it (Server.FailOperations sets it).
 	FailOperations bool `json:"failOperations,omitempty"`
+	// PartnerDateMoves counts the delivery date moves with reason
+	// PARTNER_MOVED_DELIVERY_DATES (see Options.PartnerMovesLimit).
+	PartnerDateMoves int `json:"partnerDateMoves,omitempty"`
 }
 
 // Delivery is an order's delivery.
@@ -211,19 +213,6 @@ type Operation struct {
 	SubmittedAt time.Time `json:"submittedAt"`
 	ApplyAt     time.Time `json:"applyAt"`
 	Fail        bool      `json:"fail,omitempty"` // ends FAILED, changing nothing
-}
-
-// LoadState reads and validates a state file.
-func LoadState(path string) (*State, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("load sandbox state: %w", err)
-	}
-	st, err := ParseState(data)
-	if err != nil {
-		return nil, fmt.Errorf("load sandbox state %s: %w", path, err)
-	}
-	return st, nil
 }
 
 // ParseState decodes a state document and validates it: unique IDs, orders of
@@ -415,6 +404,9 @@ func checkOrder(o OrderState, model string) []error {
 	}
 	if o.UpdatedAt.Before(o.CreationDate) {
 		bad("updatedAt is before creationDate")
+	}
+	if o.PartnerDateMoves < 0 {
+		bad("partnerDateMoves must be >= 0")
 	}
 	d := o.Delivery
 	if !slices.Contains([]string{"DELIVERY", "PICKUP", "POST", "DIGITAL"}, d.Type) {

@@ -89,6 +89,73 @@ func (s *Server) setTrack(rt route, body []byte, now time.Time) response {
 	return ok(okBody{Status: "OK"})
 }
 
+// deliveryDateReasons are the values of OrderDeliveryDateReasonType.
+func deliveryDateReasons() []string {
+	return []string{"USER_MOVED_DELIVERY_DATES", "PARTNER_MOVED_DELIVERY_DATES"}
+}
+
+// setDeliveryDate is setOrderDeliveryDate: a DBS order in PROCESSING or
+// DELIVERY gets a new delivery date at once. A move the shop causes
+// (PARTNER_MOVED_DELIVERY_DATES) counts; with Options.PartnerMovesLimit the
+// move that reaches the limit cancels the order.
+func (s *Server) setDeliveryDate(rt route, body []byte, now time.Time) response {
+	c, err := s.campaignWithModel(rt.campaignID, "DBS")
+	if err != nil {
+		return err.response()
+	}
+	var req struct {
+		Dates *struct {
+			ToDate *string `json:"toDate"`
+		} `json:"dates"`
+		Reason *string `json:"reason"`
+	}
+	if err := decodeBody(body, &req); err != nil {
+		return err.response()
+	}
+	var bad *apiError
+	today := now.In(moscow()).Format(time.DateOnly)
+	switch {
+	case req.Dates == nil:
+		bad = bad.add("BAD_REQUEST", "dates is required")
+	case req.Dates.ToDate == nil:
+		bad = bad.add("BAD_REQUEST", "dates.toDate is required")
+	case !isDate(*req.Dates.ToDate):
+		bad = bad.add("BAD_REQUEST", "dates.toDate %q is not a date (want YYYY-MM-DD)", *req.Dates.ToDate)
+	case *req.Dates.ToDate < today:
+		bad = bad.add("BAD_REQUEST", "dates.toDate %s is in the past (today is %s)", *req.Dates.ToDate, today)
+	}
+	switch {
+	case req.Reason == nil:
+		bad = bad.add("BAD_REQUEST", "reason is required")
+	case !slices.Contains(deliveryDateReasons(), *req.Reason):
+		bad = bad.add("BAD_REQUEST", "reason %q is not one of %s", *req.Reason, strings.Join(deliveryDateReasons(), ", "))
+	}
+	if bad != nil {
+		return bad.response()
+	}
+	o, err := s.orderIn(c, rt.orderID)
+	if err != nil {
+		return err.response()
+	}
+	if !slices.Contains([]string{"PROCESSING", "DELIVERY"}, o.Status) {
+		return newAPIError(http.StatusBadRequest, "STATUS_NOT_ALLOWED",
+			"order %d is in status %s: the delivery date can be changed only in status PROCESSING or DELIVERY", o.ID, o.Status).response()
+	}
+	to := *req.Dates.ToDate
+	if d := &o.Delivery.Dates; d.ToDate != to {
+		d.ToDate = to
+		d.FromDate = min(d.FromDate, to) // the interval stays an interval
+		if *req.Reason == "PARTNER_MOVED_DELIVERY_DATES" {
+			o.PartnerDateMoves++
+			if s.partnerMovesLimit > 0 && o.PartnerDateMoves >= s.partnerMovesLimit {
+				o.Status, o.Substatus = "CANCELLED", "TOO_MANY_DELIVERY_DATE_CHANGES"
+			}
+		}
+		bumpUpdatedAt(o, now)
+	}
+	return ok(okBody{Status: "OK"})
+}
+
 type dateIntervalDTO struct {
 	FromDate string `json:"fromDate"`
 	ToDate   string `json:"toDate"`
