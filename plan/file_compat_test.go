@@ -92,3 +92,45 @@ func TestReadFormat2File(t *testing.T) {
 		t.Errorf("file header = %q %q %q %q", f.Kind, f.FormatVersion, f.Version, f.Endpoint)
 	}
 }
+
+// What Read makes of v1.plan: its fields as they are (format 1 kept the
+// previous values in clear), without the calls, which it checked against
+// the fields and dropped, and its observed state compared unkeyed.
+func TestReadFormat1File(t *testing.T) {
+	f, err := Read(filepath.Join(planfileDir, "v1.plan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := time.Date(2026, 12, 1, 9, 12, 21, 629396159, time.UTC)
+	want := &Plan{
+		FormatVersion: "1.0", CreatedAt: created, UnkeyedObserved: true,
+		Changes: []Change{
+			{Address: "order.1001", OrderID: 1001, CampaignID: 21000000, Action: Update, Status: "PROCESSING", Model: "DBS",
+				Fields: []Field{{Path: FieldTrackCode, After: sp("RP123456789RU")}, {Path: FieldTrackService, After: sp("51")}},
+				Observed: Observed{Status: "PROCESSING", Model: "DBS", UpdatedAt: "20-11-2026 11:15:40",
+					Values: map[string]string{"track": ""}}},
+			{Address: "order.1002", OrderID: 1002, CampaignID: 21000000, Action: Update, Status: "PROCESSING", Model: "DBS",
+				Fields: []Field{{Path: FieldTrackCode, Before: sp("1523876401"), After: sp("RP000000002RU")}}, Unchanged: 1,
+				Observed: Observed{Status: "PROCESSING", Model: "DBS", UpdatedAt: "21-11-2026 09:12:55",
+					Values: map[string]string{"track": "1523876401@51"}}},
+			{Address: "order.2001", OrderID: 2001, CampaignID: 22000000, Action: Update, Status: "PROCESSING", Model: "LAAS",
+				Fields: []Field{
+					{Path: FieldIntervalFromDate, Before: sp("2026-11-27"), After: sp("2026-11-28")},
+					{Path: FieldIntervalToDate, Before: sp("2026-11-27"), After: sp("2026-11-28")},
+					{Path: FieldFirstName, Before: sp("Сергей"), After: sp("Мария")},
+					{Path: FieldPhone, Before: sp("+79035550101"), After: sp("+79035550122")},
+				},
+				Unchanged: 2,
+				Observed: Observed{Status: "PROCESSING", Model: "LAAS", UpdatedAt: "21-11-2026 12:05:31",
+					Values: map[string]string{"delivery_interval": "2026-11-27 10:00/2026-11-27 14:00", "recipient": "de5579caf297a6ad0fb548db"}}},
+		},
+		Pending: []Pending{},
+		Blocked: []Blocked{},
+	}
+	if diff := cmp.Diff(want, f.Plan); diff != "" {
+		t.Errorf("plan read from v1.plan (-want +got):\n%s", diff)
+	}
+	if f.Kind != "orderform-plan" || f.FormatVersion != "1.0" || f.Version != "0.1.0-dev" || f.Endpoint != "http://127.0.0.1:18931" {
+		t.Errorf("file header = %q %q %q %q", f.Kind, f.FormatVersion, f.Version, f.Endpoint)
+	}
+}
