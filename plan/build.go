@@ -64,7 +64,7 @@ func Build(in Input) *Plan {
 		cur, ok := in.Current[d.ID]
 		if !ok || !cur.Found {
 			b := Blocked{Address: d.Address, OrderID: d.ID, CampaignID: d.CampaignID, Reason: ReasonNotFound,
-				Detail: fmt.Sprintf("order %d was not found in campaign %d", d.ID, d.CampaignID)}
+				Detail: fmt.Sprintf("order %d was not found in campaign %d", d.ID, d.CampaignID), Range: declRange(d, "")}
 			if cur.ReadErr != "" {
 				b.Reason, b.Detail = ReasonReadFailed, cur.ReadErr
 			}
@@ -351,7 +351,7 @@ func planOrder(p *Plan, k Key, d schema.Order, cur Current, subs []Submission) {
 	}
 	blocked := func(field string, r Reason, detail string) Blocked {
 		return Blocked{Address: d.Address, OrderID: d.ID, CampaignID: d.CampaignID, Status: o.Status, Model: model,
-			Field: field, Reason: r, Detail: detail}
+			Field: field, Reason: r, Detail: detail, Range: declRange(d, field)}
 	}
 	var blocks []Blocked
 
@@ -539,11 +539,8 @@ func intervalNotOffered(want provider.Interval, avail []provider.Interval) strin
 	if len(avail) == 0 {
 		return fmt.Sprintf("the interval %s is not available: the Market offers no interval to move this order to", FormatInterval(want))
 	}
-	var s []string
-	for _, a := range avail {
-		s = append(s, FormatInterval(a))
-	}
-	return fmt.Sprintf("the interval %s is not available; available: %s", FormatInterval(want), strings.Join(s, "; "))
+	// Which ones are offered is the entry's Available, not words here.
+	return fmt.Sprintf("the interval %s is not available", FormatInterval(want))
 }
 
 // declaredFields counts the leaf fields an order declares.

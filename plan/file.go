@@ -1,13 +1,20 @@
 package plan
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/orderform/orderform/provider"
 )
@@ -16,11 +23,22 @@ import (
 // anything else fails clearly instead of applying nothing.
 const fileKind = "orderform-plan"
 
-// FileFormatVersion is the version of the plan file. 2.0 dropped the calls
-// (track_call, update_call: apply makes them from the fields) and keeps
-// personal before-values masked; an orderform that reads 1.x refuses it
-// rather than apply a change without its calls. Files of format 1.x are
-// still read, their calls checked against their fields.
+// FileFormatVersion is the version of the plan file's format, MAJOR.MINOR.
+// It is not FormatVersion, the JSON views' version: what a script reads
+// and what apply reads back change separately.
+//
+//   - 1.0: the changes carry their calls (track_call, update_call) and the
+//     recipient's previous values in clear.
+//   - 2.0: no calls (apply makes them from the fields); personal
+//     before-values masked; blocked entries may carry the range of their
+//     declaration (an optional key, which readers of 2.0 that came before
+//     it ignore).
+//
+// A minor version only adds. This orderform reads 1.x (checking each
+// change's calls against its fields, then dropping them) and 2.x up to
+// this version; anything else is refused, naming both versions, since it
+// may hold what this one does not understand (an orderform that reads 2.0
+// would apply a 3.0 change it cannot see the whole of).
 const FileFormatVersion = "2.0"
 
 // File is a saved plan: the plan itself and where it was made. It holds no
@@ -31,7 +49,12 @@ const FileFormatVersion = "2.0"
 type File struct {
 	Kind          string
 	FormatVersion string
-	// Version of orderform that wrote it.
+	// Version of orderform that wrote it: a semantic version ("0.1.0-dev",
+	// "v1.2.0"). The format, not the version, says what the file means: a
+	// file any orderform wrote, older or newer, is read if its format is
+	// one this orderform reads. A version that does not parse is refused
+	// (the file is damaged, or no orderform wrote it), and Write refuses
+	// it too, so that a plan saved is a plan that can be applied.
 	Version string
 	// Endpoint the plan was made against (no credentials), so applying a
 	// sandbox plan to the real API is refused.
@@ -39,8 +62,12 @@ type File struct {
 	Plan     *Plan
 }
 
-// fileJSON is the file as written: the in-memory types never double as the
-// file format, so what the file holds is decided here.
+// The structs below are the file as written, its keys spelled out here:
+// Plan, Change and the provider types never double as the file format, so
+// renaming a Go field changes nothing in it. Keys that are Go names
+// ("FromDate", "OrderID") are what format 2.0 (and 1.0) files hold: they
+// stay as they were.
+
 type fileJSON struct {
 	Kind          string    `json:"kind"`
 	FormatVersion string    `json:"format_version"`
@@ -49,40 +76,140 @@ type fileJSON struct {
 	Plan          *filePlan `json:"plan"`
 }
 
-// filePlan is a Plan whose changes are fileChanges (the outer field wins
-// over the embedded one in encoding/json).
 type filePlan struct {
-	Plan
-	Changes []fileChange `json:"changes"`
+	// ViewsVersion is Plan.FormatVersion, the JSON views' version the plan
+	// was made under, not the file's: every file since 1.0 has it.
+	ViewsVersion string           `json:"format_version"`
+	CreatedAt    time.Time        `json:"created_at"`
+	BusinessID   int64            `json:"business_id,omitempty"`
+	Changes      []fileChange     `json:"changes"`
+	Pending      []filePending    `json:"pending"`
+	Blocked      []fileBlocked    `json:"blocked"`
+	Unchanged    int              `json:"unchanged"`
+	DataSources  []fileDataSource `json:"data_sources,omitempty"`
 }
 
-// fileChange is a Change as the file keeps it: its action as a word (an
-// unknown one is refused, not read as no-op) and, in format 1.x files
-// only, the calls, read to be checked and then dropped.
+// fileChange is a Change: its action as a word (an unknown one is refused,
+// not read as no-op) and, in format 1.x files only, its calls, read to be
+// checked and then dropped.
 type fileChange struct {
-	Change
-	Action string                `json:"action"`
-	Track  *provider.Track       `json:"track_call,omitempty"`
-	Update *provider.OrderUpdate `json:"update_call,omitempty"`
+	Address    string          `json:"address"`
+	OrderID    int64           `json:"order_id"`
+	CampaignID int64           `json:"campaign_id"`
+	Action     string          `json:"action"`
+	Status     string          `json:"status"`
+	Model      string          `json:"model"`
+	Fields     []fileField     `json:"fields"`
+	Unchanged  int             `json:"unchanged_fields"`
+	Sensitive  []string        `json:"sensitive_fields,omitempty"`
+	Observed   fileObserved    `json:"observed"`
+	TrackCall  *fileTrackCall  `json:"track_call,omitempty"`
+	UpdateCall *fileUpdateCall `json:"update_call,omitempty"`
+}
+
+type fileField struct {
+	Path   string  `json:"path"`
+	Before *string `json:"before"`
+	After  *string `json:"after"`
+}
+
+type fileObserved struct {
+	Status    string            `json:"status"`
+	Model     string            `json:"model"`
+	UpdatedAt string            `json:"updated_at,omitempty"`
+	Values    map[string]string `json:"values"`
+}
+
+// fileTrackCall and fileUpdateCall are the calls of format 1.x files.
+type fileTrackCall struct {
+	Code              string `json:"trackCode"`
+	DeliveryServiceID int64  `json:"deliveryServiceId"`
+}
+
+type fileUpdateCall struct {
+	OrderID  int64         `json:"OrderID"`
+	Interval *fileInterval `json:"Interval"`
+	Customer *fileCustomer `json:"Customer"`
+}
+
+type fileCustomer struct {
+	FirstName  string `json:"firstName"`
+	LastName   string `json:"lastName"`
+	MiddleName string `json:"middleName,omitempty"`
+	Phone      string `json:"phone"`
+}
+
+type fileInterval struct {
+	FromDate string `json:"FromDate"`
+	ToDate   string `json:"ToDate"`
+	FromTime string `json:"FromTime"`
+	ToTime   string `json:"ToTime"`
+}
+
+type filePending struct {
+	Address     string    `json:"address"`
+	OrderID     int64     `json:"order_id"`
+	CampaignID  int64     `json:"campaign_id"`
+	Fields      []string  `json:"fields"`
+	Operations  []string  `json:"operations,omitempty"`
+	SubmittedAt time.Time `json:"submitted_at"`
+	Unknown     bool      `json:"outcome_unknown,omitempty"`
+	Why         string    `json:"unknown_reason,omitempty"`
+}
+
+type fileBlocked struct {
+	Address    string         `json:"address"`
+	OrderID    int64          `json:"order_id"`
+	CampaignID int64          `json:"campaign_id"`
+	Status     string         `json:"status,omitempty"`
+	Model      string         `json:"model,omitempty"`
+	Field      string         `json:"field,omitempty"`
+	Reason     string         `json:"reason"`
+	Detail     string         `json:"detail"`
+	Available  []fileInterval `json:"available,omitempty"`
+	Range      *fileRange     `json:"range,omitempty"`
+}
+
+// fileRange has the shape of a diagnostic's range in the JSON views.
+type fileRange struct {
+	Filename string  `json:"filename"`
+	Start    filePos `json:"start"`
+	End      filePos `json:"end"`
+}
+
+type filePos struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	Byte   int `json:"byte"`
+}
+
+type fileDataSource struct {
+	Address    string            `json:"address"`
+	Kind       string            `json:"kind"`
+	CampaignID int64             `json:"campaign_id"`
+	OrderID    int64             `json:"order_id,omitempty"`
+	Available  []fileInterval    `json:"available,omitempty"`
+	Options    []fileDelivOption `json:"options,omitempty"`
+}
+
+type fileDelivOption struct {
+	WarehouseID     int64        `json:"WarehouseID"`
+	Type            string       `json:"Type"`
+	LogisticPointID int64        `json:"LogisticPointID"`
+	Interval        fileInterval `json:"Interval"`
+	Price           float64      `json:"Price"`
+	Currency        string       `json:"Currency"`
 }
 
 // Write saves f to path atomically with mode 0600.
 func Write(path string, f *File) error {
+	if !validVersion(f.Version) {
+		return fmt.Errorf("write plan: orderform version %s is not a semantic version (such as 1.2.0 or 0.1.0-dev), and a plan file needs one", strconv.Quote(f.Version))
+	}
 	f.Kind, f.FormatVersion = fileKind, FileFormatVersion
 	out := fileJSON{Kind: f.Kind, FormatVersion: f.FormatVersion, Version: f.Version, Endpoint: f.Endpoint}
 	if f.Plan != nil {
-		fp := &filePlan{Plan: *f.Plan, Changes: make([]fileChange, len(f.Plan.Changes))}
-		fp.Plan.Changes = nil
-		for i, c := range f.Plan.Changes {
-			c.Fields = slices.Clone(c.Fields)
-			for j, fl := range c.Fields {
-				if IsPersonal(fl.Path) && fl.Before != nil {
-					c.Fields[j].Before = strp(maskValue(fl.Path, *fl.Before))
-				}
-			}
-			fp.Changes[i] = fileChange{Change: c, Action: c.Action.String()}
-		}
-		out.Plan = fp
+		out.Plan = toFile(f.Plan)
 	}
 	data, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
@@ -114,6 +241,69 @@ func Write(path string, f *File) error {
 	return nil
 }
 
+// toFile is p as the file keeps it: the previous values of personal fields
+// masked, no calls.
+func toFile(p *Plan) *filePlan {
+	fp := &filePlan{ViewsVersion: p.FormatVersion, CreatedAt: p.CreatedAt, BusinessID: p.BusinessID, Unchanged: p.Unchanged,
+		Changes: make([]fileChange, 0, len(p.Changes)), Pending: make([]filePending, 0, len(p.Pending)),
+		Blocked: make([]fileBlocked, 0, len(p.Blocked))}
+	for _, c := range p.Changes {
+		fc := fileChange{Address: c.Address, OrderID: c.OrderID, CampaignID: c.CampaignID, Action: c.Action.String(),
+			Status: c.Status, Model: c.Model, Unchanged: c.Unchanged, Sensitive: c.Sensitive,
+			Observed: fileObserved{Status: c.Observed.Status, Model: c.Observed.Model, UpdatedAt: c.Observed.UpdatedAt, Values: c.Observed.Values}}
+		fc.Fields = convert(c.Fields, func(f Field) fileField {
+			if IsPersonal(f.Path) && f.Before != nil {
+				f.Before = strp(maskValue(f.Path, *f.Before))
+			}
+			return fileField{Path: f.Path, Before: f.Before, After: f.After}
+		})
+		fp.Changes = append(fp.Changes, fc)
+	}
+	for _, pd := range p.Pending {
+		fp.Pending = append(fp.Pending, filePending{Address: pd.Address, OrderID: pd.OrderID, CampaignID: pd.CampaignID,
+			Fields: pd.Fields, Operations: pd.Operations, SubmittedAt: pd.SubmittedAt, Unknown: pd.Unknown, Why: pd.Why})
+	}
+	for _, b := range p.Blocked {
+		fb := fileBlocked{Address: b.Address, OrderID: b.OrderID, CampaignID: b.CampaignID, Status: b.Status, Model: b.Model,
+			Field: b.Field, Reason: string(b.Reason), Detail: b.Detail, Available: convert(b.Available, toFileInterval)}
+		if r := b.Range; r.Filename != "" {
+			fb.Range = &fileRange{Filename: r.Filename,
+				Start: filePos{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
+				End:   filePos{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte}}
+		}
+		fp.Blocked = append(fp.Blocked, fb)
+	}
+	fp.DataSources = convert(p.DataSources, func(d DataSource) fileDataSource {
+		return fileDataSource{Address: d.Address, Kind: d.Kind, CampaignID: d.CampaignID, OrderID: d.OrderID,
+			Available: convert(d.Available, toFileInterval),
+			Options: convert(d.Options, func(o provider.DeliveryOption) fileDelivOption {
+				return fileDelivOption{WarehouseID: o.WarehouseID, Type: o.Type, LogisticPointID: o.LogisticPointID,
+					Interval: toFileInterval(o.Interval), Price: o.Price, Currency: o.Currency}
+			})}
+	})
+	return fp
+}
+
+func toFileInterval(iv provider.Interval) fileInterval {
+	return fileInterval{FromDate: iv.FromDate, ToDate: iv.ToDate, FromTime: iv.FromTime, ToTime: iv.ToTime}
+}
+
+func (iv fileInterval) interval() provider.Interval {
+	return provider.Interval{FromDate: iv.FromDate, ToDate: iv.ToDate, FromTime: iv.FromTime, ToTime: iv.ToTime}
+}
+
+// convert maps xs with f, keeping nil nil (and empty empty).
+func convert[A, B any](xs []A, f func(A) B) []B {
+	if xs == nil {
+		return nil
+	}
+	out := make([]B, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return out
+}
+
 // maskValue is the masked form of a personal field's value.
 func maskValue(path, v string) string {
 	if path == FieldPhone {
@@ -122,62 +312,166 @@ func maskValue(path, v string) string {
 	return provider.MaskName(v)
 }
 
-// Read loads a saved plan, refusing files that are not plans, that a newer
-// orderform wrote in a format this one does not know, or whose parts
-// disagree (an edited or damaged file): what apply sends must be what show
-// displays, so a file that cannot be trusted to say one thing is refused
-// whole, before anything is read or sent.
+// semver is a semantic version, with or without its "v".
+var semver = regexp.MustCompile(`^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
+
+func validVersion(v string) bool { return semver.MatchString(v) }
+
+// formatVersion splits a file format version, MAJOR.MINOR.
+func formatVersion(v string) (major, minor int, ok bool) {
+	a, b, found := strings.Cut(v, ".")
+	if !found || !digits(a) || !digits(b) {
+		return 0, 0, false
+	}
+	major, err1 := strconv.Atoi(a)
+	minor, err2 := strconv.Atoi(b)
+	return major, minor, err1 == nil && err2 == nil
+}
+
+func digits(s string) bool {
+	return s != "" && len(s) <= 9 && strings.Trim(s, "0123456789") == ""
+}
+
+// Read loads a saved plan, refusing files that are not plans, that are
+// damaged, that a newer orderform wrote in a format this one does not know,
+// or whose parts disagree (an edited file): what apply sends must be what
+// show displays, so a file that cannot be trusted to say one thing is
+// refused whole, before anything is read or sent. Decoding is strict: a key
+// the file's format does not have is refused, not ignored.
 func Read(path string) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
-	var probe struct {
-		Kind          string `json:"kind"`
-		FormatVersion string `json:"format_version"`
-	}
-	if err := json.Unmarshal(data, &probe); err != nil || probe.Kind != fileKind {
+	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, fmt.Errorf("read plan: %s is not an orderform plan file", path)
 	}
-	major, _, _ := strings.Cut(probe.FormatVersion, ".")
-	current, _, _ := strings.Cut(FileFormatVersion, ".")
-	if major != "1" && major != current {
-		return nil, fmt.Errorf("read plan: %s has format %s; this orderform reads 1.x and %s.x", path, printable(probe.FormatVersion), current)
+	var probe struct {
+		Kind          any `json:"kind"`
+		FormatVersion any `json:"format_version"`
+		Version       any `json:"orderform_version"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		// A file that starts as JSON and breaks off is most likely a plan
+		// that was damaged: say where, not "not a plan".
+		var se *json.SyntaxError
+		if errors.As(err, &se) && se.Offset >= int64(len(data)) {
+			return nil, fmt.Errorf("read plan: %s is truncated at byte %d (%v); make it again with `orderform plan -out=FILE`", path, se.Offset, err)
+		}
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("read plan: %s is not valid JSON at byte %d: %v", path, se.Offset, err)
+		}
+		return nil, fmt.Errorf("read plan: %s: %w", path, err)
+	}
+	if probe.Kind != fileKind {
+		return nil, fmt.Errorf("read plan: %s is not an orderform plan file", path)
+	}
+	format, _ := probe.FormatVersion.(string)
+	major, minor, ok := formatVersion(format)
+	_, currentMinor, _ := formatVersion(FileFormatVersion)
+	if !ok || (major != 1 && (major != 2 || minor > currentMinor)) {
+		shown := format
+		if _, isString := probe.FormatVersion.(string); !isString {
+			shown = fmt.Sprint(probe.FormatVersion)
+		}
+		return nil, fmt.Errorf("read plan: %s has format %s; this orderform reads 1.x and 2.x up to %s", path, printable(shown), FileFormatVersion)
+	}
+	if v, _ := probe.Version.(string); !validVersion(v) {
+		named := "names no orderform version"
+		if probe.Version != nil {
+			named = "names orderform version " + printable(fmt.Sprint(probe.Version)) + ", which is not a version"
+		}
+		return nil, fmt.Errorf("read plan: %s %s (edited or damaged?); make it again with `orderform plan -out=FILE`", path, named)
 	}
 	var fj fileJSON
-	if err := json.Unmarshal(data, &fj); err != nil {
-		return nil, fmt.Errorf("read plan: %s: %w", path, err)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fj); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, fmt.Errorf("read plan: %s: %s is %s, where format %s has %s (at byte %d)", path, printable(te.Field), article(te.Value), format, jsonKind(te.Type), te.Offset)
+		}
+		return nil, fmt.Errorf("read plan: %s (format %s): %w", path, format, err)
 	}
 	if fj.Plan == nil {
 		return nil, fmt.Errorf("read plan: %s holds no plan", path)
 	}
-	p, problems := fj.Plan.plan(major == "1")
+	p, problems := fj.Plan.plan(major == 1)
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("read plan: %s is not consistent (edited or damaged?) and is refused whole; make it again with `orderform plan -out=FILE`:\n  %s",
 			path, strings.Join(problems, "\n  "))
 	}
 	// Format 1 files were written before fingerprints were keyed: their
 	// observed state is compared unkeyed (it is in the file anyway).
-	p.UnkeyedObserved = major == "1"
+	p.UnkeyedObserved = major == 1
 	return &File{Kind: fj.Kind, FormatVersion: fj.FormatVersion, Version: fj.Version, Endpoint: fj.Endpoint, Plan: p}, nil
+}
+
+// article is a JSON value kind as encoding/json names it ("string",
+// "number", "array"), with its article.
+func article(kind string) string {
+	if strings.IndexByte("aeiou", kind[0]) >= 0 {
+		return "an " + kind
+	}
+	return "a " + kind
+}
+
+// jsonKind names what a Go type is in JSON.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct, reflect.Pointer:
+		return "an object"
+	}
+	return t.String()
 }
 
 // plan checks the file's plan and returns it, or every problem found.
 // legacy is a format 1.x file, whose changes carry their calls.
 func (fp *filePlan) plan(legacy bool) (*Plan, []string) {
-	p := fp.Plan
-	p.Changes = make([]Change, 0, len(fp.Changes))
-	if p.Pending == nil {
-		p.Pending = []Pending{}
+	p := Plan{FormatVersion: fp.ViewsVersion, CreatedAt: fp.CreatedAt, BusinessID: fp.BusinessID, Unchanged: fp.Unchanged,
+		Changes: make([]Change, 0, len(fp.Changes)), Pending: make([]Pending, 0, len(fp.Pending)),
+		Blocked: make([]Blocked, 0, len(fp.Blocked))}
+	for _, pd := range fp.Pending {
+		p.Pending = append(p.Pending, Pending{Address: pd.Address, OrderID: pd.OrderID, CampaignID: pd.CampaignID,
+			Fields: pd.Fields, Operations: pd.Operations, SubmittedAt: pd.SubmittedAt, Unknown: pd.Unknown, Why: pd.Why})
 	}
-	if p.Blocked == nil {
-		p.Blocked = []Blocked{}
+	for _, fb := range fp.Blocked {
+		b := Blocked{Address: fb.Address, OrderID: fb.OrderID, CampaignID: fb.CampaignID, Status: fb.Status, Model: fb.Model,
+			Field: fb.Field, Reason: Reason(fb.Reason), Detail: fb.Detail, Available: convert(fb.Available, fileInterval.interval)}
+		if r := fb.Range; r != nil {
+			b.Range = hcl.Range{Filename: r.Filename,
+				Start: hcl.Pos{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
+				End:   hcl.Pos{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte}}
+		}
+		p.Blocked = append(p.Blocked, b)
 	}
+	p.DataSources = convert(fp.DataSources, func(d fileDataSource) DataSource {
+		return DataSource{Address: d.Address, Kind: d.Kind, CampaignID: d.CampaignID, OrderID: d.OrderID,
+			Available: convert(d.Available, fileInterval.interval),
+			Options: convert(d.Options, func(o fileDelivOption) provider.DeliveryOption {
+				return provider.DeliveryOption{WarehouseID: o.WarehouseID, Type: o.Type, LogisticPointID: o.LogisticPointID,
+					Interval: o.Interval.interval(), Price: o.Price, Currency: o.Currency}
+			})}
+	})
 	var problems []string
 	byOrder := map[int64]int{}
 	byAddress := map[string]int{}
 	for i, fc := range fp.Changes {
-		c := fc.Change
+		c := Change{Address: fc.Address, OrderID: fc.OrderID, CampaignID: fc.CampaignID, Status: fc.Status, Model: fc.Model,
+			Unchanged: fc.Unchanged, Sensitive: fc.Sensitive,
+			Fields:   convert(fc.Fields, func(f fileField) Field { return Field{Path: f.Path, Before: f.Before, After: f.After} }),
+			Observed: Observed{Status: fc.Observed.Status, Model: fc.Observed.Model, UpdatedAt: fc.Observed.UpdatedAt, Values: fc.Observed.Values}}
 		label := fmt.Sprintf("change %d (%s)", i+1, printable(c.Address))
 		bad := func(format string, args ...any) {
 			problems = append(problems, label+": "+fmt.Sprintf(format, args...))
@@ -214,13 +508,12 @@ func (fp *filePlan) plan(legacy bool) (*Plan, []string) {
 		}
 		switch {
 		case legacy:
-			for _, why := range checkCalls(c, fc.Track, fc.Update) {
+			for _, why := range checkCalls(c, fc.TrackCall.track(), fc.UpdateCall.update()) {
 				bad("%s", why)
 			}
-		case fc.Track != nil || fc.Update != nil:
-			bad("carries track_call or update_call, which format %s plans do not (apply makes the calls from the fields)", FileFormatVersion)
+		case fc.TrackCall != nil || fc.UpdateCall != nil:
+			bad("carries track_call or update_call, which format 2 plans do not (apply makes the calls from the fields)")
 		}
-		c.Track, c.Update = nil, nil
 		p.Changes = append(p.Changes, c)
 	}
 	for _, b := range p.Blocked {
@@ -236,6 +529,30 @@ func (fp *filePlan) plan(legacy bool) (*Plan, []string) {
 		}
 	}
 	return &p, problems
+}
+
+// track and update are a format 1.x change's calls as provider values,
+// for checkCalls; nil when the file has none.
+func (t *fileTrackCall) track() *provider.Track {
+	if t == nil {
+		return nil
+	}
+	return &provider.Track{Code: t.Code, DeliveryServiceID: t.DeliveryServiceID}
+}
+
+func (u *fileUpdateCall) update() *provider.OrderUpdate {
+	if u == nil {
+		return nil
+	}
+	out := &provider.OrderUpdate{OrderID: u.OrderID}
+	if u.Interval != nil {
+		iv := u.Interval.interval()
+		out.Interval = &iv
+	}
+	if c := u.Customer; c != nil {
+		out.Customer = &provider.Customer{FirstName: c.FirstName, LastName: c.LastName, MiddleName: c.MiddleName, Phone: c.Phone}
+	}
+	return out
 }
 
 // checkFields finds what is wrong with a change's fields on their own.

@@ -39,7 +39,7 @@ func TestFileRoundTrip(t *testing.T) {
 		t.Fatalf("want 2 changes, got %+v", p)
 	}
 	path := filepath.Join(t.TempDir(), "p.plan")
-	if err := Write(path, &File{Version: "test", Endpoint: "http://127.0.0.1:1", Plan: p}); err != nil {
+	if err := Write(path, &File{Version: "0.1.0-test", Endpoint: "http://127.0.0.1:1", Plan: p}); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(path)
@@ -116,7 +116,7 @@ func TestTrackServiceShownWhenAmbiguous(t *testing.T) {
 func TestReadRefusesInconsistentPlans(t *testing.T) {
 	in, _ := filePlanInput()
 	good := filepath.Join(t.TempDir(), "good.plan")
-	if err := Write(good, &File{Endpoint: "http://127.0.0.1:1", Plan: Build(in)}); err != nil {
+	if err := Write(good, &File{Version: "0.1.0-test", Endpoint: "http://127.0.0.1:1", Plan: Build(in)}); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(good)

@@ -3,19 +3,26 @@
 // which orders change and how, which are pending an earlier submission, and
 // which are blocked by the order's status or selling model.
 //
-// It does no I/O. Reading the orders is the caller's job (internal/refresh);
-// executing a plan is package apply's, which does exactly what the plan says
-// and never re-decides.
+// It makes no network call. Reading the orders is the caller's job
+// (internal/refresh); executing a plan is package apply's, which does
+// exactly what the plan says and never re-decides. The one I/O it does is
+// the plan file (Write and Read, in file.go): its format is the package's
+// own, converted from and to Plan there, so the in-memory types never
+// double as the file.
 package plan
 
 import (
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/orderform/orderform/provider"
 )
 
-// FormatVersion is the version of the JSON views (and of the plan inside a
-// plan file). Bump the major part when a field changes meaning or goes away.
+// FormatVersion is the version of the JSON views (plan -json, show -json,
+// validate -json): what scripts read. Bump the major part when a field
+// changes meaning or goes away. The plan file has a version of its own,
+// FileFormatVersion: the two change separately.
 const FormatVersion = "1.0"
 
 // Action is what happens to one order, in Terraform's symbols.
@@ -195,6 +202,12 @@ type Blocked struct {
 	Reason     Reason              `json:"reason"`
 	Detail     string              `json:"detail"`
 	Available  []provider.Interval `json:"available,omitempty"`
+	// Range is where the blocked part is declared (its attribute, its
+	// block, or the order block's header), so the error points at the line
+	// to edit, in a saved plan too; the zero Range when unknown. Detail
+	// says why in words; what the entry holds as data (Available, Range)
+	// is never repeated in it.
+	Range hcl.Range `json:"-"`
 }
 
 // Summary counts what the plan holds. Pending counts the entries waiting on

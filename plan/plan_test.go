@@ -168,7 +168,7 @@ func TestBuild(t *testing.T) {
 			current: map[int64]Current{2001: {Found: true, Order: laas(2001, "PROCESSING"), AvailableRead: true, Available: []provider.Interval{slot1, slot2}}},
 			want: result{Blocked: []Blocked{{Address: "order.2001", OrderID: 2001, CampaignID: 22000000, Status: "PROCESSING", Model: "LAAS", Field: "delivery_interval",
 				Reason: ReasonIntervalNotOffered, Available: []provider.Interval{slot1, slot2},
-				Detail: "the interval 2026-12-01 10:00-14:00 is not available; available: 2026-11-26 10:00-14:00; 2026-11-26 14:00-18:00"}}},
+				Detail: "the interval 2026-12-01 10:00-14:00 is not available"}}},
 		},
 		{
 			name:    "interval blocked once delivered",
