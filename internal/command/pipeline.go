@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -165,7 +164,7 @@ func (m *meta) viewPlan(p *planned, opt views.Options) {
 		fmt.Fprintf(m.Stdout, "No orders are declared in %s, so there is nothing to plan.\n", dirName(m.relDir))
 		return
 	}
-	views.Plan(m.Stdout, p.plan, sources(p.desired), opt)
+	views.Plan(m.Stdout, p.plan, p.cfg.Files(), opt)
 }
 
 // dirName names a configuration directory as the user gave it.
@@ -249,30 +248,4 @@ func selectOrders(orders []schema.Order, prov schema.Provider, targets, excludes
 			Detail: fmt.Sprintf("-target and -exclude together leave out every declared order (%d): nothing is read, planned or applied. Check the addresses given.", len(orders))})
 	}
 	return out, diags
-}
-
-// sources maps order addresses (and "address field") to where they are
-// declared, so blocked errors point at the line to edit.
-func sources(orders []schema.Order) views.Sources {
-	out := views.Sources{}
-	for _, o := range orders {
-		r := o.DeclRange
-		out[o.Address] = views.Source{Filename: r.Filename, Line: r.Start.Line, Column: r.Start.Column}
-		keys := make([]string, 0, len(o.Ranges))
-		for k := range o.Ranges {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			rr := o.Ranges[k]
-			src := views.Source{Filename: rr.Filename, Line: rr.Start.Line, Column: rr.Start.Column}
-			out[o.Address+" "+k] = src
-			// Blocked entries name the block ("track"), not the attribute.
-			block, _, _ := strings.Cut(k, ".")
-			if _, ok := out[o.Address+" "+block]; !ok {
-				out[o.Address+" "+block] = src
-			}
-		}
-	}
-	return out
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/orderform/orderform/plan"
 	"github.com/orderform/orderform/provider"
 )
@@ -121,22 +123,74 @@ func blocked() []plan.Blocked {
 	return []plan.Blocked{
 		{Address: "order.2005", OrderID: 2005, CampaignID: 22000000, Status: "PROCESSING", Model: "LAAS",
 			Field: "delivery_interval", Reason: plan.ReasonIntervalNotOffered,
-			Detail:    "the interval 2026-12-01 10:00-14:00 is not available; available: 2026-11-26 10:00-14:00; 2026-11-26 14:00-18:00",
-			Available: available},
+			Detail:    "the interval 2026-12-01 10:00-14:00 is not available",
+			Available: available, Range: nestedBlockRange("laas.hcl", "2005", "delivery_interval")},
 		{Address: "order.1003", OrderID: 1003, CampaignID: 21000000, Status: "DELIVERED", Model: "DBS",
 			Field: "track", Reason: plan.ReasonStatus,
-			Detail: "a track number can be set only in status PROCESSING, DELIVERY or PICKUP; the order is DELIVERED"},
+			Detail: "a track number can be set only in status PROCESSING, DELIVERY or PICKUP; the order is DELIVERED",
+			Range:  nestedBlockRange("orders.hcl", "1003", "track")},
 		{Address: "order.1004", OrderID: 1004, CampaignID: 21000000, Reason: plan.ReasonNotFound,
 			Detail: "order 1004 was not found in campaign 21000000"},
 	}
 }
 
-// sources are where the fixtures' orders are declared.
-var sources = Sources{
-	"order.1003":                   {Filename: "orders.hcl", Line: 10, Column: 1},
-	"order.1003 track":             {Filename: "orders.hcl", Line: 12, Column: 3},
-	"order.2005":                   {Filename: "laas.hcl", Line: 4, Column: 1},
-	"order.2005 delivery_interval": {Filename: "laas.hcl", Line: 7, Column: 3},
+// sources are the files the fixtures' orders are declared in: order.1003's
+// track on line 12 of orders.hcl, order.2005's interval on line 7 of
+// laas.hcl (order.1004 is in none).
+var sources = map[string]*hcl.File{
+	"orders.hcl": parseFixture("orders.hcl", `# Orders shipped by our own couriers (DBS).
+
+order "1001" {
+  track {
+    code                = "RP123456789RU"
+    delivery_service_id = 51
+  }
+}
+
+order "1003" {
+  # Delivered last week.
+  track {
+    code                = "RP000000003RU"
+    delivery_service_id = 51
+  }
+}
+`),
+	"laas.hcl": parseFixture("laas.hcl", `# Orders the Market delivers (LaaS).
+
+
+order "2005" {
+  campaign_id = 22000000
+
+  delivery_interval {
+    from_date = "2026-12-01"
+    from_time = "10:00"
+    to_time   = "14:00"
+  }
+}
+`),
+}
+
+func parseFixture(name, src string) *hcl.File {
+	f, diags := hclsyntax.ParseConfig([]byte(src), name, hcl.InitialPos)
+	if diags.HasErrors() {
+		panic(diags.Error())
+	}
+	return f
+}
+
+// nestedBlockRange is the header of the block of type inner in the order
+// block labelled label of a fixture file: where schema says it is declared.
+func nestedBlockRange(file, label, inner string) hcl.Range {
+	for _, b := range sources[file].Body.(*hclsyntax.Body).Blocks {
+		if b.Type == "order" && b.Labels[0] == label {
+			for _, nb := range b.Body.Blocks {
+				if nb.Type == inner {
+					return nb.DefRange()
+				}
+			}
+		}
+	}
+	panic("no " + inner + " in order " + label + " of " + file)
 }
 
 // fullPlan holds a bit of everything, its lists deliberately not in address

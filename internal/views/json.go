@@ -103,6 +103,9 @@ type blockedJSON struct {
 	Reason     string         `json:"reason"`
 	Detail     string         `json:"detail"`
 	Available  []intervalJSON `json:"available"`
+	// Range is where the blocked part is declared, as a diagnostic's
+	// range; absent when unknown (an order that is in no file).
+	Range *rangeJSON `json:"range,omitempty"`
 }
 
 type summaryJSON struct {
@@ -228,7 +231,18 @@ func blockedView(b plan.Blocked) blockedJSON {
 	for _, iv := range b.Available {
 		v.Available = append(v.Available, intervalView(iv))
 	}
+	if b.Range.Filename != "" {
+		v.Range = rangeView(b.Range)
+	}
 	return v
+}
+
+func rangeView(r hcl.Range) *rangeJSON {
+	return &rangeJSON{
+		Filename: r.Filename,
+		Start:    posJSON{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
+		End:      posJSON{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte},
+	}
 }
 
 func intervalView(iv provider.Interval) intervalJSON {
@@ -243,11 +257,7 @@ func diagnosticsJSON(diags hcl.Diagnostics) []diagnosticJSON {
 		}
 		v := diagnosticJSON{Severity: severity(d.Severity), Summary: d.Summary, Detail: d.Detail}
 		if r := d.Subject; r != nil {
-			v.Range = &rangeJSON{
-				Filename: r.Filename,
-				Start:    posJSON{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
-				End:      posJSON{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte},
-			}
+			v.Range = rangeView(*r)
 		}
 		out = append(out, v)
 	}

@@ -6,15 +6,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/orderform/orderform/plan"
 )
 
 // Plan writes the human plan, in Terraform's visual language: what the data
 // sources read, each changed order with its fields' "before -> after", then
 // what is pending, then every
-// blocked order as an error pointing at its declaration, then the summary
-// line "Plan: X to change, Y pending, Z blocked." (public: keep its wording).
-func Plan(w io.Writer, p *plan.Plan, src Sources, opt Options) {
+// blocked order as an error pointing at its declaration (with a snippet of
+// it from files, the configuration's files by name; nil for a saved plan),
+// then the summary line "Plan: X to change, Y pending, Z blocked." (public:
+// keep its wording).
+func Plan(w io.Writer, p *plan.Plan, files map[string]*hcl.File, opt Options) {
 	if p == nil {
 		p = &plan.Plan{}
 	}
@@ -61,8 +65,7 @@ func Plan(w io.Writer, p *plan.Plan, src Sources, opt Options) {
 	}
 
 	for _, bl := range byAddress(p.Blocked, func(b plan.Blocked) string { return b.Address }) {
-		writeBlocked(&b, bl, src, pal, opt)
-		b.WriteString("\n")
+		writeBlocked(&b, bl, files, pal, opt)
 	}
 
 	b.WriteString(paint(pal.bold, summaryLine(s)) + "\n")
@@ -139,51 +142,47 @@ func blockedWhat(b plan.Blocked) string {
 	return clean(b.Address) + ": " + clean(strings.ReplaceAll(b.Field, ", ", " and ")) + " cannot be changed"
 }
 
-// blockedDetail splits a blocked detail into its sentence and the available
-// intervals, listed one per line rather than run together in the sentence
-// the plan wrote for scripts and logs.
+// blockedDetail is a blocked entry's sentence and, for an interval that is
+// not offered, the ones that are, listed one per line.
 func blockedDetail(b plan.Blocked) (string, []string) {
-	d := b.Detail
 	if len(b.Available) == 0 {
-		return d, nil
+		return b.Detail, nil
 	}
-	if i := strings.Index(d, "; available: "); i >= 0 {
-		d = d[:i]
-	}
-	d = strings.TrimRight(d, ". ") + "; available:"
 	list := make([]string, len(b.Available))
 	for i, iv := range b.Available {
 		list[i] = plan.FormatInterval(iv)
 	}
-	return d, list
+	return strings.TrimRight(b.Detail, ". ") + "; available:", list
 }
 
-// orderLabel is the label of the order block an address comes from
-// ("1003" for order.1003, "from_carrier" for order.from_carrier["1001"]).
-func orderLabel(address string) (string, bool) {
-	label, ok := strings.CutPrefix(address, "order.")
-	if !ok {
-		return "", false
-	}
-	if i := strings.IndexByte(label, '['); i >= 0 {
-		label = label[:i]
-	}
-	return label, label != ""
-}
-
-func writeBlocked(b *strings.Builder, bl plan.Blocked, src Sources, pal palette, opt Options) {
+// writeBlocked writes a blocked entry as an error pointing at its
+// declaration. The heading is the plan's own (its palette and its public
+// wording); the place, the snippet of the file and the detail are HCL's
+// diagnostic writer's, as for every other diagnostic. Without the file (a
+// saved plan) the writer says the place without a snippet.
+func writeBlocked(b *strings.Builder, bl plan.Blocked, files map[string]*hcl.File, pal palette, opt Options) {
 	fmt.Fprintf(b, "%s %s\n", paint(pal.errLabel, "Error:"), paint(pal.bold, blockedWhat(bl)))
-	if s, ok := src.lookup(bl.Address, bl.Field); ok {
-		fmt.Fprintf(b, "  on %s line %d", clean(s.Filename), s.Line)
-		if label, ok := orderLabel(bl.Address); ok {
-			fmt.Fprintf(b, ", in order %s", hclQuote(label))
-		}
-		b.WriteString(":\n")
-	}
 	detail, available := blockedDetail(bl)
-	b.WriteString(wrap(clean(string(bl.Reason)+": "+detail), opt.width(), "  ", "  "))
-	b.WriteString("\n")
+	text := wrap(clean(string(bl.Reason)+": "+detail), opt.width(), "  ", "  ")
 	for _, iv := range available {
-		fmt.Fprintf(b, "    - %s\n", clean(iv))
+		text += "\n    - " + clean(iv)
 	}
+	// The detail is wrapped here, indented under the heading: the writer
+	// must not wrap it again (its width is 0).
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "blocked", Detail: text}
+	var one map[string]*hcl.File
+	if r := bl.Range; r.Filename != "" {
+		// A saved plan's file name is text from a file: it must not reach
+		// the terminal as control sequences.
+		if f := files[r.Filename]; f != nil {
+			one = map[string]*hcl.File{clean(r.Filename): f}
+		}
+		r.Filename = clean(r.Filename)
+		d.Subject = &r
+	}
+	var out strings.Builder
+	_ = hcl.NewDiagnosticTextWriter(&out, one, 0, opt.Color).WriteDiagnostic(d) // a strings.Builder does not fail
+	// The writer's own heading is its first line and the blank line after.
+	_, rest, _ := strings.Cut(out.String(), "\n\n")
+	b.WriteString(rest)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/fatih/color"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/orderform/orderform/plan"
 	"github.com/orderform/orderform/provider"
 	"github.com/orderform/orderform/schema"
@@ -15,7 +16,7 @@ func TestPlanGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		plan *plan.Plan
-		src  Sources
+		src  map[string]*hcl.File
 		opt  Options
 	}{
 		{"plan_changes_only", &plan.Plan{Changes: []plan.Change{trackChange()}, Unchanged: 4}, nil, Options{}},
@@ -206,39 +207,5 @@ func TestWrap(t *testing.T) {
 	want := "  aaa bbb\n    ccc\n    dddddddddddd\n    e"
 	if got != want {
 		t.Errorf("wrap = %q, want %q", got, want)
-	}
-}
-
-func TestSourcesLookup(t *testing.T) {
-	src := Sources{
-		"order.1":             {Filename: "a.hcl", Line: 1},
-		"order.1 track":       {Filename: "a.hcl", Line: 3},
-		"order.1 track.code":  {Filename: "a.hcl", Line: 4},
-		"order.1 recipient":   {Filename: "a.hcl", Line: 9},
-		`order.x["k"]`:        {Filename: "b.hcl", Line: 2},
-		`order.x["k"] broken`: {},
-	}
-	for _, tc := range []struct {
-		address, field string
-		line           int
-	}{
-		{"order.1", "track.code", 4},
-		{"order.1", "track.delivery_service_id", 3},
-		{"order.1", "delivery_interval", 1},
-		{"order.1", "delivery_interval, recipient", 9},
-		{"order.1", "", 1},
-		{`order.x["k"]`, "broken", 2},
-		{"order.2", "track", 0},
-	} {
-		s, ok := src.lookup(tc.address, tc.field)
-		if tc.line == 0 {
-			if ok {
-				t.Errorf("lookup(%s, %s) = %+v, want nothing", tc.address, tc.field, s)
-			}
-			continue
-		}
-		if !ok || s.Line != tc.line {
-			t.Errorf("lookup(%s, %s) = %+v, %v; want line %d", tc.address, tc.field, s, ok, tc.line)
-		}
 	}
 }

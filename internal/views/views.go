@@ -40,40 +40,6 @@ func (o Options) width() int {
 	return o.Width
 }
 
-// Source says where an order is declared, for pointing blocked errors at the
-// file: the command layer fills it from the schema.
-type Source struct {
-	Filename     string
-	Line, Column int
-}
-
-// Sources are keyed by order address ("order.1001"), and by "address field"
-// ("order.1001 track", "order.1001 track.code") when the field's own line is
-// known.
-type Sources map[string]Source
-
-// lookup finds the most precise place known for field of address: the field
-// itself, its block ("track" for "track.code"), then the order.
-func (s Sources) lookup(address, field string) (Source, bool) {
-	if s == nil {
-		return Source{}, false
-	}
-	for _, f := range strings.Split(field, ", ") {
-		for f != "" {
-			if src, ok := s[address+" "+f]; ok && src.Filename != "" {
-				return src, true
-			}
-			i := strings.LastIndexByte(f, '.')
-			if i < 0 {
-				break
-			}
-			f = f[:i]
-		}
-	}
-	src, ok := s[address]
-	return src, ok && src.Filename != ""
-}
-
 // palette holds the colours of one rendering. Each is its own color.Color,
 // switched on or off from Options, so that nothing depends on (or changes)
 // the library's global color.NoColor or the NO_COLOR the library reads
