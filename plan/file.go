@@ -1,5 +1,7 @@
 package plan
 
+//lint:file-ignore S1016 the file's structs are copied field by field on purpose: a conversion would tie them to Plan's Go fields again.
+
 import (
 	"bytes"
 	"encoding/json"
@@ -368,13 +370,14 @@ func Read(path string) (*File, error) {
 	}
 	format, _ := probe.FormatVersion.(string)
 	major, minor, ok := formatVersion(format)
-	_, currentMinor, _ := formatVersion(FileFormatVersion)
-	if !ok || (major != 1 && (major != 2 || minor > currentMinor)) {
+	currentMajor, currentMinor, _ := formatVersion(FileFormatVersion)
+	if !ok || (major != 1 && (major != currentMajor || minor > currentMinor)) {
 		shown := format
 		if _, isString := probe.FormatVersion.(string); !isString {
 			shown = fmt.Sprint(probe.FormatVersion)
 		}
-		return nil, fmt.Errorf("read plan: %s has format %s; this orderform reads 1.x and 2.x up to %s", path, printable(shown), FileFormatVersion)
+		return nil, fmt.Errorf("read plan: %s has format %s; this orderform reads 1.x and %d.x up to %s",
+			path, printable(shown), currentMajor, FileFormatVersion)
 	}
 	if v, _ := probe.Version.(string); !validVersion(v) {
 		named := "names no orderform version"
@@ -410,7 +413,7 @@ func Read(path string) (*File, error) {
 // article is a JSON value kind as encoding/json names it ("string",
 // "number", "array"), with its article.
 func article(kind string) string {
-	if strings.IndexByte("aeiou", kind[0]) >= 0 {
+	if kind != "" && strings.IndexByte("aeiou", kind[0]) >= 0 {
 		return "an " + kind
 	}
 	return "a " + kind
