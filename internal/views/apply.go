@@ -48,7 +48,12 @@ func ApplyReport(w io.Writer, r apply.Report, opt Options) {
 		rows = append(rows, row{clean(x.Address), string(x.Outcome), clean(resultNote(x))})
 	}
 	for _, bl := range r.Blocked {
-		rows = append(rows, row{clean(bl.Address), "blocked", clean(string(bl.Reason) + ": " + bl.Detail)})
+		// One line each: the available intervals run on in the sentence.
+		detail, available := blockedDetail(bl)
+		if len(available) > 0 {
+			detail += " " + strings.Join(available, "; ")
+		}
+		rows = append(rows, row{clean(bl.Address), "blocked", clean(string(bl.Reason) + ": " + detail)})
 	}
 	if len(rows) == 0 {
 		io.WriteString(w, b.String())

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/orderform/orderform/apply"
 	"github.com/orderform/orderform/plan"
 )
 
@@ -58,5 +59,16 @@ func TestBlockedFilenameEscaped(t *testing.T) {
 		if files != nil && !strings.Contains(b.String(), "  12:   track {\n") {
 			t.Errorf("the file was not found by its name:\n%s", b.String())
 		}
+	}
+}
+
+// The apply report gives a blocked interval one line, the intervals that
+// are offered included, as the plan's detail once said them.
+func TestApplyReportBlockedInterval(t *testing.T) {
+	var b bytes.Buffer
+	ApplyReport(&b, apply.Report{Blocked: blocked()[:1]}, Options{Width: 200})
+	want := "interval_not_available: the interval 2026-12-01 10:00-14:00 is not available; available: 2026-11-26 10:00-14:00; 2026-11-26 14:00-18:00\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("apply report lacks %q:\n%s", want, b.String())
 	}
 }
