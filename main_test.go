@@ -262,14 +262,18 @@ func cmdMutate(ts *testscript.TestScript, neg bool, args []string) {
 		case "phone":
 			o.Delivery.Address.Phone = args[2]
 		case "tracks":
-			code, svc, _ := strings.Cut(args[2], "@")
-			n, _ := strconv.ParseInt(svc, 10, 64)
+			code, svc, ok := strings.Cut(args[2], "@")
+			n, err := strconv.ParseInt(svc, 10, 64)
+			if !ok || code == "" || err != nil {
+				ts.Fatalf("mutate %s tracks %q: want CODE@SERVICE_ID", args[0], args[2])
+			}
 			o.Delivery.Tracks = []sandbox.Track{{TrackCode: code, DeliveryServiceID: n}}
 		case "interval":
 			p := strings.Split(args[2], "/")
-			if len(p) == 4 {
-				o.Delivery.Dates.FromDate, o.Delivery.Dates.ToDate, o.Delivery.Dates.FromTime, o.Delivery.Dates.ToTime = p[0], p[1], p[2], p[3]
+			if len(p) != 4 {
+				ts.Fatalf("mutate %s interval %q: want FROM_DATE/TO_DATE/FROM_TIME/TO_TIME", args[0], args[2])
 			}
+			o.Delivery.Dates.FromDate, o.Delivery.Dates.ToDate, o.Delivery.Dates.FromTime, o.Delivery.Dates.ToTime = p[0], p[1], p[2], p[3]
 		default:
 			ts.Fatalf("unknown field %q", args[1])
 		}

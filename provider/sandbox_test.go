@@ -451,6 +451,9 @@ func TestUpdateOrderAndOperations(t *testing.T) {
 	if diff := cmp.Diff([]string{OperationIntervalUpdate, OperationRecipientUpdate}, types); diff != "" {
 		t.Errorf("operation types mismatch (-want +got):\n%s", diff)
 	}
+	if len(ids) != 2 || ids[0] == ids[1] {
+		t.Errorf("operation IDs %v, want two distinct ones: each is followed on its own", ids)
+	}
 	calls := e.srv.Calls()
 	wantBody := `{"order":{"id":2001,"deliveryInterval":{"deliveryDateInterval":{"fromDate":"2026-11-27","toDate":"2026-11-27"},` +
 		`"deliveryTimeInterval":{"fromTime":"14:00","toTime":"18:00"}},"customer":{"firstName":"Анна","lastName":"Новикова","phone":"+79035550102"}}}`
