@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/agext/levenshtein"
 )
 
 // Version is orderform's version; release builds set it with -ldflags.
@@ -141,7 +143,7 @@ func Run(args []string, s Streams) (code int) {
 func didYouMean(name string) string {
 	best, bestD := "", 3
 	for _, c := range commands() {
-		if d := levenshtein(name, c.name); d < bestD {
+		if d := levenshtein.Distance(name, c.name, nil); d < bestD {
 			best, bestD = c.name, d
 		}
 	}
@@ -149,27 +151,6 @@ func didYouMean(name string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur := make([]int, len(rb)+1)
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(rb)]
 }
 
 func usage(w io.Writer) {
