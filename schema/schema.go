@@ -71,6 +71,17 @@ type Provider struct {
 	DeclRange hcl.Range
 }
 
+// Campaign is the campaign of an order or data block that declares the
+// campaign ID declared (0: none): its own, else the provider block's. It
+// is the one place that default is applied. Load and Orders report a block
+// left with neither, so after them without errors it is never 0.
+func (p Provider) Campaign(declared int64) int64 {
+	if declared != 0 {
+		return declared
+	}
+	return p.CampaignID
+}
+
 // Data source kinds.
 const (
 	KindDeliveryIntervals = "delivery_intervals"
@@ -83,7 +94,7 @@ type DataSource struct {
 	Name    string
 	Address string // "data.delivery_intervals.o1002"
 
-	CampaignID int64 // 0 = the provider's
+	CampaignID int64 // as declared; 0 = the provider's (see Provider.Campaign)
 
 	OrderID int64 // delivery_intervals
 
@@ -123,7 +134,7 @@ type DeliveryOption struct {
 type Order struct {
 	Address    string // order.LABEL or order.LABEL["KEY"]
 	ID         int64
-	CampaignID int64 // as declared; 0 = the provider's
+	CampaignID int64 // as declared; 0 = the provider's (see Provider.Campaign)
 	Track      *Track
 	Interval   *Interval
 	Recipient  *Recipient

@@ -9,16 +9,13 @@ import (
 // dataSourcesRead puts what the data blocks read into the plan's terms, in
 // declaration order, so the views can show it: users pick intervals by
 // index into these lists and must be able to see them.
-func dataSourcesRead(ds []schema.DataSource, res *schema.DataResults, defaultCampaign int64) []plan.DataSource {
+func dataSourcesRead(ds []schema.DataSource, res *schema.DataResults, prov schema.Provider) []plan.DataSource {
 	if res == nil || len(ds) == 0 {
 		return nil
 	}
 	out := make([]plan.DataSource, 0, len(ds))
 	for _, d := range ds {
-		v := plan.DataSource{Address: d.Address, Kind: d.Kind, CampaignID: d.CampaignID, OrderID: d.OrderID}
-		if v.CampaignID == 0 {
-			v.CampaignID = defaultCampaign
-		}
+		v := plan.DataSource{Address: d.Address, Kind: d.Kind, CampaignID: prov.Campaign(d.CampaignID), OrderID: d.OrderID}
 		switch d.Kind {
 		case schema.KindDeliveryIntervals:
 			ivs, ok := res.Intervals[d.Name]

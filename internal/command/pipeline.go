@@ -72,7 +72,7 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags, beforeRead func(*pl
 	}
 	results := &schema.DataResults{}
 	if len(cfg.Data) > 0 {
-		results, err = refresh.Data(ctx, conn.client, cfg.Data, cfg.Provider.CampaignID)
+		results, err = refresh.Data(ctx, conn.client, cfg.Data, cfg.Provider)
 		if err != nil {
 			// Point at the data block the API refused.
 			d := errDiag(err)
@@ -83,7 +83,7 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags, beforeRead func(*pl
 			}
 			return fail(d)
 		}
-		p.data = dataSourcesRead(cfg.Data, results, cfg.Provider.CampaignID)
+		p.data = dataSourcesRead(cfg.Data, results, cfg.Provider)
 	}
 	desired, d := cfg.Orders(results)
 	diags = append(diags, d...)
@@ -187,7 +187,7 @@ func errDiag(err error) *hcl.Diagnostic {
 	return d
 }
 
-// selectOrders resolves each order's campaign and applies -target and
+// selectOrders puts each order in its campaign and applies -target and
 // -exclude. A target that matches nothing is a warning, as in Terraform.
 func selectOrders(orders []schema.Order, prov schema.Provider, targets, excludes []string) ([]schema.Order, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
@@ -206,16 +206,7 @@ func selectOrders(orders []schema.Order, prov schema.Provider, targets, excludes
 	used := map[string]bool{}
 	var out []schema.Order
 	for _, o := range orders {
-		if o.CampaignID == 0 {
-			o.CampaignID = prov.CampaignID
-		}
-		if o.CampaignID == 0 {
-			r := o.DeclRange
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No campaign for order",
-				Detail:  fmt.Sprintf("%s has no campaign_id: set campaign_id in its block or in the provider block.", o.Address),
-				Subject: &r})
-			continue
-		}
+		o.CampaignID = prov.Campaign(o.CampaignID)
 		if len(targets) > 0 {
 			hit := false
 			for _, t := range targets {

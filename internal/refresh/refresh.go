@@ -10,7 +10,6 @@ package refresh
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -298,19 +297,14 @@ type DataError struct {
 func (e *DataError) Error() string { return fmt.Sprintf("read %s: %v", e.Source.Address, e.Err) }
 func (e *DataError) Unwrap() error { return e.Err }
 
-// Data reads every declared data source once.
-func Data(ctx context.Context, api API, ds []schema.DataSource, defaultCampaign int64) (*schema.DataResults, error) {
+// Data reads every declared data source once, each in its campaign (the
+// provider block's unless the data block declares its own).
+func Data(ctx context.Context, api API, ds []schema.DataSource, prov schema.Provider) (*schema.DataResults, error) {
 	res := &schema.DataResults{Intervals: map[string][]schema.Interval{}, Options: map[string][]schema.DeliveryOption{}}
 	for _, d := range ds {
-		c := d.CampaignID
-		if c == 0 {
-			c = defaultCampaign
-		}
-		if c == 0 {
-			return nil, fmt.Errorf("%s: no campaign_id: set it in the data block or the provider block", d.Address)
-		}
+		c := prov.Campaign(d.CampaignID)
 		switch d.Kind {
-		case "delivery_intervals":
+		case schema.KindDeliveryIntervals:
 			avail, err := api.UpdateOptions(ctx, c, d.OrderID)
 			if err != nil {
 				return nil, &DataError{Source: d, Err: err}
@@ -320,7 +314,7 @@ func Data(ctx context.Context, api API, ds []schema.DataSource, defaultCampaign 
 				ivs = append(ivs, schema.Interval(a))
 			}
 			res.Intervals[d.Name] = ivs
-		case "delivery_options":
+		case schema.KindDeliveryOptions:
 			req := provider.DeliveryOptionsRequest{CourierAddress: d.CourierAddress, PickupPointIDs: d.PickupPointIDs}
 			for _, it := range d.Items {
 				req.Items = append(req.Items, provider.Item{OfferID: it.OfferID, Count: it.Count, WarehouseID: it.WarehouseID})
@@ -487,6 +481,3 @@ func submission(e journal.Entry) plan.Submission {
 	}
 	return s
 }
-
-// ErrNoCampaign is returned when an order has no campaign to be read in.
-var ErrNoCampaign = errors.New("no campaign_id")
