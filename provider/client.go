@@ -19,6 +19,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/orderform/orderform/internal/endpoint"
 )
 
 // DefaultEndpoint is the Market Partner API's base URL.
@@ -174,7 +176,7 @@ func New(cfg Config) (*Client, error) {
 	if base == "" {
 		base = DefaultEndpoint
 	}
-	if err := checkEndpoint(base); err != nil {
+	if err := endpoint.Check(base); err != nil {
 		return nil, err
 	}
 	quotas := DefaultQuotas()
@@ -232,40 +234,6 @@ func New(cfg Config) (*Client, error) {
 		windows:   make(map[limitKey]*window),
 		gates:     make(map[scope]*gate),
 	}, nil
-}
-
-// checkEndpoint refuses a base URL that would send the key in clear text over
-// the network: plain http is for a local emulator only.
-func checkEndpoint(base string) error {
-	u, err := url.Parse(base)
-	if err != nil {
-		return fmt.Errorf("endpoint: %w", err)
-	}
-	if u.Host == "" {
-		return fmt.Errorf("endpoint %q: no host", base)
-	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("endpoint %q: want a plain base URL, without credentials, query or fragment", base)
-	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if isLoopback(u.Hostname()) {
-			return nil
-		}
-		return fmt.Errorf("endpoint %q: plain http is allowed only to a loopback address; use https", base)
-	default:
-		return fmt.Errorf("endpoint %q: scheme must be https", base)
-	}
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // request is one API call, described once and sent as many times as retries

@@ -1,10 +1,9 @@
 package schema
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
-	"net"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -14,6 +13,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/orderform/orderform/internal/endpoint"
 )
 
 // Limits of the Market Partner API (api/README.md, CustomerDTO and
@@ -56,26 +57,15 @@ func checkTime(s string) string {
 	return ""
 }
 
-// checkEndpoint returns what is wrong with an API base URL, or "". A
-// plain-http endpoint would send the API key in clear text, so it is
-// allowed only to a loopback address (a local emulator).
-func checkEndpoint(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return fmt.Sprintf("endpoint must be an absolute http or https URL, such as \"https://api.partner.market.yandex.ru\"; got %q.", s)
+// endpointDetail is what the diagnostic of an endpoint that endpoint.Check
+// refuses says: the rule provider applies too (so validate refuses what plan
+// would), why it matters, and what to write.
+func endpointDetail(err error) string {
+	detail := err.Error() + "."
+	if errors.Is(err, endpoint.ErrCleartext) {
+		detail += " It would send the API key unencrypted over the network: plain http is for an emulator on this machine (localhost, 127.0.0.1, [::1])."
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return fmt.Sprintf("%q would send the API key unencrypted: use https, or plain http only to a loopback address (localhost, 127.0.0.1, [::1]).", s)
-	}
-	return ""
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return detail + " The Market API is at \"https://api.partner.market.yandex.ru\", the default: remove endpoint to use it."
 }
 
 // status says what became of an attribute's value.

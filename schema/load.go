@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/orderform/orderform/internal/endpoint"
 )
 
 const providerName = "yandex_market"
@@ -339,8 +341,8 @@ func (l *loader) evalProvider(ev *evaluator) {
 	}
 	if a := p.attrs["endpoint"]; a != nil {
 		if s, st := c.str(a, ctx); st == valid {
-			if msg := checkEndpoint(s); msg != "" {
-				c.errorf(a, "Invalid endpoint", "%s", msg)
+			if err := endpoint.Check(s); err != nil {
+				c.errorf(a, "Invalid endpoint", "%s", endpointDetail(err))
 			} else {
 				out.Endpoint = s
 			}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/orderform/orderform/internal/endpoint"
 	"github.com/orderform/orderform/provider/sandbox"
 )
 
@@ -35,7 +36,7 @@ func runSandbox(ctx context.Context, m *meta, args []string) int {
 		m.errorf(opt, "-listen=%s: %v", *listen, err)
 		return exitError
 	}
-	if ip := net.ParseIP(host); !(host == "localhost" || (ip != nil && ip.IsLoopback())) {
+	if !endpoint.IsLoopback(host) {
 		if !*allowRemote {
 			m.errorf(opt, "-listen=%s is not a loopback address: the emulator serves only this machine unless -allow-remote is given", *listen)
 			return exitError
