@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/orderform/orderform/internal/atomicfile"
 )
 
 // Dir is the directory, inside the configuration directory, that holds the
@@ -108,7 +110,7 @@ func open(dir string, repair bool) (*Journal, error) {
 	if errors.Is(statErr, os.ErrNotExist) {
 		// The journal's directory itself must survive a power loss, or
 		// the intents fsynced in it go with it.
-		if err := syncDir(dir); err != nil {
+		if err := atomicfile.SyncDir(dir); err != nil {
 			return nil, fmt.Errorf("open journal: %w", err)
 		}
 	}
@@ -151,7 +153,7 @@ func openFile(path string, repair bool) (*os.File, error) {
 		}
 	}
 	if errors.Is(statErr, os.ErrNotExist) {
-		if err := syncDir(filepath.Dir(path)); err != nil {
+		if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("open journal: %w", err)
 		}
@@ -195,16 +197,6 @@ func repairTail(f *os.File) error {
 		return err
 	}
 	return f.Sync()
-}
-
-// syncDir makes a create or a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // MaxErrorLen bounds the error text a record keeps: an API message can be
@@ -458,22 +450,7 @@ func (j *Journal) Compact() error {
 			buf.Write(append(line, '\n'))
 		}
 	}
-	tmp := j.path + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err != nil {
-		return fmt.Errorf("compact journal: %w", err)
-	}
-	f, err := os.Open(tmp)
-	if err == nil {
-		err = f.Sync()
-		f.Close()
-	}
-	if err != nil {
-		return fmt.Errorf("compact journal: %w", err)
-	}
-	if err := os.Rename(tmp, j.path); err != nil {
-		return fmt.Errorf("compact journal: %w", err)
-	}
-	if err := syncDir(filepath.Dir(j.path)); err != nil {
+	if err := atomicfile.Write(j.path, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("compact journal: %w", err)
 	}
 	// The old handle points at the file just replaced: a record appended
