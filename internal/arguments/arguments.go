@@ -63,6 +63,19 @@ func errorf(format string, a ...any) *hcl.Diagnostic {
 	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf(format, a...)}
 }
 
+// badFlags marks (as hcl.Diagnostic.Extra) the diagnostic of flags that did
+// not parse at all: an unknown flag, a value of the wrong type.
+type badFlags struct{}
+
+// FlagsDidNotParse reports whether diags say the flags themselves did not
+// parse, when the command's list of flags helps more than anything.
+func FlagsDidNotParse(diags hcl.Diagnostics) bool {
+	return slices.ContainsFunc(diags, func(d *hcl.Diagnostic) bool {
+		_, ok := d.Extra.(badFlags)
+		return ok
+	})
+}
+
 // flagSet is a command's flags, silent: its errors become diagnostics and
 // its usage is printed by Usage.
 func flagSet(name string) *flag.FlagSet {
@@ -130,12 +143,14 @@ func parse(fs *flag.FlagSet, args []string) hcl.Diagnostics {
 		// parse that meets it anyway runs nothing.
 		return hcl.Diagnostics{errorf("%s -h asks for the usage, and runs nothing", fs.Name())}
 	}
+	d := errorf("%v", err)
 	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
 		if others := commandsWithFlag(name); len(others) > 0 {
-			return hcl.Diagnostics{errorf("%s: %s does not take -%s, a flag of %s", asGiven(args, name), fs.Name(), name, joinAnd(others))}
+			d = errorf("%s: %s does not take -%s, a flag of %s", asGiven(args, name), fs.Name(), name, joinAnd(others))
 		}
 	}
-	return hcl.Diagnostics{errorf("%v", err)}
+	d.Extra = badFlags{}
+	return hcl.Diagnostics{d}
 }
 
 // jsonAsked reports whether args ask for -json even though they did not

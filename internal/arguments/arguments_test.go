@@ -281,6 +281,26 @@ func TestParseOtherCommands(t *testing.T) {
 	})
 }
 
+// Only flags that did not parse call for the list of flags.
+func TestFlagsDidNotParse(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"-detailed"}, true},
+		{[]string{"-parallelism=x"}, true},
+		{[]string{"-auto-approve"}, true}, // a flag of another command
+		{[]string{"-parallelism=0"}, false},
+		{[]string{"main.hcl"}, false},
+		{nil, false},
+	} {
+		_, diags := ParsePlan(tc.args)
+		if got := FlagsDidNotParse(diags); got != tc.want {
+			t.Errorf("ParsePlan(%q): FlagsDidNotParse = %v, want %v (%v)", tc.args, got, tc.want, summaries(diags))
+		}
+	}
+}
+
 func TestWantsHelp(t *testing.T) {
 	for _, tc := range []struct {
 		name string

@@ -6,6 +6,7 @@ package command
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,11 +14,14 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
 
 	"github.com/agext/levenshtein"
+
+	"github.com/orderform/orderform/internal/arguments"
 )
 
 // Version is orderform's version; release builds set it with -ldflags.
@@ -75,7 +79,12 @@ func Run(args []string, s Streams) (code int) {
 	global.SetOutput(io.Discard)
 	chdir := global.String("chdir", "", "")
 	showVersion := global.Bool("version", false, "")
-	if err := global.Parse(args); err != nil {
+	err := global.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp): // -h, -help, --help
+		usage(s.Stdout)
+		return exitOK
+	case err != nil:
 		fmt.Fprintf(s.Stderr, "Error: %v\n\n", err)
 		usage(s.Stderr)
 		return exitError
@@ -84,11 +93,17 @@ func Run(args []string, s Streams) (code int) {
 	if *showVersion {
 		rest = []string{"version"}
 	}
-	if len(rest) == 0 || rest[0] == "help" || rest[0] == "-h" || rest[0] == "-help" || rest[0] == "--help" {
+	if len(rest) == 0 {
 		usage(s.Stdout)
-		if len(rest) == 0 {
-			return exitError
+		return exitError
+	}
+	if rest[0] == "help" {
+		// help COMMAND is COMMAND -h.
+		if len(rest) > 1 && slices.ContainsFunc(commands(), func(c cmd) bool { return c.name == rest[1] }) {
+			arguments.Usage(s.Stdout, rest[1])
+			return exitOK
 		}
+		usage(s.Stdout)
 		return exitOK
 	}
 	dir := "."
@@ -131,9 +146,16 @@ func Run(args []string, s Streams) (code int) {
 		}
 	}()
 	for _, c := range commands() {
-		if c.name == rest[0] {
-			return c.run(ctx, m, rest[1:])
+		if c.name != rest[0] {
+			continue
 		}
+		// Every command's -h, -help and --help, answered before it runs:
+		// its usage and flags on stderr, exit 0.
+		if arguments.WantsHelp(c.name, rest[1:]) {
+			arguments.Usage(s.Stderr, c.name)
+			return exitOK
+		}
+		return c.run(ctx, m, rest[1:])
 	}
 	fmt.Fprintf(s.Stderr, "Error: unknown command %q%s\n\n", rest[0], didYouMean(rest[0]))
 	usage(s.Stderr)
@@ -166,6 +188,9 @@ func usage(w io.Writer) {
 }
 
 func runVersion(_ context.Context, m *meta, args []string) int {
+	if diags := arguments.ParseVersion(args); diags.HasErrors() {
+		return m.commandLineError("version", diags, m.viewOptions(false, false, m.Stderr))
+	}
 	fmt.Fprintf(m.Stdout, "orderform v%s\n", strings.TrimPrefix(Version, "v"))
 	return exitOK
 }

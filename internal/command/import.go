@@ -12,10 +12,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/orderform/orderform/apply"
+	"github.com/orderform/orderform/internal/arguments"
 	"github.com/orderform/orderform/internal/refresh"
 	"github.com/orderform/orderform/internal/views"
 	"github.com/orderform/orderform/plan"
@@ -25,154 +27,152 @@ import (
 
 // runImport writes order blocks that declare the orders' current state, so
 // an existing shop starts from what it has: a plan right after shows no
-// changes for them.
+// changes for them. Its arguments (internal/arguments), the operation
+// (importOrders) and the view (views.Import) are apart, as apply's.
 func runImport(ctx context.Context, m *meta, args []string) int {
-	fs := m.newFlagSet("import", "ORDER_ID...")
-	out := fs.String("out", "", "write the blocks to FILE (in the configuration directory) instead of standard output")
-	campaign := fs.Int64("campaign", 0, "campaign of the orders (default: the provider block's campaign_id)")
-	showSensitive := fs.Bool("show-sensitive", false, "include recipient names and phones (personal data: think before committing them)")
-	noColor := fs.Bool("no-color", false, "no colour in the output")
-	parallelism := fs.Int("parallelism", 10, "at most N reads in flight")
-	var vars []schema.VarArg
-	fs.Var(varArgs{list: &vars}, "var", "set a variable: -var NAME=VALUE (repeatable)")
-	fs.Var(varArgs{list: &vars, file: true}, "var-file", "read variables from an HCL file (repeatable)")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
+	a, diags := arguments.ParseImport(args)
+	opt := m.viewOptions(a.NoColor, false, m.Stderr)
+	if diags.HasErrors() {
+		return m.commandLineError("import", diags, opt)
 	}
-	opt := m.viewOptions(*noColor, false, m.Stderr)
-	if err := checkParallelism(*parallelism); err != nil {
-		m.errorf(opt, "%v", err)
+	v := views.NewImport(m.Stdout, m.Stderr, opt)
+	res, diags := m.importOrders(ctx, a)
+	v.Diagnostics(diags, res.files)
+	switch {
+	case res.allDeclared:
+		v.NothingToImport()
+	case res.made:
+		v.Imported(res.blocks, res.written, a.Out)
+	}
+	if diags.HasErrors() {
 		return exitError
 	}
-	if fs.NArg() == 0 {
-		m.errorf(opt, "import needs at least one order ID: orderform import 1001 1002")
-		return exitError
-	}
-	var ids []int64
-	for _, a := range fs.Args() {
-		id, err := strconv.ParseInt(a, 10, 64)
-		if err != nil || id <= 0 {
-			m.errorf(opt, "%q is not an order ID (a positive integer)", a)
-			return exitError
-		}
-		ids = append(ids, id)
-	}
+	return exitOK
+}
+
+// imported is what an import did.
+type imported struct {
+	// files are the configuration's, for the snippets of diagnostics.
+	files map[string]*hcl.File
+	// allDeclared: every order given is declared already, so none was read.
+	allDeclared bool
+	// made: the orders were read and their blocks made, written of them
+	// (with -out they are in that file if written > 0).
+	made    bool
+	blocks  []byte
+	written int
+}
+
+// importOrders reads the orders a asks for and makes their blocks, writing
+// them to -out's file when there is one. An order that cannot be imported
+// is a warning, one that is not found an error; the others are imported
+// all the same.
+func (m *meta) importOrders(ctx context.Context, a *arguments.Import) (imported, hcl.Diagnostics) {
+	var res imported
 	outPath := ""
-	if *out != "" {
+	if a.Out != "" {
 		var err error
-		if outPath, err = m.importOutPath(*out); err != nil {
-			m.errorf(opt, "%v", err)
-			return exitError
+		if outPath, err = m.importOutPath(a.Out); err != nil {
+			return res, hcl.Diagnostics{errDiag(err)}
 		}
 	}
-	cfg, diags := schema.Load(m.relDir, schema.LoadOptions{VarArgs: vars, Env: os.Environ()})
+	cfg, diags := schema.Load(m.relDir, schema.LoadOptions{VarArgs: a.Vars, Env: os.Environ()})
 	diags = slices.DeleteFunc(diags, schema.IsNoOrders)
-	if m.printDiags(diags, cfg, opt) {
-		return exitError
+	res.files = cfg.Files()
+	if diags.HasErrors() {
+		return res, diags
 	}
 	// An order declared already is left as it is: a second block for it
 	// would only make the configuration invalid (one ID, two places).
-	ids = m.skipDeclared(cfg, ids, opt)
+	ids, d := skipDeclared(cfg, a.OrderIDs)
+	diags = append(diags, d...)
 	if len(ids) == 0 {
-		fmt.Fprintln(m.Stderr, "Nothing to import: every order given is already declared.")
-		return exitOK
+		res.allDeclared = true
+		return res, diags
 	}
-	c := *campaign
+	c := cfg.Provider.Campaign(a.Campaign)
 	if c == 0 {
-		c = cfg.Provider.CampaignID
-	}
-	if c == 0 {
-		m.errorf(opt, "no campaign: pass -campaign=ID or set campaign_id in the provider block")
-		return exitError
+		return res, append(diags, errDiag(errors.New("no campaign: pass -campaign=ID or set campaign_id in the provider block")))
 	}
 	m.maxWait = planWaitLimit
-	conn, err := m.connect(cfg.Provider, *parallelism)
+	conn, err := m.connect(cfg.Provider, a.Parallelism)
 	if err != nil {
-		m.errorf(opt, "%v", err)
-		return exitError
+		return res, append(diags, errDiag(err))
 	}
 	defer conn.close()
-	reader := &refresh.Reader{API: conn.client, BusinessID: conn.businessID, Parallelism: *parallelism}
+	reader := &refresh.Reader{API: conn.client, BusinessID: conn.businessID, Parallelism: a.Parallelism}
 	refs := make([]apply.OrderRef, 0, len(ids))
 	for _, id := range ids {
 		refs = append(refs, apply.OrderRef{OrderID: id, CampaignID: c, Recipient: true})
 	}
 	orders, err := reader.ReadOrders(ctx, refs)
 	if err != nil {
-		m.errorf(opt, "%v", err)
-		return exitError
+		return res, append(diags, errDiag(err))
 	}
 	// With a business ID the orders of its other campaigns are found too,
 	// but a recipient is only in the answer of the order's own campaign.
 	var again []apply.OrderRef
 	for _, id := range ids {
-		if o, ok := orders[id]; ok && o.CampaignID != c && *showSensitive {
+		if o, ok := orders[id]; ok && o.CampaignID != c && a.ShowSensitive {
 			again = append(again, apply.OrderRef{OrderID: id, CampaignID: o.CampaignID, Recipient: true})
 		}
 	}
 	if len(again) > 0 {
 		more, err := reader.ReadOrders(ctx, again)
 		if err != nil {
-			m.errorf(opt, "%v", err)
-			return exitError
+			return res, append(diags, errDiag(err))
 		}
 		maps.Copy(orders, more)
 	}
 	f := hclwrite.NewEmptyFile()
 	body := f.Body()
-	missing, written := 0, 0
 	for _, id := range ids {
 		o, ok := orders[id]
 		if !ok {
-			m.errorf(opt, "order %d was not found in campaign %d", id, c)
-			missing++
+			diags = append(diags, errDiag(fmt.Errorf("order %d was not found in campaign %d", id, c)))
 			continue
 		}
 		// A block that declares nothing would manage nothing, and plan
 		// would warn about it: say why the order is left out instead.
-		if why := notImportable(o, *showSensitive); why != "" {
-			m.warnf(opt, "order %d not imported: %s", id, why)
+		if why := notImportable(o, a.ShowSensitive); why != "" {
+			diags = append(diags, warning("order %d not imported: %s", id, why))
 			continue
 		}
-		if written > 0 {
+		if res.written > 0 {
 			body.AppendNewline()
 		}
-		writeOrder(body, o, o.CampaignID != cfg.Provider.CampaignID, *showSensitive)
-		written++
+		writeOrder(body, o, o.CampaignID != cfg.Provider.CampaignID, a.ShowSensitive)
+		res.written++
 	}
-	src := hclwrite.Format(f.Bytes())
-	switch {
-	case *out == "":
-		_, _ = m.Stdout.Write(src)
-	case written == 0:
-		fmt.Fprintf(m.Stderr, "No order block to write; %s not created.\n", *out)
-	default:
-		// O_EXCL: never overwrite, and never follow a link planted there.
-		file, err := os.OpenFile(outPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if errors.Is(err, os.ErrExist) {
-			m.errorf(opt, "%s exists; import does not overwrite configuration files", *out)
-			return exitError
+	blocks := hclwrite.Format(f.Bytes())
+	if outPath != "" && res.written > 0 {
+		if err := writeNew(outPath, blocks); errors.Is(err, os.ErrExist) {
+			return res, append(diags, errDiag(fmt.Errorf("%s exists; import does not overwrite configuration files", a.Out)))
+		} else if err != nil {
+			return res, append(diags, errDiag(err))
 		}
-		if err == nil {
-			_, err = file.Write(src)
-			if cerr := file.Close(); err == nil {
-				err = cerr
-			}
-		}
-		if err != nil {
-			m.errorf(opt, "%v", err)
-			return exitError
-		}
-		noun := "blocks"
-		if written == 1 {
-			noun = "block"
-		}
-		fmt.Fprintf(m.Stderr, "Wrote %d order %s to %s.\n", written, noun, *out)
 	}
-	if missing > 0 {
-		return exitError
+	res.made, res.blocks = true, blocks
+	return res, diags
+}
+
+// writeNew creates path with data; it never overwrites, and never follows a
+// link planted there (O_EXCL).
+func writeNew(path string, data []byte) error {
+	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
 	}
-	return exitOK
+	_, err = file.Write(data)
+	if cerr := file.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// warning is a warning that is about no place in the files.
+func warning(format string, a ...any) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: fmt.Sprintf(format, a...)}
 }
 
 // importOutPath resolves -out: a new file directly in the configuration
@@ -194,25 +194,26 @@ func (m *meta) importOutPath(out string) (string, error) {
 }
 
 // skipDeclared leaves out the orders the configuration already declares,
-// with a warning naming where.
-func (m *meta) skipDeclared(cfg *schema.Config, ids []int64, opt views.Options) []int64 {
+// with a warning naming where, and the IDs given twice.
+func skipDeclared(cfg *schema.Config, ids []int64) ([]int64, hcl.Diagnostics) {
 	declared, _ := cfg.Orders(nil) // Load reported the problems already
 	where := map[int64]schema.Order{}
 	for _, o := range declared {
 		where[o.ID] = o
 	}
 	var out []int64
+	var diags hcl.Diagnostics
 	for _, id := range ids {
 		if o, ok := where[id]; ok {
 			r := o.DeclRange
-			m.warnf(opt, "order %d not imported: it is already declared as %s (%s:%d)", id, o.Address, r.Filename, r.Start.Line)
+			diags = append(diags, warning("order %d not imported: it is already declared as %s (%s:%d)", id, o.Address, r.Filename, r.Start.Line))
 			continue
 		}
 		if !slices.Contains(out, id) {
 			out = append(out, id)
 		}
 	}
-	return out
+	return out, diags
 }
 
 // notImportable says why nothing of o can be declared ("" when something

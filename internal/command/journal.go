@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/orderform/orderform/internal/arguments"
 	"github.com/orderform/orderform/internal/views"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/schema"
@@ -16,16 +17,10 @@ import (
 // endpoint, from its backend. It reads the journal only: no lock, no API
 // call, nothing written.
 func runJournal(ctx context.Context, m *meta, args []string) int {
-	fs := m.newFlagSet("journal", "")
-	asJSON := fs.Bool("json", false, "print the writes in flight as one JSON document")
-	noColor := fs.Bool("no-color", false, "no colour in the output")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	errOpt := m.viewOptions(*noColor, false, m.Stderr)
-	if fs.NArg() > 0 {
-		m.errorf(errOpt, "journal takes no arguments (got %q); it lists the writes in flight of the configuration in the directory, see -chdir", fs.Args())
-		return exitError
+	a, diags := arguments.ParseJournal(args)
+	errOpt := m.viewOptions(a.NoColor, false, m.Stderr)
+	if diags.HasErrors() {
+		return m.commandLineError("journal", diags, errOpt)
 	}
 	cfg, diags := schema.Load(m.relDir, schema.LoadOptions{Env: os.Environ()})
 	if diags.HasErrors() {
@@ -45,7 +40,7 @@ func runJournal(ctx context.Context, m *meta, args []string) int {
 	}
 	endpoint := target(cfg.Provider)
 	entries := journal.OpenEntries(recs, endpoint)
-	if *asJSON {
+	if a.ViewType == arguments.ViewJSON {
 		data, err := views.JournalJSON(entries, endpoint, b.Name())
 		if err != nil {
 			m.errorf(errOpt, "%v", err)
@@ -54,6 +49,6 @@ func runJournal(ctx context.Context, m *meta, args []string) int {
 		fmt.Fprintln(m.Stdout, string(data))
 		return exitOK
 	}
-	views.Journal(m.Stdout, entries, endpoint, b.Name(), m.viewOptions(*noColor, false, m.Stdout))
+	views.Journal(m.Stdout, entries, endpoint, b.Name(), m.viewOptions(a.NoColor, false, m.Stdout))
 	return exitOK
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -23,6 +22,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"golang.org/x/term"
 
+	"github.com/orderform/orderform/internal/arguments"
 	"github.com/orderform/orderform/internal/views"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/plan"
@@ -74,78 +74,6 @@ func (m *meta) note(line string) {
 	fmt.Fprintln(m.Stderr, line)
 }
 
-// stringList is a repeatable flag.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-
-// varArgs keeps -var and -var-file in command-line order: later wins, as
-// in Terraform.
-type varArgs struct {
-	list *[]schema.VarArg
-	file bool
-}
-
-func (v varArgs) String() string { return "" }
-func (v varArgs) Set(s string) error {
-	*v.list = append(*v.list, schema.VarArg{File: v.file, Value: s})
-	return nil
-}
-
-// commonFlags are the flags of plan and apply (SPEC.md).
-type commonFlags struct {
-	vars          []schema.VarArg
-	targets       stringList
-	excludes      stringList
-	parallelism   int
-	noColor       bool
-	showSensitive bool
-	json          bool
-}
-
-func (c *commonFlags) register(fs *flag.FlagSet) {
-	fs.Var(varArgs{list: &c.vars}, "var", "set a variable: -var NAME=VALUE (repeatable)")
-	fs.Var(varArgs{list: &c.vars, file: true}, "var-file", "read variables from an HCL file (repeatable)")
-	fs.Var(&c.targets, "target", "only this order address (order.LABEL or order.LABEL[\"KEY\"]); repeatable")
-	fs.Var(&c.excludes, "exclude", "leave out this order address; repeatable")
-	fs.IntVar(&c.parallelism, "parallelism", 10, "at most N reads or writes in flight")
-	fs.BoolVar(&c.noColor, "no-color", false, "no colour in the output")
-	fs.BoolVar(&c.showSensitive, "show-sensitive", false, "show recipient names, phones and sensitive values in clear")
-	fs.BoolVar(&c.json, "json", false, "machine-readable output")
-}
-
-// checkParallelism refuses a -parallelism that allows nothing in flight:
-// 0 would hang and a negative one means nothing.
-func checkParallelism(n int) error {
-	if n < 1 {
-		return fmt.Errorf("-parallelism=%d: it is how many reads or writes may be in flight at once, at least 1 (default 10)", n)
-	}
-	return nil
-}
-
-// newFlagSet makes a command's flag set whose errors and -h go to stderr.
-func (m *meta) newFlagSet(name, argsUsage string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(m.Stderr, "Usage: orderform %s [flags] %s\n\nFlags:\n", name, argsUsage)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseFlags parses args; ok is false when the command must stop with code.
-func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK, false
-		}
-		return exitError, false
-	}
-	return 0, true
-}
-
 // isTerminal reports whether w (or r) is a terminal.
 func isTerminal(f any) bool {
 	if x, ok := f.(interface{ Fd() uintptr }); ok {
@@ -178,20 +106,26 @@ func (m *meta) errorf(opt views.Options, format string, a ...any) {
 	fmt.Fprintf(m.Stderr, "%s %s\n", c.Sprint("Error:"), fmt.Sprintf(format, a...))
 }
 
-// warnf prints one warning the way diagnostics look: "Warning: ..." in
-// bold yellow on a terminal.
-func (m *meta) warnf(opt views.Options, format string, a ...any) {
-	c := color.New(color.FgYellow, color.Bold)
-	if opt.Color {
-		c.EnableColor()
-	} else {
-		c.DisableColor()
+// commandLineError shows, on stderr, the diagnostics of a command line
+// that did not parse and, when its flags themselves did not, the command's
+// usage; it returns the exit code.
+func (m *meta) commandLineError(name string, diags hcl.Diagnostics, opt views.Options) int {
+	views.Diagnostics(m.Stderr, diags, nil, opt)
+	if arguments.FlagsDidNotParse(diags) {
+		arguments.Usage(m.Stderr, name)
 	}
-	fmt.Fprintf(m.Stderr, "%s %s\n", c.Sprint("Warning:"), fmt.Sprintf(format, a...))
+	return exitError
 }
 
-func (m *meta) loadOptions(c *commonFlags) schema.LoadOptions {
-	return schema.LoadOptions{VarArgs: c.vars, Env: os.Environ()}
+// printJSON writes a JSON document and a newline to stdout; it reports
+// whether there was one to write.
+func (m *meta) printJSON(data []byte, err error) bool {
+	if err != nil {
+		m.errorf(m.viewOptions(false, false, m.Stderr), "%v", err)
+		return false
+	}
+	fmt.Fprintln(m.Stdout, string(data))
+	return true
 }
 
 // printDiags prints diagnostics with their snippets; it reports whether any

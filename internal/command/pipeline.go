@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/orderform/orderform/internal/arguments"
 	"github.com/orderform/orderform/internal/refresh"
-	"github.com/orderform/orderform/internal/views"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/plan"
 	"github.com/orderform/orderform/provider"
@@ -44,8 +45,8 @@ type planned struct {
 // Problems come back as diagnostics (warnings too), for the caller to print
 // as text or JSON; p is nil when there is no plan. The caller owns
 // p.closeAll.
-func (m *meta) makePlan(ctx context.Context, f *commonFlags, beforeRead func(*planned) error) (*planned, hcl.Diagnostics) {
-	cfg, diags := schema.Load(m.relDir, m.loadOptions(f))
+func (m *meta) makePlan(ctx context.Context, o arguments.Operation, beforeRead func(*planned) error) (*planned, hcl.Diagnostics) {
+	cfg, diags := schema.Load(m.relDir, schema.LoadOptions{VarArgs: o.Vars, Env: os.Environ()})
 	if diags.HasErrors() {
 		return &planned{cfg: cfg}, diags
 	}
@@ -59,7 +60,7 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags, beforeRead func(*pl
 		return p, append(diags, backendDiag(cfg.Backend, err))
 	}
 	p.backend = backend
-	conn, err := m.connect(cfg.Provider, f.parallelism)
+	conn, err := m.connect(cfg.Provider, o.Parallelism)
 	if err != nil {
 		_ = backend.Close()
 		p.backend = nil
@@ -91,7 +92,7 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags, beforeRead func(*pl
 		return fail()
 	}
 	p.declared = len(desired)
-	desired, d = selectOrders(desired, cfg.Provider, f.targets, f.excludes)
+	desired, d = selectOrders(desired, cfg.Provider, o.Targets, o.Excludes)
 	diags = append(diags, d...)
 	if d.HasErrors() {
 		return fail()
@@ -104,7 +105,7 @@ func (m *meta) makePlan(ctx context.Context, f *commonFlags, beforeRead func(*pl
 			return fail(errDiag(err))
 		}
 	}
-	p.reader = &refresh.Reader{API: conn.client, BusinessID: conn.businessID, Parallelism: f.parallelism, Key: conn.fpKey}
+	p.reader = &refresh.Reader{API: conn.client, BusinessID: conn.businessID, Parallelism: o.Parallelism, Key: conn.fpKey}
 	current, err := p.reader.Current(ctx, desired)
 	if err != nil {
 		return fail(errDiag(err))
@@ -154,25 +155,6 @@ func backendDiag(b schema.Backend, err error) *hcl.Diagnostic {
 		d.Subject = &r
 	}
 	return d
-}
-
-// viewPlan renders a fresh plan for humans. A configuration that declares
-// no order says so: "Your orders match the configuration" would suggest
-// orders were checked.
-func (m *meta) viewPlan(p *planned, opt views.Options) {
-	if p.declared == 0 {
-		fmt.Fprintf(m.Stdout, "No orders are declared in %s, so there is nothing to plan.\n", dirName(m.relDir))
-		return
-	}
-	views.Plan(m.Stdout, p.plan, p.cfg.Files(), opt)
-}
-
-// dirName names a configuration directory as the user gave it.
-func dirName(dir string) string {
-	if dir == "." || dir == "" {
-		return "this directory"
-	}
-	return dir
 }
 
 // errDiag turns an error that is not about a place in the files (the API,

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/orderform/orderform/internal/arguments"
 	"github.com/orderform/orderform/internal/views"
 	"github.com/orderform/orderform/plan"
 )
@@ -18,26 +19,19 @@ import (
 const planWaitLimit = 2 * time.Minute
 
 func runPlan(ctx context.Context, m *meta, args []string) int {
-	fs := m.newFlagSet("plan", "")
-	var f commonFlags
-	f.register(fs)
-	out := fs.String("out", "", "save the plan to `FILE`, for orderform apply FILE")
-	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes, 0 when none, 1 on error")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(m.Stderr, "Error: plan takes no arguments (got %q); the configuration is every *.hcl in the directory, see -chdir\n", fs.Args())
-		return exitError
-	}
-	opt := m.viewOptions(f.noColor || f.json, f.showSensitive, m.Stdout)
-	errOpt := m.viewOptions(f.noColor, f.showSensitive, m.Stderr)
-	if err := checkParallelism(f.parallelism); err != nil {
-		m.errorf(errOpt, "%v", err)
-		return exitError
+	a, diags := arguments.ParsePlan(args)
+	json := a.ViewType == arguments.ViewJSON
+	opt := m.viewOptions(a.NoColor || json, a.ShowSensitive, m.Stdout)
+	errOpt := m.viewOptions(a.NoColor, a.ShowSensitive, m.Stderr)
+	if diags.HasErrors() {
+		if json {
+			m.printJSON(views.PlanJSON(nil, diags, opt))
+			return exitError
+		}
+		return m.commandLineError("plan", diags, errOpt)
 	}
 	m.maxWait = planWaitLimit
-	p, diags := m.makePlan(ctx, &f, nil)
+	p, diags := m.makePlan(ctx, a.Operation, nil)
 	if p.plan == nil {
 		// What the data sources read is shown even so: an index past the
 		// end of a list is fixed by looking at the list.
@@ -45,13 +39,8 @@ func runPlan(ctx context.Context, m *meta, args []string) int {
 		if len(p.data) > 0 {
 			partial = &plan.Plan{DataSources: p.data}
 		}
-		if f.json {
-			data, err := views.PlanJSON(partial, diags, opt)
-			if err != nil {
-				m.errorf(errOpt, "%v", err)
-				return exitError
-			}
-			fmt.Fprintln(m.Stdout, string(data))
+		if json {
+			m.printJSON(views.PlanJSON(partial, diags, opt))
 		} else if partial != nil {
 			views.DataSources(m.Stdout, partial.DataSources, opt)
 		}
@@ -64,20 +53,16 @@ func runPlan(ctx context.Context, m *meta, args []string) int {
 		}
 	}()
 	m.printDiags(diags, p.cfg, errOpt)
-	if f.json {
-		data, err := views.PlanJSON(p.plan, diags, opt)
-		if err != nil {
-			m.errorf(errOpt, "%v", err)
+	if json {
+		if !m.printJSON(views.PlanJSON(p.plan, diags, opt)) {
 			return exitError
 		}
-		fmt.Fprintln(m.Stdout, string(data))
-	} else if p.noneSelected {
-		views.NoneSelected(m.Stdout, p.declared)
 	} else {
-		m.viewPlan(p, opt)
+		views.ShowPlanned(m.Stdout, views.Planned{Plan: p.plan, Files: p.cfg.Files(), Declared: p.declared,
+			NoneSelected: p.noneSelected, Dir: m.relDir}, opt)
 	}
-	if *out != "" {
-		path := *out
+	if a.Out != "" {
+		path := a.Out
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(m.dir, path)
 		}
@@ -85,14 +70,14 @@ func runPlan(ctx context.Context, m *meta, args []string) int {
 			m.errorf(errOpt, "%v", err)
 			return exitError
 		}
-		if !f.json {
-			fmt.Fprintf(m.Stdout, "\nSaved the plan to %s. Apply exactly this plan with:\n    orderform apply %s\n", *out, *out)
+		if !json {
+			fmt.Fprintf(m.Stdout, "\nSaved the plan to %s. Apply exactly this plan with:\n    orderform apply %s\n", a.Out, a.Out)
 		}
 	}
 	switch {
 	case len(p.plan.Blocked) > 0:
 		return exitError
-	case *detailed && !p.plan.Converges():
+	case a.DetailedExitcode && !p.plan.Converges():
 		// A write whose outcome is unknown is not a match: the order
 		// does not show the declared value, and nobody knows it will.
 		return exitChanges

@@ -9,58 +9,49 @@ import (
 	"os"
 	"time"
 
+	"github.com/orderform/orderform/internal/arguments"
 	"github.com/orderform/orderform/internal/endpoint"
 	"github.com/orderform/orderform/provider/sandbox"
 )
 
 // runSandbox serves the Market API emulator until interrupted.
 func runSandbox(ctx context.Context, m *meta, args []string) int {
-	fs := m.newFlagSet("sandbox", "")
-	listen := fs.String("listen", "127.0.0.1:8080", "address to serve on (loopback unless -allow-remote)")
-	data := fs.String("data", "", "seed file with campaigns and orders, e.g. testdata/sandbox-small.json")
-	save := fs.String("save", "", "write the state to FILE when stopped")
-	key := fs.String("key", "", "the API key the emulator accepts (default $YANDEX_MARKET_API_KEY, else \"sandbox\")")
-	delay := fs.Duration("update-delay", 30*time.Second, "how long orders/update operations stay IN_PROGRESS")
-	allowRemote := fs.Bool("allow-remote", false, "allow a non-loopback -listen address (needs an explicit -key)")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
+	a, diags := arguments.ParseSandbox(args)
 	opt := m.viewOptions(false, false, m.Stderr)
-	if *data == "" {
-		m.errorf(opt, "sandbox needs a seed: -data=FILE (the repository has testdata/sandbox-small.json)")
-		return exitError
+	if diags.HasErrors() {
+		return m.commandLineError("sandbox", diags, opt)
 	}
-	accepted := firstNonEmpty(*key, os.Getenv("YANDEX_MARKET_API_KEY"), "sandbox")
-	host, _, err := net.SplitHostPort(*listen)
+	accepted := firstNonEmpty(a.Key, os.Getenv("YANDEX_MARKET_API_KEY"), "sandbox")
+	host, _, err := net.SplitHostPort(a.Listen)
 	if err != nil {
-		m.errorf(opt, "-listen=%s: %v", *listen, err)
+		m.errorf(opt, "-listen=%s: %v", a.Listen, err)
 		return exitError
 	}
 	if !endpoint.IsLoopback(host) {
-		if !*allowRemote {
-			m.errorf(opt, "-listen=%s is not a loopback address: the emulator serves only this machine unless -allow-remote is given", *listen)
+		if !a.AllowRemote {
+			m.errorf(opt, "-listen=%s is not a loopback address: the emulator serves only this machine unless -allow-remote is given", a.Listen)
 			return exitError
 		}
-		if *key == "" {
+		if a.Key == "" {
 			m.errorf(opt, "-allow-remote needs an explicit -key: a reachable emulator must not accept a default key")
 			return exitError
 		}
 	}
-	st, err := sandbox.LoadState(*data)
+	st, err := sandbox.LoadState(a.Data)
 	if err != nil {
 		m.errorf(opt, "%v", err)
 		return exitError
 	}
-	srv := sandbox.New(st, sandbox.Options{APIKeys: []string{accepted}, UpdateDelay: *delay})
-	ln, err := net.Listen("tcp", *listen)
+	srv := sandbox.New(st, sandbox.Options{APIKeys: []string{accepted}, UpdateDelay: a.UpdateDelay})
+	ln, err := net.Listen("tcp", a.Listen)
 	if err != nil {
 		m.errorf(opt, "%v", err)
 		return exitError
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(m.Stderr, "orderform sandbox: serving the Market API emulator on http://%s (seed %s)\n", ln.Addr(), *data)
+	fmt.Fprintf(m.Stderr, "orderform sandbox: serving the Market API emulator on http://%s (seed %s)\n", ln.Addr(), a.Data)
 	fmt.Fprintf(m.Stderr, "  export YANDEX_MARKET_ENDPOINT=http://%s\n", ln.Addr())
-	if *key == "" && os.Getenv("YANDEX_MARKET_API_KEY") == "" {
+	if a.Key == "" && os.Getenv("YANDEX_MARKET_API_KEY") == "" {
 		fmt.Fprintf(m.Stderr, "  export YANDEX_MARKET_API_KEY=sandbox\n")
 	}
 	errc := make(chan error, 1)
@@ -76,12 +67,12 @@ func runSandbox(ctx context.Context, m *meta, args []string) int {
 		_ = hs.Shutdown(sctx)
 		cancel()
 	}
-	if *save != "" {
-		if err := srv.Save(*save); err != nil {
+	if a.Save != "" {
+		if err := srv.Save(a.Save); err != nil {
 			m.errorf(opt, "%v", err)
 			return exitError
 		}
-		fmt.Fprintf(m.Stderr, "orderform sandbox: state saved to %s\n", *save)
+		fmt.Fprintf(m.Stderr, "orderform sandbox: state saved to %s\n", a.Save)
 	}
 	return exitOK
 }

@@ -5,26 +5,19 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/orderform/orderform/internal/arguments"
 	"github.com/orderform/orderform/internal/views"
 	"github.com/orderform/orderform/plan"
 )
 
 func runShow(_ context.Context, m *meta, args []string) int {
-	fs := m.newFlagSet("show", "PLANFILE")
-	asJSON := fs.Bool("json", false, "print the plan as one JSON document")
-	asMarkdown := fs.Bool("markdown", false, "print the plan as Markdown for a pull-request comment (always masked)")
-	noColor := fs.Bool("no-color", false, "no colour in the output")
-	showSensitive := fs.Bool("show-sensitive", false, "show recipient names, phones and sensitive values in clear")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
+	a, diags := arguments.ParseShow(args)
+	opt := m.viewOptions(a.NoColor || a.ViewType != arguments.ViewHuman, a.ShowSensitive, m.Stdout)
+	errOpt := m.viewOptions(a.NoColor, false, m.Stderr)
+	if diags.HasErrors() {
+		return m.commandLineError("show", diags, errOpt)
 	}
-	opt := m.viewOptions(*noColor || *asJSON || *asMarkdown, *showSensitive, m.Stdout)
-	errOpt := m.viewOptions(*noColor, false, m.Stderr)
-	if fs.NArg() != 1 || (*asJSON && *asMarkdown) {
-		m.errorf(errOpt, "show takes one plan file and at most one of -json and -markdown")
-		return exitError
-	}
-	path := fs.Arg(0)
+	path := a.PlanPath
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(m.dir, path)
 	}
@@ -33,15 +26,15 @@ func runShow(_ context.Context, m *meta, args []string) int {
 		m.errorf(errOpt, "%v", err)
 		return exitError
 	}
-	switch {
-	case *asJSON:
+	switch a.ViewType {
+	case arguments.ViewJSON:
 		data, err := views.PlanJSON(file.Plan, nil, opt)
 		if err != nil {
 			m.errorf(errOpt, "%v", err)
 			return exitError
 		}
 		fmt.Fprintln(m.Stdout, string(data))
-	case *asMarkdown:
+	case arguments.ViewMarkdown:
 		views.Markdown(m.Stdout, file.Plan)
 	default:
 		views.Plan(m.Stdout, file.Plan, nil, opt)

@@ -14,40 +14,33 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/orderform/orderform/internal/arguments"
 	"github.com/orderform/orderform/internal/views"
 	"github.com/orderform/orderform/schema"
 )
 
 // runValidate checks everything that can be checked without the API:
 // syntax, blocks and attributes, types, variables, and the static rules
-// (dates, times, phones, lengths, duplicate orders). Data sources are
-// unknown here, so checks that need their values wait for plan.
+// (dates, times, phones, lengths, duplicate orders, the endpoint). Data
+// sources are unknown here, so checks that need their values wait for plan.
 func runValidate(_ context.Context, m *meta, args []string) int {
-	fs := m.newFlagSet("validate", "")
-	var f commonFlags
-	f.register(fs)
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	opt := m.viewOptions(f.noColor, false, m.Stderr)
-	if err := checkParallelism(f.parallelism); err != nil {
-		m.errorf(opt, "%v", err)
-		return exitError
-	}
-	cfg, diags := schema.Load(m.relDir, m.loadOptions(&f))
-	// Load checks the orders too, with the data sources unknown: that is
-	// everything that can be known without the API.
-	if !diags.HasErrors() {
-		_, d := selectOrders(nil, cfg.Provider, f.targets, f.excludes)
-		diags = append(diags, d...)
-	}
-	if f.json {
-		data, err := views.DiagnosticsJSON(diags)
-		if err != nil {
-			m.errorf(opt, "%v", err)
+	a, diags := arguments.ParseValidate(args)
+	json := a.ViewType == arguments.ViewJSON
+	opt := m.viewOptions(a.NoColor, false, m.Stderr)
+	if diags.HasErrors() {
+		if json {
+			m.printJSON(views.DiagnosticsJSON(diags))
 			return exitError
 		}
-		fmt.Fprintln(m.Stdout, string(data))
+		return m.commandLineError("validate", diags, opt)
+	}
+	// Load checks the orders too, with the data sources unknown: that is
+	// everything that can be known without the API.
+	cfg, diags := schema.Load(m.relDir, schema.LoadOptions{VarArgs: a.Vars, Env: os.Environ()})
+	if json {
+		if !m.printJSON(views.DiagnosticsJSON(diags)) {
+			return exitError
+		}
 	} else {
 		m.printDiags(diags, cfg, opt)
 		switch {
@@ -71,30 +64,23 @@ const maxFmtInput = 16 << 20
 // *.ofvars, the files and directories named (relative to -chdir), or, for
 // "-", standard input to standard output.
 func runFmt(_ context.Context, m *meta, args []string) int {
-	fs := m.newFlagSet("fmt", "[FILE | DIR]... | -")
-	check := fs.Bool("check", false, "change nothing; exit 3 when a file is not formatted")
-	diff := fs.Bool("diff", false, "print the changes as a unified diff")
-	noColor := fs.Bool("no-color", false, "no colour in the output")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
+	a, diags := arguments.ParseFmt(args)
+	opt := m.viewOptions(a.NoColor, false, m.Stderr)
+	if diags.HasErrors() {
+		return m.commandLineError("fmt", diags, opt)
 	}
-	opt := m.viewOptions(*noColor, false, m.Stderr)
-	args = fs.Args()
-	if slices.Contains(args, "-") {
-		if len(args) > 1 {
-			m.errorf(opt, "fmt - reads standard input and takes no other file")
-			return exitError
-		}
-		return m.fmtStdin(*check, *diff, opt)
+	args = a.Paths
+	if slices.Contains(args, "-") { // alone: ParseFmt refuses more
+		return m.fmtStdin(a.Check, a.Diff, opt)
 	}
 	if len(args) == 0 {
 		args = []string{"."}
 	}
 	var files []string
-	for _, a := range args {
+	for _, given := range args {
 		// Paths are the user's, under -chdir: relative to the working
 		// directory when -chdir is, so diagnostics name them as given.
-		path := a
+		path := given
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(m.relDir, path)
 		}
@@ -149,10 +135,10 @@ func runFmt(_ context.Context, m *meta, args []string) int {
 		}
 		name := displayName(m, path)
 		fmt.Fprintln(m.Stdout, name)
-		if *diff {
+		if a.Diff {
 			fmt.Fprint(m.Stdout, unifiedDiff(name, src, out))
 		}
-		if *check {
+		if a.Check {
 			if code == exitOK {
 				code = exitFormat
 			}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/orderform/orderform/apply"
 	"github.com/orderform/orderform/plan"
 )
@@ -148,6 +150,9 @@ type applySummaryJSON struct {
 	Summary     applyCountsJSON   `json:"summary"`
 	Results     []applyResultJSON `json:"results"`
 	Blocked     []blockedJSON     `json:"blocked"`
+	// Diagnostics are the run's errors and warnings (as in plan -json),
+	// absent when it had none.
+	Diagnostics []diagnosticJSON `json:"diagnostics,omitempty"`
 }
 
 type applyCountsJSON struct {
@@ -175,10 +180,12 @@ type applyResultJSON struct {
 
 // SummaryJSON renders the closing event of apply -json's stream:
 // {"type":"summary","ok","interrupted","summary":{counts by outcome},
-// "results":[...],"blocked":[...]}. "ok" is false exactly when apply exits 1.
-func SummaryJSON(r apply.Report) ([]byte, error) {
+// "results":[...],"blocked":[...],"diagnostics":[...]}, diagnostics being
+// the run's (absent when none). "ok" is false exactly when apply exits 1:
+// when r is not OK or a diagnostic is an error.
+func SummaryJSON(r apply.Report, diags ...*hcl.Diagnostic) ([]byte, error) {
 	v := applySummaryJSON{
-		Type: "summary", OK: r.OK(), Interrupted: r.Interrupted,
+		Type: "summary", OK: r.OK() && !hcl.Diagnostics(diags).HasErrors(), Interrupted: r.Interrupted,
 		Summary: applyCountsJSON{
 			Confirmed: r.Count(apply.Confirmed), Applied: r.Count(apply.Applied), Pending: r.Count(apply.InFlight),
 			Failed: r.Count(apply.Failed), Blocked: len(r.Blocked), Stale: r.Count(apply.Stale),
@@ -193,6 +200,9 @@ func SummaryJSON(r apply.Report) ([]byte, error) {
 	}
 	for _, b := range byAddress(r.Blocked, func(b plan.Blocked) string { return b.Address }) {
 		v.Blocked = append(v.Blocked, blockedView(b))
+	}
+	if len(diags) > 0 {
+		v.Diagnostics = diagnosticsJSON(diags)
 	}
 	return marshal(v)
 }
