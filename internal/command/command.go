@@ -1,7 +1,10 @@
-// Package command is orderform's command layer: it parses the command line,
-// wires the stages together (schema -> refresh/provider -> plan -> apply)
-// and renders through internal/views. It is the only place, with main, that
-// decides what goes to stdout and stderr and which exit code a run ends with.
+// Package command is orderform's command layer. Each command is three
+// steps, as in Terraform: internal/arguments reads its command line into a
+// struct and diagnostics; the operation here wires the stages together
+// (schema -> refresh/provider -> plan -> apply, the journal's backend); a
+// view of internal/views renders it, errors included, for a person or as
+// JSON. It is the only place, with main, that decides which stream a
+// command writes to and which exit code it ends with.
 package command
 
 import (
