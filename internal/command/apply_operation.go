@@ -92,6 +92,26 @@ func (op *applyOperation) run(ctx context.Context) int {
 		}
 	}
 
+	rep, err := op.write(ctx, p, reader, inFlight)
+	if err != nil {
+		return op.fail(rep, errDiag(err))
+	}
+	if d := op.closeConn(); d != nil {
+		op.view.Diagnostics(hcl.Diagnostics{d}, nil)
+		op.view.Report(rep)
+		return exitError
+	}
+	op.view.Report(rep)
+	if !rep.OK() {
+		return exitError
+	}
+	return exitOK
+}
+
+// write makes p's changes and follows them, showing the progress on stderr
+// and each event to the view.
+func (op *applyOperation) write(ctx context.Context, p *plan.Plan, reader *refresh.Reader, inFlight []journal.Entry) (apply.Report, error) {
+	m, a := op.m, op.args
 	progress := views.NewProgress(m.Stderr, len(p.Changes), isTerminal(m.Stderr), op.errOpt)
 	m.onWait.Store(progress.RateLimitWait)
 	m.onNote.Store(progress.Note)
@@ -110,7 +130,7 @@ func (op *applyOperation) run(ctx context.Context) int {
 	})
 	progress.Finish()
 	if err != nil {
-		return op.fail(rep, errDiag(err))
+		return rep, err
 	}
 	for i, res := range rep.Results {
 		if how, ok := op.endedSince[res.OrderID]; ok && res.Outcome == apply.InFlight {
@@ -118,16 +138,7 @@ func (op *applyOperation) run(ctx context.Context) int {
 			rep.Results[i].Detail = "the earlier write this plan shows pending " + how + " since the plan was made, and the plan sends nothing for it: plan again to send the change"
 		}
 	}
-	if d := op.closeConn(); d != nil {
-		op.view.Diagnostics(hcl.Diagnostics{d}, nil)
-		op.view.Report(rep)
-		return exitError
-	}
-	op.view.Report(rep)
-	if !rep.OK() {
-		return exitError
-	}
-	return exitOK
+	return rep, nil
 }
 
 // fail ends the run on diags (shown), with r what it knew by then.
