@@ -295,9 +295,3 @@ func (g *gate) lower(n int) {
 	defer g.mu.Unlock()
 	g.capacity = max(1, min(g.capacity, n))
 }
-
-func (g *gate) limit() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.capacity
-}

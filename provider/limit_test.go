@@ -244,3 +244,10 @@ func TestObserveHoldsOnlyForOthers(t *testing.T) {
 		t.Errorf("quota used up by someone else: wait %v, want a Period (Until is later)", d)
 	}
 }
+
+// limit is the gate's capacity now, for tests.
+func (g *gate) limit() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.capacity
+}

@@ -17,8 +17,8 @@ import (
 	"github.com/orderform/orderform/internal/endpoint"
 )
 
-// Limits of the Market Partner API (api/README.md, CustomerDTO and
-// delivery-options in the OpenAPI spec).
+// Limits of the Market Partner API (its OpenAPI spec's CustomerDTO and
+// delivery-options).
 const (
 	maxNameLen      = 512
 	maxAddressLen   = 512

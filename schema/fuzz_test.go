@@ -54,7 +54,7 @@ func FuzzLoad(f *testing.F) {
 		if err := os.WriteFile(filepath.Join(dir, "tracks.csv"), []byte("\ufefforder_id,track\n1007,RP7\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cfg, diags := Load(dir, LoadOptions{Vars: []string{varArg}, Env: []string{EnvVarPrefix + varArg}})
+		cfg, diags := Load(dir, LoadOptions{VarArgs: varArgs(varArg), Env: []string{EnvVarPrefix + varArg}})
 		if cfg == nil {
 			t.Fatal("Load returned a nil Config")
 		}
@@ -113,8 +113,8 @@ variable "o" {
 `})
 	f.Fuzz(func(t *testing.T, text string) {
 		opt := LoadOptions{
-			Vars: []string{"n=" + text, "s=" + text, "any=" + text},
-			Env:  []string{EnvVarPrefix + "l=" + text, EnvVarPrefix + "o=" + text},
+			VarArgs: varArgs("n="+text, "s="+text, "any="+text),
+			Env:     []string{EnvVarPrefix + "l=" + text, EnvVarPrefix + "o=" + text},
 		}
 		if _, diags := Load(dir, opt); diags == nil {
 			return

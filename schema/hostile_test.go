@@ -112,10 +112,10 @@ func TestDeepConfigurationLoads(t *testing.T) {
 		opt  LoadOptions
 		want string
 	}{
-		{"-var", LoadOptions{Vars: []string{"v=" + deep("[", "", "]", 100_000)}}, "error: Configuration nested too deeply @ <value for var.v>:1:101"},
+		{"-var", LoadOptions{VarArgs: varArgs("v=" + deep("[", "", "]", 100_000))}, "error: Configuration nested too deeply @ <value for var.v>:1:101"},
 		{"environment", LoadOptions{Env: []string{EnvVarPrefix + "v=" + parens}}, "error: Configuration nested too deeply @ <value for var.v from ORDERFORM_VAR_v>:1:101"},
-		{"variables file", LoadOptions{VarFiles: []string{filepath.Join(dir, "deep.hclvars")}}, "error: Configuration nested too deeply @ deep.hclvars:1:105"},
-		{"JSON variables file", LoadOptions{VarFiles: []string{filepath.Join(dir, "deep.json")}}, "error: Configuration nested too deeply @ deep.json:1:106"},
+		{"variables file", LoadOptions{VarArgs: varFileArgs(filepath.Join(dir, "deep.hclvars"))}, "error: Configuration nested too deeply @ deep.hclvars:1:105"},
+		{"JSON variables file", LoadOptions{VarArgs: varFileArgs(filepath.Join(dir, "deep.json"))}, "error: Configuration nested too deeply @ deep.json:1:106"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, diags := Load(dir, tt.opt)

@@ -104,7 +104,7 @@ func (l *loader) checkExpr(a *attrExpr, sc scope) refInfo {
 			lc := l.locals.byName[name]
 			if lc == nil {
 				bad(whole, "Reference to undeclared local value",
-					"A local value named %q has not been declared.%s", name, orDeclare(didYouMean(name, sortedNames(l.locals.byName)), fmt.Sprintf(" Define it in a locals block.")))
+					"A local value named %q has not been declared.%s", name, orDeclare(didYouMean(name, sortedNames(l.locals.byName)), " Define it in a locals block."))
 				continue
 			}
 			info.locals = appendOnce(info.locals, name)

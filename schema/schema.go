@@ -9,18 +9,11 @@ import (
 // LoadOptions carries the values given to input variables from outside the
 // configuration.
 type LoadOptions struct {
-	// Vars are raw "-var NAME=VALUE" arguments in command-line order.
-	Vars []string
-	// VarFiles are "-var-file" paths (relative to the configuration
-	// directory, or absolute), in command-line order. The directory's
-	// orderform.ofvars and *.auto.ofvars are loaded before them without
-	// being named.
-	VarFiles []string
-	// VarArgs keep -var and -var-file interleaved as they were given, for a
-	// caller that wants Terraform's exact precedence (the later argument
-	// wins whatever its kind). Values are applied in this order: VarFiles,
-	// then Vars, then VarArgs; a caller normally sets either VarArgs or the
-	// two lists above.
+	// VarArgs are the -var and -var-file arguments, interleaved as they were
+	// given: the later one wins whatever its kind, as in Terraform. A
+	// -var-file path is relative to the configuration directory, or
+	// absolute. The directory's orderform.ofvars and *.auto.ofvars are
+	// loaded before them without being named.
 	VarArgs []VarArg
 	// Env is an os.Environ()-style list; ORDERFORM_VAR_name entries give
 	// values to variables. Nil means no environment.

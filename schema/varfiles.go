@@ -76,9 +76,6 @@ func (l *loader) namedVarFiles() map[string]bool {
 			out[abs] = true
 		}
 	}
-	for _, p := range l.opt.VarFiles {
-		add(p)
-	}
 	for _, a := range l.opt.VarArgs {
 		if a.File {
 			add(a.Value)

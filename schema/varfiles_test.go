@@ -27,7 +27,7 @@ func svcOf(t *testing.T, dir string, opt LoadOptions) int64 {
 func TestVarFileRelativeToConfigDir(t *testing.T) {
 	dir := writeDir(t, withProvider(map[string]string{"main.hcl": serviceVarHCL, "prod.ofvars": "svc = 9\n"}))
 	t.Chdir(t.TempDir())
-	if got := svcOf(t, dir, LoadOptions{VarFiles: []string{"prod.ofvars"}}); got != 9 {
+	if got := svcOf(t, dir, LoadOptions{VarArgs: varFileArgs("prod.ofvars")}); got != 9 {
 		t.Errorf("delivery_service_id = %d, want 9 from prod.ofvars", got)
 	}
 	cfg, diags := Load(dir, LoadOptions{VarArgs: []VarArg{{File: true, Value: "prod.ofvars"}, {Value: "svc=4"}}})
@@ -58,9 +58,9 @@ func TestAutoVarFiles(t *testing.T) {
 		{"*.auto.ofvars after orderform.ofvars, by name",
 			map[string]string{"orderform.ofvars": "svc = 2\n", "b.auto.ofvars": "svc = 5\n", "a.auto.ofvars.json": `{"svc": 4}`}, LoadOptions{}, 5},
 		{"-var-file over the auto files",
-			map[string]string{"z.auto.ofvars": "svc = 5\n", "prod.ofvars": "svc = 6\n"}, LoadOptions{VarFiles: []string{"prod.ofvars"}}, 6},
+			map[string]string{"z.auto.ofvars": "svc = 5\n", "prod.ofvars": "svc = 6\n"}, LoadOptions{VarArgs: varFileArgs("prod.ofvars")}, 6},
 		{"-var over the auto files",
-			map[string]string{"orderform.ofvars": "svc = 2\n"}, LoadOptions{Vars: []string{"svc=8"}}, 8},
+			map[string]string{"orderform.ofvars": "svc = 2\n"}, LoadOptions{VarArgs: varArgs("svc=8")}, 8},
 		{"other names are not loaded",
 			map[string]string{"prod.ofvars": "svc = 6\n", "orderform.ofvars.bak": "svc = 6\n", ".x.auto.ofvars": "svc = 6\n"}, LoadOptions{}, 1},
 	}
@@ -97,7 +97,7 @@ func TestVarFileNamedHCL(t *testing.T) {
 
 	// Given with -var-file, it is read as variables only, with a warning
 	// to rename it.
-	cfg, diags := Load(dir, LoadOptions{VarFiles: []string{"prod.vars.hcl"}})
+	cfg, diags := Load(dir, LoadOptions{VarArgs: varFileArgs("prod.vars.hcl")})
 	if diff := cmp.Diff([]string{
 		"warning: Variables file named like configuration @ prod.vars.hcl:1:1",
 		"warning: Value for undeclared variable @ prod.vars.hcl:2:1",

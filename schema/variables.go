@@ -192,15 +192,9 @@ func (l *loader) setVariables(ev *evaluator) {
 	// The directory's own variables files come after the environment and
 	// before the command line, as terraform.tfvars and *.auto.tfvars do.
 	auto := autoVarFiles(l.dir)
-	args := make([]VarArg, 0, len(auto)+len(l.opt.VarFiles)+len(l.opt.Vars)+len(l.opt.VarArgs))
+	args := make([]VarArg, 0, len(auto)+len(l.opt.VarArgs))
 	for _, f := range auto {
 		args = append(args, VarArg{File: true, Value: f})
-	}
-	for _, f := range l.opt.VarFiles {
-		args = append(args, VarArg{File: true, Value: f})
-	}
-	for _, v := range l.opt.Vars {
-		args = append(args, VarArg{Value: v})
 	}
 	args = append(args, l.opt.VarArgs...)
 	for _, arg := range args {

@@ -35,11 +35,11 @@ func TestVariablePrecedence(t *testing.T) {
 	}{
 		{"default", LoadOptions{}, 1},
 		{"environment over default", LoadOptions{Env: []string{"ORDERFORM_VAR_svc=2", "PATH=/bin"}}, 2},
-		{"var-file over environment", LoadOptions{Env: []string{"ORDERFORM_VAR_svc=2"}, VarFiles: []string{three}}, 3},
-		{"-var over var-file", LoadOptions{Env: []string{"ORDERFORM_VAR_svc=2"}, VarFiles: []string{three}, Vars: []string{"svc=4"}}, 4},
-		{"later -var wins", LoadOptions{Vars: []string{"svc=4", "svc=5"}}, 5},
-		{"later var-file wins", LoadOptions{VarFiles: []string{three, six}}, 6},
-		{"JSON var-file", LoadOptions{VarFiles: []string{filepath.Join(files, "vars.json")}}, 7},
+		{"var-file over environment", LoadOptions{Env: []string{"ORDERFORM_VAR_svc=2"}, VarArgs: varFileArgs(three)}, 3},
+		{"-var over var-file", LoadOptions{Env: []string{"ORDERFORM_VAR_svc=2"}, VarArgs: append(varFileArgs(three), varArgs("svc=4")...)}, 4},
+		{"later -var wins", LoadOptions{VarArgs: varArgs("svc=4", "svc=5")}, 5},
+		{"later var-file wins", LoadOptions{VarArgs: varFileArgs(three, six)}, 6},
+		{"JSON var-file", LoadOptions{VarArgs: varFileArgs(filepath.Join(files, "vars.json"))}, 7},
 		{"interleaved: a var-file after a -var wins", LoadOptions{VarArgs: []VarArg{{Value: "svc=4"}, {File: true, Value: three}}}, 3},
 		{"interleaved: a -var after a var-file wins", LoadOptions{VarArgs: []VarArg{{File: true, Value: three}, {Value: "svc=4"}}}, 4},
 		{"later environment entry wins", LoadOptions{Env: []string{"ORDERFORM_VAR_svc=2", "ORDERFORM_VAR_svc=8"}}, 8},
@@ -77,49 +77,49 @@ func TestVariableValues(t *testing.T) {
 		{
 			name: "a number variable parses -var as HCL",
 			src:  serviceVarHCL,
-			opt:  LoadOptions{Vars: []string{`svc="abc"`}},
+			opt:  LoadOptions{VarArgs: varArgs(`svc="abc"`)},
 			want: []string{"error: Invalid value for variable @ main.hcl:1:1"},
 		},
 		{
 			name: "a bare word is not a number",
 			src:  serviceVarHCL,
-			opt:  LoadOptions{Vars: []string{`svc=abc`}},
+			opt:  LoadOptions{VarArgs: varArgs(`svc=abc`)},
 			want: []string{"error: Variables not allowed @ <value for var.svc>:1:1"},
 		},
 		{
 			name: "a conversion error in a var-file points into it",
 			src:  serviceVarHCL,
-			opt:  LoadOptions{VarFiles: []string{filepath.Join(varFiles, "wrong.hclvars")}},
+			opt:  LoadOptions{VarArgs: varFileArgs(filepath.Join(varFiles, "wrong.hclvars"))},
 			want: []string{"error: Invalid value for variable @ " + filepath.Join(varFiles, "wrong.hclvars") + ":1:7"},
 		},
 		{
 			name: "an undeclared name in a var-file is a warning",
 			src:  serviceVarHCL,
-			opt:  LoadOptions{VarFiles: []string{filepath.Join(varFiles, "undeclared.hclvars")}},
+			opt:  LoadOptions{VarArgs: varFileArgs(filepath.Join(varFiles, "undeclared.hclvars"))},
 			want: []string{"warning: Value for undeclared variable @ " + filepath.Join(varFiles, "undeclared.hclvars") + ":1:1"},
 		},
 		{
 			name: "a var-file holds attributes only",
 			src:  serviceVarHCL,
-			opt:  LoadOptions{VarFiles: []string{filepath.Join(varFiles, "block.hclvars")}},
+			opt:  LoadOptions{VarArgs: varFileArgs(filepath.Join(varFiles, "block.hclvars"))},
 			want: []string{"error: Unexpected \"svc\" block @ " + filepath.Join(varFiles, "block.hclvars") + ":1:1"},
 		},
 		{
 			name: "a missing var-file",
 			src:  serviceVarHCL,
-			opt:  LoadOptions{VarFiles: []string{filepath.Join(varFiles, "nope.hclvars")}},
+			opt:  LoadOptions{VarArgs: varFileArgs(filepath.Join(varFiles, "nope.hclvars"))},
 			want: []string{"error: Failed to read file @ -"},
 		},
 		{
 			name: "an undeclared -var is an error",
 			src:  serviceVarHCL,
-			opt:  LoadOptions{Vars: []string{"svcs=3"}},
+			opt:  LoadOptions{VarArgs: varArgs("svcs=3")},
 			want: []string{"error: Value for undeclared variable @ -"},
 		},
 		{
 			name: "-var without a value",
 			src:  serviceVarHCL,
-			opt:  LoadOptions{Vars: []string{"svc"}},
+			opt:  LoadOptions{VarArgs: varArgs("svc")},
 			want: []string{"error: Invalid -var option @ -"},
 		},
 		{
@@ -151,7 +151,7 @@ order "1001" {
   }
 }
 `,
-			opt:      LoadOptions{Vars: []string{"code=[RP1]"}},
+			opt:      LoadOptions{VarArgs: varArgs("code=[RP1]")},
 			wantCode: "[RP1]",
 		},
 		{
@@ -199,7 +199,7 @@ order "1001" {
   }
 }
 `,
-			opt:      LoadOptions{Vars: []string{`track={ code = "RP1" }`}},
+			opt:      LoadOptions{VarArgs: varArgs(`track={ code = "RP1" }`)},
 			wantCode: "RP1RU",
 		},
 		{
@@ -234,7 +234,7 @@ order "1001" {
   nullable = false
 }
 `,
-			opt:  LoadOptions{Vars: []string{"svc=null"}},
+			opt:  LoadOptions{VarArgs: varArgs("svc=null")},
 			want: []string{"error: Invalid value for variable @ main.hcl:1:1"},
 		},
 		{
@@ -251,7 +251,7 @@ order "1001" {
   }
 }
 `,
-			opt:      LoadOptions{VarFiles: []string{writeDir(t, map[string]string{"n.hclvars": "code = null\n"}) + "/n.hclvars"}},
+			opt:      LoadOptions{VarArgs: varFileArgs(writeDir(t, map[string]string{"n.hclvars": "code = null\n"}) + "/n.hclvars")},
 			wantCode: "RP9",
 		},
 		{
@@ -285,7 +285,7 @@ variable "svc" {
 }
 
 func TestVariableErrorsNameTheVariable(t *testing.T) {
-	_, _, dir, diags := loadAll(t, map[string]string{"main.hcl": serviceVarHCL}, LoadOptions{Vars: []string{`svc="abc"`}})
+	_, _, dir, diags := loadAll(t, map[string]string{"main.hcl": serviceVarHCL}, LoadOptions{VarArgs: varArgs(`svc="abc"`)})
 	want := []string{`The value given by -var is not suitable for var.svc (declared at main.hcl:1:1): a number is required.`}
 	if diff := cmp.Diff(want, details(dir, diags)); diff != "" {
 		t.Errorf("details (-want +got):\n%s", diff)
@@ -293,7 +293,7 @@ func TestVariableErrorsNameTheVariable(t *testing.T) {
 	_, _, dir, diags = loadAll(t, map[string]string{"main.hcl": `variable "rows" {
   type = list(object({ code = string }))
 }
-`}, LoadOptions{Vars: []string{`rows=[{ code = "RP1" }, { code = ["RP2"] }]`}})
+`}, LoadOptions{VarArgs: varArgs(`rows=[{ code = "RP1" }, { code = ["RP2"] }]`)})
 	want = []string{`The value given by -var is not suitable for var.rows (declared at main.hcl:1:1): element 1: attribute "code": string required, but have tuple.`}
 	if diff := cmp.Diff(want, details(dir, diags)); diff != "" {
 		t.Errorf("details (-want +got):\n%s", diff)
@@ -301,12 +301,12 @@ func TestVariableErrorsNameTheVariable(t *testing.T) {
 	_, _, dir, diags = loadAll(t, map[string]string{"main.hcl": `variable "rows" {
   type = list(object({ n = number }))
 }
-`}, LoadOptions{Vars: []string{`rows=[{ n = 1 }, { n = "x" }]`}})
+`}, LoadOptions{VarArgs: varArgs(`rows=[{ n = 1 }, { n = "x" }]`)})
 	want = []string{`The value given by -var is not suitable for var.rows (declared at main.hcl:1:1): [1].n: a number is required.`}
 	if diff := cmp.Diff(want, details(dir, diags)); diff != "" {
 		t.Errorf("details (-want +got):\n%s", diff)
 	}
-	_, _, dir, diags = loadAll(t, map[string]string{"main.hcl": serviceVarHCL}, LoadOptions{Vars: []string{`sv=1`}})
+	_, _, dir, diags = loadAll(t, map[string]string{"main.hcl": serviceVarHCL}, LoadOptions{VarArgs: varArgs(`sv=1`)})
 	want = []string{`A value was given with -var for "sv", but the configuration declares no such variable. Did you mean "svc"?`}
 	if diff := cmp.Diff(want, details(dir, diags)); diff != "" {
 		t.Errorf("details (-want +got):\n%s", diff)
@@ -327,7 +327,7 @@ func TestVariableValidation(t *testing.T) {
 }
 `
 	// startswith is not in the function set: the condition errors.
-	_, _, dir, diags := loadAll(t, map[string]string{"main.hcl": src}, LoadOptions{Vars: []string{"phone=+1"}})
+	_, _, dir, diags := loadAll(t, map[string]string{"main.hcl": src}, LoadOptions{VarArgs: varArgs("phone=+1")})
 	got := render(dir, diags)
 	want := []string{
 		"error: Invalid value for variable @ main.hcl:1:1",
@@ -351,7 +351,7 @@ func TestVariableValidation(t *testing.T) {
 			"The phone is too short.\n\nThis was checked by the validation rule of var.phone at main.hcl:8:21.",
 		}},
 	} {
-		_, _, dir, diags := loadAll(t, map[string]string{"main.hcl": src}, LoadOptions{Vars: []string{"phone=" + tt.phone}})
+		_, _, dir, diags := loadAll(t, map[string]string{"main.hcl": src}, LoadOptions{VarArgs: varArgs("phone=" + tt.phone)})
 		if diff := cmp.Diff(tt.want, details(dir, withoutNoOrders(diags))); diff != "" {
 			t.Errorf("phone %s: details (-want +got):\n%s", tt.phone, diff)
 		}
@@ -434,7 +434,7 @@ order "more" {
 	}
 
 	// A sensitive value is never echoed in a diagnostic.
-	_, _, dir, diags = loadAll(t, map[string]string{"main.hcl": src}, LoadOptions{Vars: []string{"phone=+7 999 000"}})
+	_, _, dir, diags = loadAll(t, map[string]string{"main.hcl": src}, LoadOptions{VarArgs: varArgs("phone=+7 999 000")})
 	for _, d := range details(dir, diags) {
 		if strings.Contains(d, "999 000") {
 			t.Errorf("a diagnostic shows the sensitive value: %q", d)
@@ -457,4 +457,22 @@ order "more" {
 	if diff := cmp.Diff(want2, details(dir, diags)); diff != "" {
 		t.Errorf("details (-want +got):\n%s", diff)
 	}
+}
+
+// varArgs are -var arguments, in order.
+func varArgs(vs ...string) []VarArg {
+	out := make([]VarArg, len(vs))
+	for i, v := range vs {
+		out[i] = VarArg{Value: v}
+	}
+	return out
+}
+
+// varFileArgs are -var-file arguments, in order.
+func varFileArgs(paths ...string) []VarArg {
+	out := make([]VarArg, len(paths))
+	for i, p := range paths {
+		out[i] = VarArg{File: true, Value: p}
+	}
+	return out
 }

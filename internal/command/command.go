@@ -18,7 +18,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -30,7 +29,9 @@ import (
 // Version is orderform's version; release builds set it with -ldflags.
 var Version = "0.1.0-dev"
 
-// Exit codes of the contract (SPEC.md).
+// Exit codes, part of the tool's contract with scripts and CI: 0 success
+// (and no changes under -detailed-exitcode), 1 an error, 2 changes, 3 fmt
+// -check found unformatted files.
 const (
 	exitOK      = 0
 	exitError   = 1
@@ -181,9 +182,7 @@ func didYouMean(name string) string {
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "Usage: orderform [-chdir=DIR] COMMAND [flags] [args]\n\n")
 	fmt.Fprintf(w, "orderform keeps Yandex Market orders in the state your .hcl files declare.\n\nCommands:\n")
-	cs := commands()
-	sort.SliceStable(cs, func(i, j int) bool { return false })
-	for _, c := range cs {
+	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun 'orderform COMMAND -h' for a command's flags.\n")

@@ -229,8 +229,7 @@ const sandboxStateFile = "sandbox-state.json"
 const sandboxDelay = 2 * time.Second
 
 // connect builds the API client from the provider block, then the
-// environment (the block wins, SPEC.md). endpointOverride, when set, is the
-// endpoint a saved plan was made against.
+// environment: a value in the block wins over the environment.
 func (m *meta) connect(p schema.Provider, parallelism int) (*connection, error) {
 	// Checked first: a mistyped quota must stop the run before any request,
 	// the embedded sandbox's included.

@@ -3,7 +3,6 @@ package command
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -83,16 +82,4 @@ func runPlan(ctx context.Context, m *meta, args []string) int {
 		return exitChanges
 	}
 	return exitOK
-}
-
-// relPath is path relative to the working directory when that is shorter.
-func relPath(path string) string {
-	wd, err := os.Getwd()
-	if err != nil {
-		return path
-	}
-	if r, err := filepath.Rel(wd, path); err == nil && len(r) < len(path) {
-		return r
-	}
-	return path
 }
