@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orderform/orderform/apply"
-	"github.com/orderform/orderform/internal/refresh"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/provider/sandbox"
 )
@@ -154,7 +152,7 @@ func TestApplyKilledBeforeTheWriteArrives(t *testing.T) {
 			// The rerun re-reads: the answered write is there, the lost
 			// one is not. The Market may still be at a write it never
 			// answered, so the rerun does not send it again before
-			// apply.TrackGrace, and says its outcome is unknown (exit 1,
+			// journal.TrackGrace, and says its outcome is unknown (exit 1,
 			// never "complete"); the two never started go at once.
 			r := e.mustExit(1, "apply", "-auto-approve", "-poll-interval=20ms")
 			wantContains(t, "rerun", r.stdout, "Plan: 2 to change, 0 pending, 1 unknown, 0 blocked.",
@@ -164,7 +162,7 @@ func TestApplyKilledBeforeTheWriteArrives(t *testing.T) {
 			if n := e.effectiveWrites(1002); n != 0 {
 				t.Fatalf("order 1002 written %d times within the grace, want 0", n)
 			}
-			e.ageJournal(apply.TrackGrace + time.Second)
+			e.ageJournal(journal.TrackGrace + time.Second)
 			r = e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
 			wantContains(t, "run after the grace", r.stdout, "Plan: 1 to change, 0 pending, 0 blocked.", "Apply complete: 1 confirmed")
 			wantCrashTracks(e)
@@ -178,7 +176,7 @@ func TestApplyKilledBeforeTheWriteArrives(t *testing.T) {
 			}
 			// An update may have started an operation the run never heard
 			// of: the rerun does not send it blind (it waits for the order
-			// to show it, for refresh.Grace), and says its outcome is
+			// to show it, for journal.UpdateGrace), and says its outcome is
 			// unknown: exit 1, not "Nothing to apply".
 			r := e.mustExit(1, "apply", "-auto-approve", "-poll-interval=20ms")
 			wantContains(t, "rerun", r.stdout, "Plan: 0 to change, 0 pending, 1 unknown, 0 blocked.",
@@ -189,7 +187,7 @@ func TestApplyKilledBeforeTheWriteArrives(t *testing.T) {
 			}
 			// Once the grace has passed with no sign of it, it was not
 			// applied: the next run sends it, once.
-			e.ageJournal(refresh.Grace + time.Minute)
+			e.ageJournal(journal.UpdateGrace + time.Minute)
 			r = e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
 			wantContains(t, "run after the grace", r.stdout, "Plan: 1 to change, 0 pending, 0 blocked.", "Apply complete: 1 confirmed")
 			wantCrashUpdate(e)
@@ -318,7 +316,7 @@ func TestApplyKilledInTheMiddleOfABatch(t *testing.T) {
 		// them, once.
 		r := e.mustExit(1, "apply", "-auto-approve", "-poll-interval=20ms")
 		wantContains(t, "rerun", r.stdout, "Apply failed:", " unknown.")
-		e.ageJournal(refresh.Grace + time.Minute)
+		e.ageJournal(journal.UpdateGrace + time.Minute)
 		e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
 		r = e.mustExit(0, "apply", "-auto-approve")
 		wantContains(t, "last rerun", r.stdout, "Nothing to apply.")

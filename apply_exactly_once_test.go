@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/orderform/orderform/apply"
-	"github.com/orderform/orderform/internal/refresh"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/provider/sandbox"
 )
@@ -131,7 +130,7 @@ func TestApplyKilledWithWritesQueuedOnTheRateLimiter(t *testing.T) {
 	r = e.mustExit(2, "plan", "-detailed-exitcode")
 	wantContains(t, "plan", r.stdout, "Outcome unknown", "Plan: 0 to change, 0 pending, 1 unknown, 0 blocked.")
 
-	e.ageJournal(apply.TrackGrace + time.Second)
+	e.ageJournal(journal.TrackGrace + time.Second)
 	r = e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
 	wantContains(t, "run after the grace", r.stdout, "Plan: 1 to change, 0 pending, 0 blocked.", "Apply complete: 1 confirmed")
 	e.wantWritesOnce(sortedIDs(tracks))
@@ -146,7 +145,7 @@ func TestApplyKilledWithWritesQueuedOnTheRateLimiter(t *testing.T) {
 // seventh write arrives, the first retry. A write
 // refused with a 420 was not processed, and the run knew it: the journal
 // must not keep the intent of a refused attempt open, or the rerun calls the
-// change unknown and holds it back for apply.TrackGrace although the Market
+// change unknown and holds it back for journal.TrackGrace although the Market
 // never saw it. Only writes that were on their way at the kill may be
 // unknown; every other change is sent by the rerun, once.
 //
@@ -226,7 +225,7 @@ func TestApplyKilledWithWritesQueuedAfterAParallel420(t *testing.T) {
 			t.Errorf("order %d: %d effective writes after the rerun, want %d", id, got, want)
 		}
 	}
-	e.ageJournal(apply.TrackGrace + time.Second)
+	e.ageJournal(journal.TrackGrace + time.Second)
 	r = e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
 	wantContains(t, "run after the grace", r.stdout, fmt.Sprintf("Plan: %d to change, 0 pending, 0 blocked.", len(wantUnknown)), "Apply complete:")
 	e.wantWritesOnce(sortedIDs(tracks))
@@ -604,7 +603,7 @@ func TestApplyUpdateWhoseOperationsCannotBeAskedIsUnknown(t *testing.T) {
 		w.Write([]byte(`{}`))
 		return true
 	})
-	for _, age := range []time.Duration{0, refresh.Grace + time.Hour} {
+	for _, age := range []time.Duration{0, journal.UpdateGrace + time.Hour} {
 		e.ageJournal(age)
 		r = e.mustExit(2, "plan", "-detailed-exitcode")
 		wantContains(t, "plan", r.stdout, "Outcome unknown", "Plan: 0 to change, 0 pending, 1 unknown, 0 blocked.",

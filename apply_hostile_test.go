@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orderform/orderform/internal/refresh"
+	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/provider/sandbox"
 )
 
@@ -165,7 +165,7 @@ func hostileOnce(t *testing.T, rng *rand.Rand) {
 			}
 			t.Fatalf("not converged after %d runs: %v behind\nlast run: exit %d\nstdout:\n%s\nstderr:\n%s", run, behind, r.code, r.stdout, r.stderr)
 		}
-		e.ageJournal(refresh.Grace + time.Minute)
+		e.ageJournal(journal.UpdateGrace + time.Minute)
 	}
 	e.wantWritesOnce(all)
 	e.mustExit(0, "plan", "-detailed-exitcode")

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orderform/orderform/apply"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/provider/sandbox"
 )
@@ -49,7 +48,7 @@ func TestJournalKeepsEveryRunsRecords(t *testing.T) {
 // A track write that gets no answer at all (the connection dies before the
 // Market sees it) and that the order does not show: apply cannot know it
 // was not applied, so it reports the outcome unknown (exit 1) and no run
-// sends it again until apply.TrackGrace has passed. Then it goes, once.
+// sends it again until journal.TrackGrace has passed. Then it goes, once.
 func TestApplyTrackWithoutAnswer(t *testing.T) {
 	e := newApplyEnv(t, nil, sandbox.Options{}, map[string]string{"main.hcl": crashTracksHCL})
 	var aborted atomic.Bool
@@ -68,7 +67,7 @@ func TestApplyTrackWithoutAnswer(t *testing.T) {
 	if n := e.effectiveWrites(1004); n != 0 {
 		t.Fatalf("order 1004 written %d times, want none yet", n)
 	}
-	e.ageJournal(apply.TrackGrace + time.Second)
+	e.ageJournal(journal.TrackGrace + time.Second)
 	r = e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
 	wantContains(t, "run after the grace", r.stdout, "Plan: 1 to change, 0 pending, 0 blocked.", "Apply complete: 1 confirmed")
 	wantCrashTracks(e)

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orderform/orderform/internal/refresh"
+	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/provider/sandbox"
 )
 
@@ -225,7 +225,7 @@ func killOnce(t *testing.T, rng *rand.Rand, st *killStats) {
 
 	if len(behind) > 0 {
 		// Their grace passes with no sign of them: one more run sends them.
-		e.ageJournal(refresh.Grace + time.Minute)
+		e.ageJournal(journal.UpdateGrace + time.Minute)
 		r = e.mustExit(0, args...)
 		wantContains(t, "run after the grace", r.stdout, "Apply complete:")
 	}

@@ -38,13 +38,7 @@ type API interface {
 // (has the Market applied it?). Orders it cannot find are absent from the
 // answer.
 type Reader interface {
-	ReadOrders(ctx context.Context, refs []OrderRef) (map[int64]provider.Order, error)
-}
-
-// OrderRef names an order to read; Recipient asks for its recipient too.
-type OrderRef struct {
-	OrderID, CampaignID int64
-	Recipient           bool
+	ReadOrders(ctx context.Context, refs []provider.OrderRef) (map[int64]provider.Order, error)
 }
 
 // Outcome is how a change ended.
@@ -62,14 +56,6 @@ const (
 	// journaled as in flight, so no later run sends it blind.
 	Unknown Outcome = "unknown"
 )
-
-// TrackGrace is how long a track write that got no answer at all (a timeout,
-// a dropped connection, a crash, a gateway's bare 5xx) is awaited before an
-// order without the track proves it was not applied. It is also how long a
-// run follows any write without an answer by re-reading its order: what a
-// re-read has not shown by then, no poll of this run will learn, so the run
-// ends and says so (unknown) rather than hold for the whole -wait.
-const TrackGrace = time.Minute
 
 // OperationsBudget is how many requests to the operations endpoint one run
 // may make while it follows its updates (each made once, never retried): 5% of the endpoint's documented quota
@@ -217,9 +203,9 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 	}
 
 	// Is the plan still true? One batched re-read of every order it touches.
-	refs := make([]OrderRef, 0, len(p.Changes))
+	refs := make([]provider.OrderRef, 0, len(p.Changes))
 	for _, c := range p.Changes {
-		refs = append(refs, OrderRef{OrderID: c.OrderID, CampaignID: c.CampaignID, Recipient: c.NeedsRecipient()})
+		refs = append(refs, provider.OrderRef{OrderID: c.OrderID, CampaignID: c.CampaignID, Recipient: c.NeedsRecipient()})
 	}
 	now := map[int64]provider.Order{}
 	if len(refs) > 0 {
@@ -565,23 +551,23 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 		}
 		return
 	}
-	rec := journal.Record{ID: s.id, OrderID: c.OrderID}
-	switch {
-	case err == nil:
-		rec.Kind = journal.KindSubmitted
+	// What the answer makes of the write is journal.Answer's to say.
+	rec := journal.Record{ID: s.id, OrderID: c.OrderID, Kind: journal.Answer(err)}
+	switch rec.Kind {
+	case journal.KindSubmitted:
 		for _, o := range ops {
 			rec.Operations = append(rec.Operations, journal.Operation{ID: o.ID, Type: o.Type})
 		}
 		s.operations = rec.Operations
 		r.emit(Event{Type: "change_applied", Address: c.Address, OrderID: c.OrderID, Call: s.call, Operations: opIDs(s.operations)})
-	case errors.Is(err, provider.ErrOutcomeUnknown):
-		rec.Kind, rec.Error = journal.KindUnknown, err.Error()
+	case journal.KindUnknown:
+		rec.Error = err.Error()
 		s.cause = err
 		s.detail = fmt.Sprintf("sent, but no answer from the API (%v), and the order does not show the change yet; it is journaled as in flight: `orderform plan` re-checks it, and it is not sent again blind", err)
 		r.emit(Event{Type: "change_unknown", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
 	default:
 		// An answer, whatever its status: the Market did not apply it.
-		rec.Kind, rec.Error = journal.KindFailed, err.Error()
+		rec.Error = err.Error()
 		if ae, ok := provider.AsAPIError(err); ok {
 			s.code = ae.Code()
 		}
@@ -609,11 +595,11 @@ func opIDs(ops []journal.Operation) []string {
 
 // follow waits until every submitted write is confirmed or failed, or Wait
 // runs out, or nothing left open can be learnt any more: a write without an
-// answer is followed for TrackGrace after it was given up on, not for the
-// whole Wait. Updates with operations are followed through the operations
-// endpoint (within OperationsBudget); every write not settled by it is
-// followed by re-reading its order. The pause between polls grows by half
-// each round, from PollInterval up to 15 times it.
+// answer is followed for journal.TrackGrace after it was given up on, not
+// for the whole Wait. Updates with operations are followed through the
+// operations endpoint (within OperationsBudget); every write not settled by
+// it is followed by re-reading its order. The pause between polls grows by
+// half each round, from PollInterval up to 15 times it.
 func (r *run) follow(ctx context.Context, all map[int][]*submission) {
 	open := pick(all, journal.KindSubmitted, journal.KindUnknown)
 	open = slices.DeleteFunc(open, func(s *submission) bool {
@@ -650,12 +636,12 @@ func (r *run) follow(ctx context.Context, all map[int][]*submission) {
 
 // learnable reports whether a later poll may still settle one of this run's
 // open writes: one with an answer (the Market has it) may always be
-// confirmed; one without an answer only within TrackGrace of giving up on
-// it. An earlier run's write is re-read with this run's, never waited for on
-// its own: a rerun reports what it finds at once.
+// confirmed; one without an answer only within journal.TrackGrace of giving
+// up on it. An earlier run's write is re-read with this run's, never waited
+// for on its own: a rerun reports what it finds at once.
 func (r *run) learnable(open []*submission, now time.Time) bool {
 	for _, s := range open {
-		if !s.earlier && (s.state == journal.KindSubmitted || now.Sub(s.sentAt) < TrackGrace) {
+		if !s.earlier && (s.state == journal.KindSubmitted || now.Sub(s.sentAt) < journal.TrackGrace) {
 			return true
 		}
 	}
@@ -745,7 +731,7 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 			reread = append(reread, s)
 			continue
 		}
-		kind, known := OperationsVerdict(s.operations, status)
+		kind, known := journal.OperationsVerdict(s.operations, status)
 		switch kind {
 		case journal.KindFailed:
 			r.settle(s, journal.KindFailed, "OPERATION_FAILED", "the Market reported the operation FAILED; the order is unchanged")
@@ -769,11 +755,11 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 		return
 	}
 	seen := map[int64]bool{}
-	var refs []OrderRef
+	var refs []provider.OrderRef
 	for _, s := range reread {
 		if !seen[s.change.OrderID] {
 			seen[s.change.OrderID] = true
-			refs = append(refs, OrderRef{OrderID: s.change.OrderID, CampaignID: s.change.CampaignID, Recipient: s.recipient})
+			refs = append(refs, provider.OrderRef{OrderID: s.change.OrderID, CampaignID: s.change.CampaignID, Recipient: s.recipient})
 		}
 	}
 	orders, err := r.reader.ReadOrders(ctx, refs)
@@ -795,7 +781,7 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 		case !ok:
 		case plan.Applied(r.opt.Key, s.targets, o):
 			r.settle(s, journal.KindConfirmed, "", "")
-		case s.call == journal.CallTrack && s.state == journal.KindUnknown && r.opt.Now().Sub(s.sentAt) >= TrackGrace:
+		case s.call == journal.CallTrack && s.state == journal.KindUnknown && r.opt.Now().Sub(s.sentAt) >= journal.TrackGrace:
 			// The Market sets a track synchronously. A write that got no
 			// answer may still have been at work for a while; TrackGrace
 			// later an order without the track proves it was not applied.
@@ -803,7 +789,7 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 			if s.cause != nil {
 				why = s.cause.Error()
 			}
-			r.settle(s, journal.KindFailed, "", fmt.Sprintf("%s; %v later the order does not show the track: it was not applied, apply again to send it", why, TrackGrace))
+			r.settle(s, journal.KindFailed, "", fmt.Sprintf("%s; %v later the order does not show the track: it was not applied, apply again to send it", why, journal.TrackGrace))
 		}
 	}
 }
@@ -815,33 +801,6 @@ const operationsBatch = 100
 // settle records what became of s. Its journal record goes out with the
 // poll's others in one fsync (see flush): a verdict lost in a crash only
 // makes the next run re-read the order and reach it again.
-// OperationsVerdict judges a write by the statuses of its operations (ID ->
-// status, as the operations endpoint reported them): journal.KindConfirmed
-// when all are DONE, journal.KindFailed when all are over and one FAILED
-// (until then a sibling may still change the order), "" while any runs.
-// known is false when the status of one is missing.
-func OperationsVerdict(ops []journal.Operation, status map[string]string) (kind string, known bool) {
-	over, failed, known := true, false, true
-	for _, o := range ops {
-		switch status[o.ID] {
-		case provider.OperationDone:
-		case provider.OperationFailed:
-			failed = true
-		case provider.OperationInProgress:
-			over = false
-		default:
-			over, known = false, false
-		}
-	}
-	switch {
-	case over && failed:
-		return journal.KindFailed, known
-	case over:
-		return journal.KindConfirmed, known
-	}
-	return "", known
-}
-
 func (r *run) settle(s *submission, kind, code, detail string) {
 	s.state, s.code, s.detail = kind, code, detail
 	r.settled = append(r.settled, settled{s, journal.Record{Kind: kind, ID: s.id, OrderID: s.change.OrderID, Error: detail}})
@@ -931,13 +890,5 @@ func summarize(res Result, subs []*submission) Result {
 // graceEnd is when an unanswered write stops counting as in flight: the
 // next run then sends it again unless the order shows it.
 func graceEnd(s *submission) time.Time {
-	if s.call == journal.CallTrack {
-		return s.sentAt.Add(TrackGrace)
-	}
-	return s.sentAt.Add(UpdateGrace)
+	return s.sentAt.Add(journal.Grace(s.call == journal.CallUpdate))
 }
-
-// UpdateGrace is how long an update that cannot be followed through the
-// operations endpoint (no answer, so no operation IDs) is awaited before it
-// counts as not applied. The Market applies updates "within a few minutes".
-const UpdateGrace = 10 * time.Minute

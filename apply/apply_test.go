@@ -73,7 +73,7 @@ func (f *fake) Operations(_ context.Context, _ int64, _ string, ids []string) ([
 	return out, nil
 }
 
-func (f *fake) ReadOrders(_ context.Context, refs []OrderRef) (map[int64]provider.Order, error) {
+func (f *fake) ReadOrders(_ context.Context, refs []provider.OrderRef) (map[int64]provider.Order, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reads++
@@ -457,7 +457,7 @@ type blockedReader struct {
 	until time.Time
 }
 
-func (b blockedReader) ReadOrders(ctx context.Context, refs []OrderRef) (map[int64]provider.Order, error) {
+func (b blockedReader) ReadOrders(ctx context.Context, refs []provider.OrderRef) (map[int64]provider.Order, error) {
 	out, _ := b.fake.ReadOrders(ctx, refs)
 	b.fake.mu.Lock()
 	defer b.fake.mu.Unlock()

@@ -6,6 +6,10 @@
 //
 // The journal never holds the API key, nor a recipient's name or phone: a
 // change is kept as fingerprints of its target values (see plan.Fingerprint).
+//
+// What became of a write (its answer, its operations, how long one without
+// an answer stays in flight) is judged by the rules of verdict.go alone,
+// which apply and internal/refresh share.
 package journal
 
 import (

@@ -152,3 +152,11 @@ type DeliveryOption struct {
 	Price           float64
 	Currency        string
 }
+
+// OrderRef names an order to read: its ID and the campaign it is read in.
+// Recipient asks for its recipient too, which only the campaign endpoints
+// carry.
+type OrderRef struct {
+	OrderID, CampaignID int64
+	Recipient           bool
+}

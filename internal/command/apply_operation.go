@@ -18,6 +18,7 @@ import (
 	"github.com/orderform/orderform/internal/views"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/plan"
+	"github.com/orderform/orderform/provider"
 	"github.com/orderform/orderform/schema"
 )
 
@@ -366,9 +367,9 @@ func reconcileSaved(ctx context.Context, reader *refresh.Reader, b journal.Backe
 	if len(entries) == 0 {
 		return nil, nil
 	}
-	refs := make([]apply.OrderRef, 0, len(entries))
+	refs := make([]provider.OrderRef, 0, len(entries))
 	for _, e := range entries {
-		refs = append(refs, apply.OrderRef{OrderID: e.OrderID, CampaignID: e.CampaignID, Recipient: true})
+		refs = append(refs, provider.OrderRef{OrderID: e.OrderID, CampaignID: e.CampaignID, Recipient: true})
 	}
 	orders, err := reader.ReadOrders(ctx, refs)
 	if err != nil {

@@ -16,7 +16,6 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/orderform/orderform/apply"
 	"github.com/orderform/orderform/internal/arguments"
 	"github.com/orderform/orderform/internal/refresh"
 	"github.com/orderform/orderform/internal/views"
@@ -101,9 +100,9 @@ func (m *meta) importOrders(ctx context.Context, a *arguments.Import) (imported,
 	}
 	defer conn.close()
 	reader := &refresh.Reader{API: conn.client, BusinessID: conn.businessID, Parallelism: a.Parallelism}
-	refs := make([]apply.OrderRef, 0, len(ids))
+	refs := make([]provider.OrderRef, 0, len(ids))
 	for _, id := range ids {
-		refs = append(refs, apply.OrderRef{OrderID: id, CampaignID: c, Recipient: true})
+		refs = append(refs, provider.OrderRef{OrderID: id, CampaignID: c, Recipient: true})
 	}
 	orders, err := reader.ReadOrders(ctx, refs)
 	if err != nil {
@@ -111,10 +110,10 @@ func (m *meta) importOrders(ctx context.Context, a *arguments.Import) (imported,
 	}
 	// With a business ID the orders of its other campaigns are found too,
 	// but a recipient is only in the answer of the order's own campaign.
-	var again []apply.OrderRef
+	var again []provider.OrderRef
 	for _, id := range ids {
 		if o, ok := orders[id]; ok && o.CampaignID != c && a.ShowSensitive {
-			again = append(again, apply.OrderRef{OrderID: id, CampaignID: o.CampaignID, Recipient: true})
+			again = append(again, provider.OrderRef{OrderID: id, CampaignID: o.CampaignID, Recipient: true})
 		}
 	}
 	if len(again) > 0 {

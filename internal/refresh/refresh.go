@@ -18,7 +18,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/orderform/orderform/apply"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/plan"
 	"github.com/orderform/orderform/provider"
@@ -79,7 +78,7 @@ func chunks(ids []int64) [][]int64 {
 // is needed (the business endpoint does not carry it). Without one, the
 // campaign lists are read and each campaign's model is asked once. Orders
 // not found are absent from the answer.
-func (r *Reader) ReadOrders(ctx context.Context, refs []apply.OrderRef) (map[int64]provider.Order, error) {
+func (r *Reader) ReadOrders(ctx context.Context, refs []provider.OrderRef) (map[int64]provider.Order, error) {
 	out := make(map[int64]provider.Order, len(refs))
 	var mu sync.Mutex
 	put := func(os []provider.Order, model map[int64]string) {
@@ -230,9 +229,9 @@ func (r *Reader) campaign(ctx context.Context, campaignID int64) (provider.Campa
 
 // Current reads the desired orders' current state for plan.Input.
 func (r *Reader) Current(ctx context.Context, desired []schema.Order) (map[int64]plan.Current, error) {
-	refs := make([]apply.OrderRef, 0, len(desired))
+	refs := make([]provider.OrderRef, 0, len(desired))
 	for _, d := range desired {
-		refs = append(refs, apply.OrderRef{OrderID: d.ID, CampaignID: d.CampaignID, Recipient: d.Recipient != nil})
+		refs = append(refs, provider.OrderRef{OrderID: d.ID, CampaignID: d.CampaignID, Recipient: d.Recipient != nil})
 	}
 	orders, err := r.ReadOrders(ctx, refs)
 	if err != nil {
@@ -334,13 +333,6 @@ func Data(ctx context.Context, api API, ds []schema.DataSource, prov schema.Prov
 	return res, nil
 }
 
-// Grace is how long a submission that cannot be followed through the
-// operations endpoint (no business ID, or its answer never arrived, or the
-// endpoint does not know its operations) is awaited before it counts as not
-// applied. The Market applies updates "within a few minutes". Tracks are set
-// synchronously: a track write is awaited apply.TrackGrace.
-const Grace = apply.UpdateGrace
-
 // Verdict is what became of one open journal submission.
 type Verdict struct {
 	Entry journal.Entry
@@ -375,7 +367,7 @@ func (r *Reader) Reconcile(ctx context.Context, entries []journal.Entry, current
 			continue
 		}
 		if len(e.Operations) > 0 {
-			kind, known := apply.OperationsVerdict(e.Operations, status)
+			kind, known := journal.OperationsVerdict(e.Operations, status)
 			switch {
 			case kind != "":
 				verdicts = append(verdicts, Verdict{Entry: e, Kind: kind})
@@ -395,11 +387,7 @@ func (r *Reader) Reconcile(ctx context.Context, entries []journal.Entry, current
 				continue
 			}
 		}
-		grace := Grace
-		if e.Call == journal.CallTrack {
-			grace = apply.TrackGrace
-		}
-		if now.Sub(cmp.Or(e.LastAt, e.SubmittedAt)) < grace {
+		if now.Sub(cmp.Or(e.LastAt, e.SubmittedAt)) < journal.Grace(e.Call == journal.CallUpdate) {
 			subs[e.OrderID] = append(subs[e.OrderID], submission(e))
 			continue
 		}

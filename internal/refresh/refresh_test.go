@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/orderform/orderform/apply"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/plan"
 	"github.com/orderform/orderform/provider"
@@ -37,7 +36,7 @@ func setup(t *testing.T, delay time.Duration) (*sandbox.Server, *provider.Client
 
 func TestReadOrdersWithAndWithoutBusiness(t *testing.T) {
 	srv, c := setup(t, 0)
-	refs := []apply.OrderRef{{OrderID: 1001, CampaignID: 21000000}, {OrderID: 2001, CampaignID: 22000000, Recipient: true}, {OrderID: 999999, CampaignID: 21000000}}
+	refs := []provider.OrderRef{{OrderID: 1001, CampaignID: 21000000}, {OrderID: 2001, CampaignID: 22000000, Recipient: true}, {OrderID: 999999, CampaignID: 21000000}}
 	for _, biz := range []int64{0, 9000000} {
 		srv.ResetCalls()
 		r := &Reader{API: c, BusinessID: biz}
@@ -97,9 +96,9 @@ func TestReconcile(t *testing.T) {
 	entries := []journal.Entry{
 		{ID: "inflight", Call: journal.CallUpdate, OrderID: 2001, CampaignID: 22000000, Targets: intervalTargets, Operations: jops, SubmittedAt: now, State: journal.KindSubmitted},
 		{ID: "lost-track", Call: journal.CallTrack, OrderID: 1001, CampaignID: 21000000, Targets: trackTargets, SubmittedAt: now, State: journal.KindIntent},
-		{ID: "lost-track-old", Call: journal.CallTrack, OrderID: 1002, CampaignID: 21000000, Targets: trackTargets, SubmittedAt: now.Add(-apply.TrackGrace - time.Second), State: journal.KindUnknown},
+		{ID: "lost-track-old", Call: journal.CallTrack, OrderID: 1002, CampaignID: 21000000, Targets: trackTargets, SubmittedAt: now.Add(-journal.TrackGrace - time.Second), State: journal.KindUnknown},
 		{ID: "lost-update-recent", Call: journal.CallUpdate, OrderID: 2005, CampaignID: 22000000, Targets: intervalTargets, SubmittedAt: now.Add(-time.Minute), State: journal.KindUnknown},
-		{ID: "lost-update-old", Call: journal.CallUpdate, OrderID: 2008, CampaignID: 22000000, Targets: intervalTargets, SubmittedAt: now.Add(-Grace - time.Minute), State: journal.KindUnknown},
+		{ID: "lost-update-old", Call: journal.CallUpdate, OrderID: 2008, CampaignID: 22000000, Targets: intervalTargets, SubmittedAt: now.Add(-journal.UpdateGrace - time.Minute), State: journal.KindUnknown},
 	}
 	read := func() map[int64]plan.Current {
 		r := &Reader{API: c, BusinessID: 9000000}
