@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -140,6 +139,7 @@ func (r Report) OK() bool {
 type submission struct {
 	id         string
 	call       string
+	request    plan.Call // what is sent (none for an earlier run's write)
 	change     *plan.Change
 	targets    map[string]string
 	operations []journal.Operation
@@ -238,7 +238,7 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 			// What is sent is made from the plan's fields and this read,
 			// never taken from anywhere else (a saved plan has no calls).
 			var err error
-			if c.Track, c.Update, err = c.Calls(o); err != nil {
+			if c.Calls, err = c.MakeCalls(o); err != nil {
 				res.Outcome, res.Detail = Failed, "not sent: "+err.Error()
 				r.emit(Event{Type: "change_failed", Address: c.Address, OrderID: c.OrderID, Detail: res.Detail})
 				break
@@ -389,7 +389,7 @@ func (r *run) earlier(pd plan.Pending) []*submission {
 			s.state, s.unknownWhy = journal.KindUnknown, pd.Why
 		}
 		for k := range e.Targets {
-			if strings.HasPrefix(k, "recipient.") {
+			if plan.ReadsRecipient(k) {
 				s.recipient = true
 			}
 		}
@@ -404,28 +404,16 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// calls splits a change into its API calls: a track is one call; an
-// interval and a recipient go together in one orders/update.
+// calls splits a change into its submissions, one per API call (see
+// plan.Change.MakeCalls), each with the journal targets of the fields it
+// sets.
 func calls(c *plan.Change, k plan.Key) []*submission {
 	var out []*submission
-	if c.Track != nil {
-		out = append(out, &submission{call: journal.CallTrack, change: c, targets: targetsOf(k, c, true), recipient: c.NeedsRecipient()})
-	}
-	if c.Update != nil {
-		out = append(out, &submission{call: journal.CallUpdate, change: c, targets: targetsOf(k, c, false), recipient: c.NeedsRecipient()})
+	for _, call := range c.Calls {
+		out = append(out, &submission{call: string(call.Kind), request: call, change: c,
+			targets: plan.Targets(k, c.FieldsOf(call.Kind)), recipient: c.NeedsRecipient()})
 	}
 	return out
-}
-
-func targetsOf(k plan.Key, c *plan.Change, track bool) map[string]string {
-	var fs []plan.Field
-	for _, f := range c.Fields {
-		isTrack := f.Path == plan.FieldTrackCode || f.Path == plan.FieldTrackService
-		if isTrack == track {
-			fs = append(fs, f)
-		}
-	}
-	return plan.Targets(k, fs)
 }
 
 // submit sends the writes of the changes at todo, at most Parallelism
@@ -513,14 +501,7 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 	// An interrupt (ctx) ends the wait for the rate limiter; a write the
 	// client has sent runs to its answer regardless (the client never cuts
 	// a write's exchange short).
-	var err error
-	var ops []provider.Operation
-	switch s.call {
-	case journal.CallTrack:
-		err = r.api.SetTrack(leaving, c.CampaignID, c.OrderID, *c.Track)
-	case journal.CallUpdate:
-		ops, err = r.api.UpdateOrder(leaving, c.CampaignID, *c.Update)
-	}
+	ops, err := r.write(leaving, c, s.request)
 	// Grace periods count from the answer (or the giving up on it).
 	s.sentAt = r.opt.Now()
 	if !open {
@@ -583,6 +564,17 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 		s.detail = fmt.Sprintf("sent, but the journal could not record the answer (%v): the next run waits for the order to show the change instead of following it", jerr)
 		r.emit(Event{Type: "change_unknown", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
 	}
+}
+
+// write makes one API call, by its kind.
+func (r *run) write(ctx context.Context, c *plan.Change, call plan.Call) ([]provider.Operation, error) {
+	switch {
+	case call.Kind == plan.CallTrack && call.Track != nil:
+		return nil, r.api.SetTrack(ctx, c.CampaignID, c.OrderID, *call.Track)
+	case call.Kind == plan.CallUpdate && call.Update != nil:
+		return r.api.UpdateOrder(ctx, c.CampaignID, *call.Update)
+	}
+	return nil, fmt.Errorf("orderform cannot make a %q call", call.Kind)
 }
 
 func opIDs(ops []journal.Operation) []string {
@@ -657,7 +649,7 @@ func (r *run) stuck(open []*submission, deadline time.Time) bool {
 		return false
 	}
 	for _, s := range open {
-		if s.call == journal.CallUpdate && s.state == journal.KindSubmitted && len(s.operations) > 0 &&
+		if !plan.CallKind(s.call).Synchronous() && s.state == journal.KindSubmitted && len(s.operations) > 0 &&
 			r.opt.BusinessID != 0 && r.opCalls < OperationsBudget {
 			return false
 		}
@@ -686,7 +678,7 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 	byType := map[string][]string{}
 	opOwner := map[string]*submission{}
 	for _, s := range open {
-		if s.call == journal.CallUpdate && s.state == journal.KindSubmitted && r.opt.BusinessID != 0 && len(s.operations) > 0 {
+		if !plan.CallKind(s.call).Synchronous() && s.state == journal.KindSubmitted && r.opt.BusinessID != 0 && len(s.operations) > 0 {
 			for _, o := range s.operations {
 				byType[o.Type] = append(byType[o.Type], o.ID)
 				opOwner[o.ID] = s
@@ -781,7 +773,7 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 		case !ok:
 		case plan.Applied(r.opt.Key, s.targets, o):
 			r.settle(s, journal.KindConfirmed, "", "")
-		case s.call == journal.CallTrack && s.state == journal.KindUnknown && r.opt.Now().Sub(s.sentAt) >= journal.TrackGrace:
+		case plan.CallKind(s.call).Synchronous() && s.state == journal.KindUnknown && r.opt.Now().Sub(s.sentAt) >= journal.TrackGrace:
 			// The Market sets a track synchronously. A write that got no
 			// answer may still have been at work for a while; TrackGrace
 			// later an order without the track proves it was not applied.
@@ -789,7 +781,8 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 			if s.cause != nil {
 				why = s.cause.Error()
 			}
-			r.settle(s, journal.KindFailed, "", fmt.Sprintf("%s; %v later the order does not show the track: it was not applied, apply again to send it", why, journal.TrackGrace))
+			r.settle(s, journal.KindFailed, "", fmt.Sprintf("%s; %v later the order does not show the %s: it was not applied, apply again to send it",
+				why, journal.TrackGrace, plan.CallKind(s.call).Shows()))
 		}
 	}
 }
@@ -890,5 +883,5 @@ func summarize(res Result, subs []*submission) Result {
 // graceEnd is when an unanswered write stops counting as in flight: the
 // next run then sends it again unless the order shows it.
 func graceEnd(s *submission) time.Time {
-	return s.sentAt.Add(journal.Grace(s.call == journal.CallUpdate))
+	return s.sentAt.Add(journal.Grace(plan.CallKind(s.call).Synchronous()))
 }

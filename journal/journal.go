@@ -25,6 +25,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/orderform/orderform/internal/atomicfile"
+	"github.com/orderform/orderform/provider"
 )
 
 // Dir is the directory, inside the configuration directory, that holds the
@@ -43,10 +44,11 @@ const (
 	KindExpired   = "expired"   // never confirmed within the grace period: no longer in flight
 )
 
-// Calls a record can be about.
+// Calls a record can be about: the names of the write endpoints
+// (plan.CallKind), "track" and "update".
 const (
-	CallTrack  = "track"
-	CallUpdate = "update"
+	CallTrack  = provider.EndpointTrack
+	CallUpdate = provider.EndpointUpdate
 )
 
 // Record is one line of the journal.

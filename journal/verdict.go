@@ -83,12 +83,12 @@ const TrackGrace = time.Minute
 const UpdateGrace = 10 * time.Minute
 
 // Grace is how long an open submission nothing can be learnt about stays in
-// flight, counted from its latest record: UpdateGrace for an asynchronous
-// call, TrackGrace for one the Market applies synchronously. Past it, the
-// next run sends the change again unless the order shows it.
-func Grace(async bool) time.Duration {
-	if async {
-		return UpdateGrace
+// flight, counted from its latest record: TrackGrace for a call the Market
+// applies synchronously, UpdateGrace for any other. Past it, the next run
+// sends the change again unless the order shows it.
+func Grace(synchronous bool) time.Duration {
+	if synchronous {
+		return TrackGrace
 	}
-	return TrackGrace
+	return UpdateGrace
 }

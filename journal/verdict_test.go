@@ -52,7 +52,7 @@ func TestOperationsVerdict(t *testing.T) {
 }
 
 func TestGrace(t *testing.T) {
-	if Grace(false) != TrackGrace || Grace(true) != UpdateGrace || TrackGrace >= UpdateGrace {
-		t.Errorf("Grace(sync) = %v, Grace(async) = %v; want TrackGrace %v < UpdateGrace %v", Grace(false), Grace(true), TrackGrace, UpdateGrace)
+	if Grace(true) != TrackGrace || Grace(false) != UpdateGrace || TrackGrace >= UpdateGrace {
+		t.Errorf("Grace(synchronous) = %v, Grace(asynchronous) = %v; want TrackGrace %v < UpdateGrace %v", Grace(true), Grace(false), TrackGrace, UpdateGrace)
 	}
 }

@@ -11,62 +11,57 @@ import (
 // submission (field path -> Fingerprint of the value it set). It is how an
 // earlier write whose answer never arrived, or whose operation cannot be
 // polled, is confirmed by reading the order instead of sending it again.
+// A target the order does not show (a call's argument, never part of the
+// order's state) is not checked; a submission none of whose targets the
+// order shows is never confirmed by reading it.
 func Applied(k Key, targets map[string]string, o provider.Order) bool {
 	if len(targets) == 0 {
 		return false
 	}
-	iv := currentInterval(o)
-	c := currentCustomer(o)
-	// A track is one (code, service) pair: both must be on the same track.
+	byBlock := map[*blockSpec]map[string]string{}
+	for path, want := range targets {
+		_, b := fieldAt(path)
+		if b == nil {
+			return false
+		}
+		if byBlock[b] == nil {
+			byBlock[b] = map[string]string{}
+		}
+		byBlock[b][path] = want
+	}
+	shown := false
+	for b, ts := range byBlock {
+		if b.applied != nil {
+			if !b.applied(k, ts, o) {
+				return false
+			}
+			shown = true
+			continue
+		}
+		for path, want := range ts {
+			f, _ := fieldAt(path)
+			if f.current == nil {
+				continue
+			}
+			if k.Fingerprint(path, f.kind.norm(f.current(o))) != want {
+				return false
+			}
+			shown = true
+		}
+	}
+	return shown
+}
+
+// appliedTrack: a track is one (code, service) pair, so both must be on
+// the same track of the order.
+func appliedTrack(k Key, targets map[string]string, o provider.Order) bool {
 	code, hasCode := targets[FieldTrackCode]
 	svc, hasSvc := targets[FieldTrackService]
-	if hasCode || hasSvc {
-		found := false
-		for _, t := range o.Delivery.Tracks {
-			if (!hasCode || k.Fingerprint(FieldTrackCode, strings.TrimSpace(t.Code)) == code) &&
-				(!hasSvc || k.Fingerprint(FieldTrackService, strconv.FormatInt(t.DeliveryServiceID, 10)) == svc) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
+	for _, t := range o.Delivery.Tracks {
+		if (!hasCode || k.Fingerprint(FieldTrackCode, strings.TrimSpace(t.Code)) == code) &&
+			(!hasSvc || k.Fingerprint(FieldTrackService, strconv.FormatInt(t.DeliveryServiceID, 10)) == svc) {
+			return true
 		}
 	}
-	for path, want := range targets {
-		var have []string
-		switch path {
-		case FieldTrackCode, FieldTrackService:
-			continue // checked above, as a pair
-		case FieldIntervalFromDate:
-			have = []string{iv.FromDate}
-		case FieldIntervalToDate:
-			have = []string{iv.ToDate}
-		case FieldIntervalFromTime:
-			have = []string{iv.FromTime}
-		case FieldIntervalToTime:
-			have = []string{iv.ToTime}
-		case FieldFirstName:
-			have = []string{NormName(c.FirstName)}
-		case FieldLastName:
-			have = []string{NormName(c.LastName)}
-		case FieldMiddleName:
-			have = []string{NormName(c.MiddleName)}
-		case FieldPhone:
-			have = []string{NormPhone(c.Phone)}
-		default:
-			return false
-		}
-		found := false
-		for _, h := range have {
-			if k.Fingerprint(path, h) == want {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
+	return false
 }

@@ -88,27 +88,18 @@ func EffectiveModel(o provider.Order) string {
 	return ""
 }
 
-// trackAllowed and updateAllowed are the API's status gates.
-func trackAllowed(status string) bool {
-	switch status {
-	case provider.StatusProcessing, provider.StatusDelivery, provider.StatusPickup:
-		return true
+// diff is one order's differing fields by block, before gates and pending
+// are applied.
+type diff map[string][]Field
+
+func (d diff) empty() bool {
+	for _, fs := range d {
+		if len(fs) > 0 {
+			return false
+		}
 	}
-	return false
+	return true
 }
-
-func updateAllowed(status string) bool {
-	return status != provider.StatusDelivered && status != provider.StatusCancelled
-}
-
-// diff is one order's differences before gates and pending are applied.
-type diff struct {
-	track     []Field
-	interval  []Field
-	recipient []Field
-}
-
-func (d diff) empty() bool { return len(d.track)+len(d.interval)+len(d.recipient) == 0 }
 
 func strp(s string) *string { return &s }
 
@@ -121,56 +112,46 @@ func optp(s string) *string {
 
 // compare finds what differs between d and o in the fields d declares.
 func compare(d schema.Order, o provider.Order) diff {
-	var out diff
-	if t := d.Track; t != nil && !hasTrack(o, *t) {
-		cur := currentTrack(o, t.DeliveryServiceID)
-		out.track = append(out.track, Field{Path: FieldTrackCode, Before: optp(cur.Code), After: strp(strings.TrimSpace(t.Code))})
-		// The service is shown when it changes, and also when the old
-		// code alone would not tell which track is replaced: the calls
-		// are made from the fields (see Calls).
-		if _, unique := replacedService(o, cur.Code); cur.DeliveryServiceID != t.DeliveryServiceID || !unique {
-			var before *string
-			if cur.DeliveryServiceID != 0 {
-				before = strp(strconv.FormatInt(cur.DeliveryServiceID, 10))
-			}
-			out.track = append(out.track, Field{Path: FieldTrackService, Before: before, After: strp(strconv.FormatInt(t.DeliveryServiceID, 10))})
+	out := diff{}
+	for _, b := range blocks {
+		if !b.declared(d) {
+			continue
 		}
-	}
-	if iv := d.Interval; iv != nil {
-		cur := currentInterval(o)
-		want := normInterval(provider.Interval(*iv))
-		for _, f := range []struct {
-			path      string
-			cur, want string
-		}{
-			{FieldIntervalFromDate, cur.FromDate, want.FromDate},
-			{FieldIntervalToDate, cur.ToDate, want.ToDate},
-			{FieldIntervalFromTime, cur.FromTime, want.FromTime},
-			{FieldIntervalToTime, cur.ToTime, want.ToTime},
-		} {
-			if f.cur != f.want {
-				out.interval = append(out.interval, Field{Path: f.path, Before: optp(f.cur), After: strp(f.want)})
-			}
+		if b.diff != nil {
+			out[b.name] = b.diff(d, o)
+			continue
 		}
-	}
-	if r := d.Recipient; r != nil {
-		cur := currentCustomer(o)
-		for _, f := range []struct {
-			path string
-			want *string
-			cur  string
-			norm func(string) string
-		}{
-			{FieldLastName, r.LastName, cur.LastName, NormName},
-			{FieldFirstName, r.FirstName, cur.FirstName, NormName},
-			{FieldMiddleName, r.MiddleName, cur.MiddleName, NormName},
-			{FieldPhone, r.Phone, cur.Phone, NormPhone},
-		} {
-			if f.want == nil || f.norm(*f.want) == f.norm(f.cur) {
+		for _, f := range b.fields {
+			want, ok := f.desired(d)
+			if !ok || f.current == nil {
 				continue
 			}
-			out.recipient = append(out.recipient, Field{Path: f.path, Before: optp(strings.TrimSpace(f.cur)), After: strp(strings.TrimSpace(*f.want))})
+			cur := f.current(o)
+			if f.kind.norm(want) != f.kind.norm(cur) {
+				out[b.name] = append(out[b.name], Field{Path: f.path, Before: optp(cur), After: strp(want)})
+			}
 		}
+	}
+	return out
+}
+
+// diffTrack: no change when the order has this code at this service. The
+// service is shown when it changes, and also when the old code alone would
+// not tell which track is replaced: the calls are made from the fields
+// (see MakeCalls).
+func diffTrack(d schema.Order, o provider.Order) []Field {
+	t := d.Track
+	if hasTrack(o, *t) {
+		return nil
+	}
+	cur := currentTrack(o, t.DeliveryServiceID)
+	out := []Field{{Path: FieldTrackCode, Before: optp(cur.Code), After: strp(strings.TrimSpace(t.Code))}}
+	if _, unique := replacedService(o, cur.Code); cur.DeliveryServiceID != t.DeliveryServiceID || !unique {
+		var before *string
+		if cur.DeliveryServiceID != 0 {
+			before = strp(strconv.FormatInt(cur.DeliveryServiceID, 10))
+		}
+		out = append(out, Field{Path: FieldTrackService, Before: before, After: strp(strconv.FormatInt(t.DeliveryServiceID, 10))})
 	}
 	return out
 }
@@ -238,28 +219,24 @@ func currentCustomer(o provider.Order) provider.Customer {
 	return c
 }
 
-// Observe records the state a change for d is decided on.
+// Observe records the state a change for d is decided on: its status, model
+// and the state of every block d declares.
 func Observe(k Key, d schema.Order, o provider.Order) Observed {
-	return observe(k, d.Track != nil, d.Interval != nil, d.Recipient != nil, o)
+	var names []string
+	for _, b := range blocks {
+		if b.declared(d) {
+			names = append(names, b.name)
+		}
+	}
+	return observe(k, names, o)
 }
 
-func observe(k Key, track, interval, recipient bool, o provider.Order) Observed {
+func observe(k Key, names []string, o provider.Order) Observed {
 	obs := Observed{Status: o.Status, Model: EffectiveModel(o), UpdatedAt: o.UpdatedAt, Values: map[string]string{}}
-	if track {
-		var ts []string
-		for _, t := range o.Delivery.Tracks {
-			ts = append(ts, fmt.Sprintf("%s@%d", strings.TrimSpace(t.Code), t.DeliveryServiceID))
+	for _, n := range names {
+		if b := blockNamed(n); b != nil && b.name == n {
+			obs.Values[n] = b.observe(k, o)
 		}
-		sort.Strings(ts)
-		obs.Values["track"] = strings.Join(ts, ",")
-	}
-	if interval {
-		iv := currentInterval(o)
-		obs.Values["delivery_interval"] = iv.FromDate + " " + iv.FromTime + "/" + iv.ToDate + " " + iv.ToTime
-	}
-	if recipient {
-		c := currentCustomer(o)
-		obs.Values["recipient"] = k.Fingerprint("recipient", NormName(c.LastName)+"\x00"+NormName(c.FirstName)+"\x00"+NormName(c.MiddleName)+"\x00"+NormPhone(c.Phone))
 	}
 	return obs
 }
@@ -270,22 +247,18 @@ func observe(k Key, track, interval, recipient bool, o provider.Order) Observed 
 // updatedAt moves with things orderform does not manage, and refusing for
 // those would make saved plans useless for busy shops.
 func (c Change) Stale(k Key, o provider.Order) string {
-	v := c.Observed.Values
-	_, track := v["track"]
-	_, interval := v["delivery_interval"]
-	_, recipient := v["recipient"]
-	now := observe(k, track, interval, recipient, o)
+	keys := make([]string, 0, len(c.Observed.Values))
+	for k := range c.Observed.Values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	now := observe(k, keys, o)
 	if now.Status != c.Observed.Status {
 		return fmt.Sprintf("status is %s, the plan saw %s", now.Status, c.Observed.Status)
 	}
 	if now.Model != c.Observed.Model {
 		return fmt.Sprintf("selling model is %s, the plan saw %s", now.Model, c.Observed.Model)
 	}
-	keys := make([]string, 0, len(c.Observed.Values))
-	for k := range c.Observed.Values {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	for _, k := range keys {
 		if now.Values[k] != c.Observed.Values[k] {
 			return k + " changed since the plan was made"
@@ -304,10 +277,10 @@ func NeedIntervals(in Input) []int64 {
 		if !ok || !cur.Found || d.Interval == nil {
 			continue
 		}
-		if len(compare(d, cur.Order).interval) == 0 {
+		if len(compare(d, cur.Order)["delivery_interval"]) == 0 {
 			continue
 		}
-		if !updateAllowed(cur.Order.Status) || EffectiveModel(cur.Order) != provider.ModelLaaS {
+		if r, _ := callOf(CallUpdate).gate.refuse(EffectiveModel(cur.Order), cur.Order.Status); r != "" {
 			continue
 		}
 		ids = append(ids, d.ID)
@@ -316,17 +289,12 @@ func NeedIntervals(in Input) []int64 {
 	return slices.Compact(ids)
 }
 
-// targetFingerprint is the fingerprint of a field's target value.
+// targetFingerprint is the fingerprint of a field's target value, compared
+// as the field's kind compares it.
 func targetFingerprint(k Key, f Field) string {
 	v := ""
 	if f.After != nil {
-		v = *f.After
-		switch {
-		case f.Path == FieldPhone:
-			v = NormPhone(v)
-		case IsPersonal(f.Path):
-			v = NormName(v)
-		}
+		v = KindOf(f.Path).norm(*f.After)
 	}
 	return k.Fingerprint(f.Path, v)
 }
@@ -353,7 +321,7 @@ func planOrder(p *Plan, k Key, d schema.Order, cur Current, subs []Submission) {
 		return Blocked{Address: d.Address, OrderID: d.ID, CampaignID: d.CampaignID, Status: o.Status, Model: model,
 			Field: field, Reason: r, Detail: detail, Range: declRange(d, field)}
 	}
-	var blocks []Blocked
+	var refusals []Blocked
 
 	// Parts already in flight are pending; a part in flight with another
 	// target is blocked until the earlier one finishes.
@@ -393,7 +361,7 @@ func planOrder(p *Plan, k Key, d schema.Order, cur Current, subs []Submission) {
 			case "same":
 				pend.Fields = append(pend.Fields, f.Path)
 			case "other":
-				blocks = append(blocks, blocked(f.Path, ReasonInFlight,
+				refusals = append(refusals, blocked(f.Path, ReasonInFlight,
 					"an earlier change of this field is still being applied by the Market; plan again when it has finished"))
 			default:
 				rest = append(rest, f)
@@ -401,59 +369,43 @@ func planOrder(p *Plan, k Key, d schema.Order, cur Current, subs []Submission) {
 		}
 		return rest
 	}
-	df.track, df.interval, df.recipient = split(df.track), split(df.interval), split(df.recipient)
+	for _, b := range blocks {
+		if fs, ok := df[b.name]; ok {
+			df[b.name] = split(fs)
+		}
+	}
 
 	if o.CancelRequested && !df.empty() {
-		blocks = append(blocks, blocked("", ReasonCancelRequested, "the buyer asked to cancel this order; it is not changed while the request is open"))
+		refusals = append(refusals, blocked("", ReasonCancelRequested, "the buyer asked to cancel this order; it is not changed while the request is open"))
 	}
-	if len(df.track) > 0 {
-		switch {
-		case model != provider.ModelDBS:
-			blocks = append(blocks, blocked("track", ReasonModel,
-				fmt.Sprintf("track numbers are set only for DBS orders; this order's campaign works by %s", orNone(model))))
-		case !trackAllowed(o.Status):
-			blocks = append(blocks, blocked("track", ReasonStatus,
-				fmt.Sprintf("a track number can be set only in status PROCESSING, DELIVERY or PICKUP; the order is %s", o.Status)))
-		}
-	}
-	if len(df.interval)+len(df.recipient) > 0 {
-		switch {
-		case model != provider.ModelLaaS:
-			blocks = append(blocks, blocked(updateField(df), ReasonModel,
-				fmt.Sprintf("delivery intervals and recipients are changed only for LaaS orders; this order's campaign works by %s", orNone(model))))
-		case !updateAllowed(o.Status):
-			blocks = append(blocks, blocked(updateField(df), ReasonStatus,
-				fmt.Sprintf("an order can no longer be changed once %s", o.Status)))
-		}
-	}
-	if len(df.interval) > 0 && len(blocks) == 0 {
-		want := normInterval(provider.Interval(*d.Interval))
-		switch {
-		case !cur.AvailableRead:
-			why := "the available intervals of this order could not be read"
-			if cur.AvailableErr != "" {
-				why += ": " + cur.AvailableErr
+	// Each call's gate, once for the blocks it would send.
+	for _, c := range calls {
+		var names []string
+		for _, b := range blocks {
+			if b.call == c.kind && len(df[b.name]) > 0 {
+				names = append(names, b.name)
 			}
-			blocks = append(blocks, blocked("delivery_interval", ReasonReadFailed, why))
-		case !containsInterval(cur.Available, want):
-			b := blocked("delivery_interval", ReasonIntervalNotOffered, intervalNotOffered(want, cur.Available))
-			b.Available = cur.Available
-			blocks = append(blocks, b)
+		}
+		if len(names) == 0 {
+			continue
+		}
+		if r, detail := c.gate.refuse(model, o.Status); r != "" {
+			refusals = append(refusals, blocked(strings.Join(names, ", "), r, detail))
 		}
 	}
-	if len(df.recipient) > 0 {
-		if !o.HasRecipient {
-			blocks = append(blocks, blocked("recipient", ReasonReadFailed, "the order's current recipient could not be read"))
-		} else {
-			if missing := missingCustomer(customerFor(df.recipient, o)); len(missing) > 0 {
-				blocks = append(blocks, blocked("recipient", ReasonIncompleteCustomer,
-					fmt.Sprintf("the API needs a complete recipient and the order has no %s; declare recipient.%s", strings.Join(missing, ", "), missing[0])))
-			}
+	for _, b := range blocks {
+		if b.check == nil || !b.declared(d) {
+			continue
+		}
+		if r := b.check(blockCheck{d: d, cur: cur, fields: df[b.name], refused: len(refusals) > 0}); r != nil {
+			x := blocked(r.Field, r.Reason, r.Detail)
+			x.Available = r.Available
+			refusals = append(refusals, x)
 		}
 	}
 
-	if len(blocks) > 0 {
-		p.Blocked = append(p.Blocked, blocks...)
+	if len(refusals) > 0 {
+		p.Blocked = append(p.Blocked, refusals...)
 		return
 	}
 	if len(pend.Fields) > 0 {
@@ -466,12 +418,14 @@ func planOrder(p *Plan, k Key, d schema.Order, cur Current, subs []Submission) {
 	}
 	ch := Change{Address: d.Address, OrderID: d.ID, CampaignID: d.CampaignID, Action: Update, Status: o.Status, Model: model,
 		Observed: Observe(k, d, o), Sensitive: d.Sensitive}
-	ch.Fields = append(append(append(ch.Fields, df.track...), df.interval...), df.recipient...)
+	for _, b := range blocks {
+		ch.Fields = append(ch.Fields, df[b.name]...)
+	}
 	ch.Unchanged = max(0, declaredFields(d)-len(ch.Fields))
 	// The calls come from the fields, as apply makes them again from its
 	// re-read: what the plan shows is what is sent.
 	var err error
-	if ch.Track, ch.Update, err = ch.Calls(o); err != nil {
+	if ch.Calls, err = ch.MakeCalls(o); err != nil {
 		p.Blocked = append(p.Blocked, blocked("", ReasonReadFailed, "the calls for this change cannot be made: "+err.Error()))
 		return
 	}
@@ -490,16 +444,6 @@ func TouchesBlock(targets map[string]string, path string) bool {
 		}
 	}
 	return false
-}
-
-func updateField(df diff) string {
-	switch {
-	case len(df.interval) > 0 && len(df.recipient) > 0:
-		return "delivery_interval, recipient"
-	case len(df.interval) > 0:
-		return "delivery_interval"
-	}
-	return "recipient"
 }
 
 func orNone(model string) string {
@@ -546,15 +490,12 @@ func intervalNotOffered(want provider.Interval, avail []provider.Interval) strin
 // declaredFields counts the leaf fields an order declares.
 func declaredFields(d schema.Order) int {
 	n := 0
-	if d.Track != nil {
-		n += 2
-	}
-	if d.Interval != nil {
-		n += 4
-	}
-	if r := d.Recipient; r != nil {
-		for _, p := range []*string{r.FirstName, r.LastName, r.MiddleName, r.Phone} {
-			if p != nil {
+	for _, b := range blocks {
+		if !b.declared(d) {
+			continue
+		}
+		for _, f := range b.fields {
+			if _, ok := f.desired(d); ok {
 				n++
 			}
 		}

@@ -9,86 +9,102 @@ import (
 	"github.com/orderform/orderform/provider"
 )
 
-// Calls derives the API calls that make c on o: the order as a fresh read
-// shows it, or as the plan saw it. A change has one source, its fields:
-// every value it sets is a field's after value, which is what every view
-// shows. A track, an interval and a recipient each go out whole, so their
-// parts the change does not set come from o as they are now (which Stale
-// has checked is what the plan saw): the delivery service of the track
-// being replaced, the interval's unchanged ends, the recipient's undeclared
-// names and phone. Build makes the calls this way, and apply makes them
-// again from its re-read, so a saved plan never needs to carry them.
-func (c *Change) Calls(o provider.Order) (*provider.Track, *provider.OrderUpdate, error) {
+// MakeCalls derives the API calls that make c on o: the order as a fresh
+// read shows it, or as the plan saw it. A change has one source, its
+// fields: every value it sets is a field's after value, which is what every
+// view shows. A track, an interval and a recipient each go out whole, so
+// their parts the change does not set come from o as they are now (which
+// Stale has checked is what the plan saw): the delivery service of the
+// track being replaced, the interval's unchanged ends, the recipient's
+// undeclared names and phone. Build makes the calls this way, and apply
+// makes them again from its re-read, so a saved plan never needs to carry
+// them. The calls come in the table's order (see calls), one per kind.
+func (c *Change) MakeCalls(o provider.Order) ([]Call, error) {
 	// The calls go to the change's order and campaign: the order read must
 	// be that one (a saved plan's campaign could have been edited).
 	switch {
 	case o.ID != c.OrderID:
-		return nil, nil, fmt.Errorf("the order read is %d, not %d", o.ID, c.OrderID)
+		return nil, fmt.Errorf("the order read is %d, not %d", o.ID, c.OrderID)
 	case o.CampaignID != 0 && o.CampaignID != c.CampaignID:
-		return nil, nil, fmt.Errorf("order %d belongs to campaign %d, not %d", o.ID, o.CampaignID, c.CampaignID)
+		return nil, fmt.Errorf("order %d belongs to campaign %d, not %d", o.ID, o.CampaignID, c.CampaignID)
 	}
-	var track, interval, recipient []Field
+	byCall := map[CallKind][]Field{}
 	for _, f := range c.Fields {
+		_, b := fieldAt(f.Path)
+		if b == nil {
+			return nil, fmt.Errorf("unknown field %q", f.Path)
+		}
+		if f.After == nil {
+			return nil, fmt.Errorf("%s has no value to set", f.Path)
+		}
+		byCall[b.call] = append(byCall[b.call], f)
+	}
+	var out []Call
+	for _, spec := range calls {
+		fs := byCall[spec.kind]
+		if len(fs) == 0 {
+			continue
+		}
+		call, err := spec.make(c, fs, o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, call)
+	}
+	return out, nil
+}
+
+// FieldsOf returns the fields of c that a call of kind k sets: what the
+// journal keeps of that call (see Targets).
+func (c *Change) FieldsOf(k CallKind) []Field {
+	var out []Field
+	for _, f := range c.Fields {
+		if _, b := fieldAt(f.Path); b != nil && b.call == k {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func makeTrack(_ *Change, fields []Field, o provider.Order) (Call, error) {
+	t, err := trackFor(fields, o)
+	if err != nil {
+		return Call{}, err
+	}
+	return Call{Kind: CallTrack, Track: &t}, nil
+}
+
+// makeUpdate is one orders/update: the interval and the recipient go in
+// one call.
+func makeUpdate(c *Change, fields []Field, o provider.Order) (Call, error) {
+	var interval, recipient []Field
+	for _, f := range fields {
 		switch block(f.Path) {
-		case "track":
-			track = append(track, f)
 		case "delivery_interval":
 			interval = append(interval, f)
 		case "recipient":
 			recipient = append(recipient, f)
-		default:
-			return nil, nil, fmt.Errorf("unknown field %q", f.Path)
-		}
-		if f.After == nil {
-			return nil, nil, fmt.Errorf("%s has no value to set", f.Path)
 		}
 	}
-	var t *provider.Track
-	if len(track) > 0 {
-		tr, err := trackFor(track, o)
-		if err != nil {
-			return nil, nil, err
+	u := provider.OrderUpdate{OrderID: c.OrderID}
+	if len(interval) > 0 {
+		iv := currentInterval(o)
+		for _, f := range interval {
+			*intervalPart(&iv, f.Path) = *f.After
 		}
-		t = &tr
+		u.Interval = &iv
 	}
-	var u *provider.OrderUpdate
-	if len(interval)+len(recipient) > 0 {
-		u = &provider.OrderUpdate{OrderID: c.OrderID}
-		if len(interval) > 0 {
-			iv := currentInterval(o)
-			for _, f := range interval {
-				*intervalPart(&iv, f.Path) = *f.After
-			}
-			u.Interval = &iv
+	if len(recipient) > 0 {
+		if !o.HasRecipient {
+			return Call{}, errors.New("the order's current recipient was not read")
 		}
-		if len(recipient) > 0 {
-			if !o.HasRecipient {
-				return nil, nil, errors.New("the order's current recipient was not read")
-			}
-			cu := customerFor(recipient, o)
-			if missing := missingCustomer(cu); len(missing) > 0 {
-				return nil, nil, fmt.Errorf("the API needs a complete recipient and the order has no %s", strings.Join(missing, ", "))
-			}
-			u.Customer = &cu
+		cu := customerFor(recipient, o)
+		if missing := missingCustomer(cu); len(missing) > 0 {
+			return Call{}, fmt.Errorf("the API needs a complete recipient and the order has no %s", strings.Join(missing, ", "))
 		}
+		u.Customer = &cu
 	}
-	return t, u, nil
-}
-
-// block is the block a field path belongs to ("track" for track.code).
-func block(path string) string {
-	if !knownFields[path] {
-		return ""
-	}
-	b, _, _ := strings.Cut(path, ".")
-	return b
-}
-
-// knownFields are the field paths a change can set.
-var knownFields = map[string]bool{
-	FieldTrackCode: true, FieldTrackService: true,
-	FieldIntervalFromDate: true, FieldIntervalToDate: true, FieldIntervalFromTime: true, FieldIntervalToTime: true,
-	FieldFirstName: true, FieldLastName: true, FieldMiddleName: true, FieldPhone: true,
+	return Call{Kind: CallUpdate, Update: &u}, nil
 }
 
 func intervalPart(iv *provider.Interval, path string) *string {

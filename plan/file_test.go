@@ -65,17 +65,18 @@ func TestFileRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, c := range f.Plan.Changes {
-		if c.Track != nil || c.Update != nil {
+		if c.Calls != nil {
 			t.Errorf("%s: a plan read from a file carries calls", c.Address)
 		}
-		track, update, err := c.Calls(orders[c.OrderID])
+		calls, err := c.MakeCalls(orders[c.OrderID])
 		if err != nil {
 			t.Fatalf("%s: %v", c.Address, err)
 		}
-		if diff := cmp.Diff(p.Changes[i].Track, track); diff != "" {
+		c.Calls = calls
+		if diff := cmp.Diff(p.Changes[i].track(), c.track()); diff != "" {
 			t.Errorf("%s: track call (-planned +from file):\n%s", c.Address, diff)
 		}
-		if diff := cmp.Diff(p.Changes[i].Update, update); diff != "" {
+		if diff := cmp.Diff(p.Changes[i].update(), c.update()); diff != "" {
 			t.Errorf("%s: update call (-planned +from file):\n%s", c.Address, diff)
 		}
 		if why := c.Stale(nil, orders[c.OrderID]); why != "" {
@@ -84,11 +85,11 @@ func TestFileRoundTrip(t *testing.T) {
 	}
 	// The replaced track keeps its service although the field does not
 	// show it; the customer is completed from the order.
-	if got := p.Changes[0].Track; got == nil || *got != (provider.Track{Code: "RP2", DeliveryServiceID: 51}) {
+	if got := p.Changes[0].track(); got == nil || *got != (provider.Track{Code: "RP2", DeliveryServiceID: 51}) {
 		t.Errorf("track call = %+v", got)
 	}
 	want := provider.Customer{FirstName: "Иван", LastName: "Петров", MiddleName: "Сергеевич", Phone: "+79990009999"}
-	if got := p.Changes[1].Update; got == nil || got.Customer == nil || *got.Customer != want {
+	if got := p.Changes[1].update(); got == nil || got.Customer == nil || *got.Customer != want {
 		t.Errorf("update call = %+v", got)
 	}
 }
@@ -106,8 +107,8 @@ func TestTrackServiceShownWhenAmbiguous(t *testing.T) {
 	if diff := cmp.Diff(want, c.Fields); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
-	if c.Track == nil || *c.Track != (provider.Track{Code: "RP2", DeliveryServiceID: 51}) {
-		t.Errorf("track call = %+v", c.Track)
+	if c.track() == nil || *c.track() != (provider.Track{Code: "RP2", DeliveryServiceID: 51}) {
+		t.Errorf("track call = %+v", c.track())
 	}
 }
 

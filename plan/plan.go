@@ -56,30 +56,6 @@ func (a *Action) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Field paths a change can touch. They are the configuration's attribute
-// paths, so a reviewer reads the plan in the words of the file they edited.
-const (
-	FieldTrackCode        = "track.code"
-	FieldTrackService     = "track.delivery_service_id"
-	FieldIntervalFromDate = "delivery_interval.from_date"
-	FieldIntervalToDate   = "delivery_interval.to_date"
-	FieldIntervalFromTime = "delivery_interval.from_time"
-	FieldIntervalToTime   = "delivery_interval.to_time"
-	FieldFirstName        = "recipient.first_name"
-	FieldLastName         = "recipient.last_name"
-	FieldMiddleName       = "recipient.middle_name"
-	FieldPhone            = "recipient.phone"
-)
-
-// sensitiveFields are personal data: masked in every view unless the user
-// asks to see them.
-var sensitiveFields = map[string]bool{
-	FieldFirstName: true, FieldLastName: true, FieldMiddleName: true, FieldPhone: true,
-}
-
-// IsPersonal reports whether a field holds personal data of the recipient.
-func IsPersonal(field string) bool { return sensitiveFields[field] }
-
 // Plan is the result of comparing desired and current state.
 type Plan struct {
 	FormatVersion string    `json:"format_version"`
@@ -128,13 +104,12 @@ type Change struct {
 	Unchanged int      `json:"unchanged_fields"`
 	Sensitive []string `json:"sensitive_fields,omitempty"` // fields whose values come from sensitive variables
 
-	// The calls that make the change, derived from Fields and the order
-	// (see Calls): by Build from the read it planned on, by apply again
+	// Calls make the change, derived from Fields and the order (see
+	// MakeCalls): by Build from the read it planned on, by apply again
 	// from its re-read. A track is its own call; an interval and a
 	// recipient go in one orders/update. A saved plan does not carry them
 	// (see File): nil in a plan read from a file.
-	Track  *provider.Track       `json:"-"`
-	Update *provider.OrderUpdate `json:"-"`
+	Calls []Call `json:"-"`
 
 	// Observed is what the plan was made on; apply refuses the change for
 	// this order if a re-read shows anything else.
@@ -242,6 +217,10 @@ func (p *Plan) HasChanges() bool { return len(p.Changes) > 0 }
 // NeedsRecipient reports whether checking the change against a fresh read
 // needs the order's recipient (which only the campaign endpoints return).
 func (c Change) NeedsRecipient() bool {
-	_, ok := c.Observed.Values["recipient"]
-	return ok
+	for name := range c.Observed.Values {
+		if ReadsRecipient(name) {
+			return true
+		}
+	}
+	return false
 }

@@ -116,7 +116,7 @@ func TestBuild(t *testing.T) {
 			current: map[int64]Current{1001: {Found: true, Order: dbs(1001, "PROCESSING")}},
 			want: result{Changes: []Change{{Address: "order.1001", OrderID: 1001, CampaignID: 21000000, Action: Update, Status: "PROCESSING", Model: "DBS",
 				Fields:   []Field{{Path: FieldTrackCode, After: sp("RP2")}, {Path: FieldTrackService, After: sp("51")}},
-				Track:    &provider.Track{Code: "RP2", DeliveryServiceID: 51},
+				Calls:    []Call{{Kind: CallTrack, Track: &provider.Track{Code: "RP2", DeliveryServiceID: 51}}},
 				Observed: Observed{Status: "PROCESSING", Model: "DBS", Values: map[string]string{"track": ""}}}}},
 		},
 		{
@@ -125,7 +125,7 @@ func TestBuild(t *testing.T) {
 			current: map[int64]Current{1001: {Found: true, Order: dbs(1001, "DELIVERY", provider.Track{Code: "RP1", DeliveryServiceID: 51})}},
 			want: result{Changes: []Change{{Address: "order.1001", OrderID: 1001, CampaignID: 21000000, Action: Update, Status: "DELIVERY", Model: "DBS",
 				Fields: []Field{{Path: FieldTrackCode, Before: sp("RP1"), After: sp("RP2")}}, Unchanged: 1,
-				Track:    &provider.Track{Code: "RP2", DeliveryServiceID: 51},
+				Calls:    []Call{{Kind: CallTrack, Track: &provider.Track{Code: "RP2", DeliveryServiceID: 51}}},
 				Observed: Observed{Status: "DELIVERY", Model: "DBS", Values: map[string]string{"track": "RP1@51"}}}}},
 		},
 		{
@@ -159,7 +159,7 @@ func TestBuild(t *testing.T) {
 					{Path: FieldIntervalFromTime, Before: sp("10:00"), After: sp("14:00")},
 					{Path: FieldIntervalToTime, Before: sp("14:00"), After: sp("18:00")},
 				},
-				Update:   &provider.OrderUpdate{OrderID: 2001, Interval: &slot2},
+				Calls:    []Call{{Kind: CallUpdate, Update: &provider.OrderUpdate{OrderID: 2001, Interval: &slot2}}},
 				Observed: Observed{Status: "PROCESSING", Model: "LAAS", Values: map[string]string{"delivery_interval": "2026-11-25 10:00/2026-11-25 14:00"}}}}},
 		},
 		{
@@ -191,7 +191,7 @@ func TestBuild(t *testing.T) {
 			current: map[int64]Current{2001: {Found: true, Order: laas(2001, "PROCESSING")}},
 			want: result{Changes: []Change{{Address: "order.2001", OrderID: 2001, CampaignID: 22000000, Action: Update, Status: "PROCESSING", Model: "LAAS",
 				Fields: []Field{{Path: FieldPhone, Before: sp("+79990001122"), After: sp("+79990009999")}},
-				Update: &provider.OrderUpdate{OrderID: 2001, Customer: &provider.Customer{FirstName: "Иван", LastName: "Петров", MiddleName: "Сергеевич", Phone: "+79990009999"}},
+				Calls:  []Call{{Kind: CallUpdate, Update: &provider.OrderUpdate{OrderID: 2001, Customer: &provider.Customer{FirstName: "Иван", LastName: "Петров", MiddleName: "Сергеевич", Phone: "+79990009999"}}}},
 				Observed: Observed{Status: "PROCESSING", Model: "LAAS", Values: map[string]string{
 					"recipient": Key(nil).Fingerprint("recipient", "Петров\x00Иван\x00Сергеевич\x0079990001122")}}}}},
 		},
@@ -315,11 +315,31 @@ func TestRecipientIsTheDeliverysNotTheBuyers(t *testing.T) {
 	}
 	d.Recipient.FirstName = sp("Пётр")
 	p = Build(Input{Desired: []schema.Order{d}, Current: map[int64]Current{2001: {Found: true, Order: o}}, Now: now})
-	if len(p.Changes) != 1 || p.Changes[0].Update == nil || p.Changes[0].Update.Customer == nil {
+	if len(p.Changes) != 1 || p.Changes[0].update() == nil || p.Changes[0].update().Customer == nil {
 		t.Fatalf("want one update, got %+v / %+v", p.Changes, p.Blocked)
 	}
 	want := provider.Customer{FirstName: "Пётр", LastName: "Петров", MiddleName: "Сергеевич", Phone: "+79990001122"}
-	if diff := cmp.Diff(want, *p.Changes[0].Update.Customer); diff != "" {
+	if diff := cmp.Diff(want, *p.Changes[0].update().Customer); diff != "" {
 		t.Errorf("customer sent (-want +got):\n%s", diff)
 	}
+}
+
+// track and update are the change's calls of those kinds, nil when it
+// makes none.
+func (c Change) track() *provider.Track {
+	for _, call := range c.Calls {
+		if call.Kind == CallTrack {
+			return call.Track
+		}
+	}
+	return nil
+}
+
+func (c Change) update() *provider.OrderUpdate {
+	for _, call := range c.Calls {
+		if call.Kind == CallUpdate {
+			return call.Update
+		}
+	}
+	return nil
 }

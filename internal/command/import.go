@@ -216,27 +216,129 @@ func skipDeclared(cfg *schema.Config, ids []int64) ([]int64, hcl.Diagnostics) {
 }
 
 // notImportable says why nothing of o can be declared ("" when something
-// can): blocks that manage nothing are not written.
+// can): blocks that manage nothing are not written. Which blocks an order's
+// selling model allows, and which statuses end all change, are the plan's
+// gates (plan.Blocks, plan.Terminal): import declares nothing plan would
+// refuse for the model.
 func notImportable(o provider.Order, sensitive bool) string {
 	model := plan.EffectiveModel(o)
 	switch {
-	case o.Status == provider.StatusDelivered || o.Status == provider.StatusCancelled:
+	case plan.Terminal(o.Status):
 		return fmt.Sprintf("it is %s, so nothing of it can be changed any more", o.Status)
-	case model == provider.ModelDBS:
-		if len(o.Delivery.Tracks) == 0 {
-			return fmt.Sprintf("it has no track yet, so there is nothing to declare; to set one, write a block order %q { track { code = ..., delivery_service_id = ... } }", strconv.FormatInt(o.ID, 10))
-		}
-	case model == provider.ModelLaaS:
-		if _, ok := importInterval(o); !ok && !(sensitive && o.HasRecipient) {
-			return "its delivery has no courier interval to declare, and its recipient (personal data) is left out without -show-sensitive"
-		}
-	default:
+	case len(plan.Blocks(model)) == 0:
 		if model == "" {
 			model = "unknown"
 		}
-		return fmt.Sprintf("its selling model is %s; orderform manages the track of DBS orders and the delivery interval and recipient of LaaS orders", model)
+		return fmt.Sprintf("its selling model is %s; orderform manages %s", model, managedSummary())
+	case len(importBlocks(o, sensitive)) > 0:
+		return ""
+	case model == provider.ModelDBS:
+		return fmt.Sprintf("it has no track yet, so there is nothing to declare; to set one, write a block order %q { track { code = ..., delivery_service_id = ... } }", strconv.FormatInt(o.ID, 10))
+	case model == provider.ModelLaaS:
+		return "its delivery has no courier interval to declare, and its recipient (personal data) is left out without -show-sensitive"
 	}
-	return ""
+	return "it has nothing orderform manages to declare"
+}
+
+// managedSummary says what orderform manages of which orders, from the
+// plan's table: "the track of DBS orders and the delivery interval and
+// recipient of LaaS orders".
+func managedSummary() string {
+	var parts []string
+	for _, m := range plan.Models() {
+		var names []string
+		for _, b := range plan.Blocks(m) {
+			names = append(names, strings.ReplaceAll(b, "_", " "))
+		}
+		name := m
+		if m == provider.ModelLaaS {
+			name = "LaaS"
+		}
+		parts = append(parts, fmt.Sprintf("the %s of %s orders", andList(names), name))
+	}
+	return andList(parts)
+}
+
+func andList(xs []string) string {
+	if len(xs) < 2 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
+}
+
+// blockWriter appends one block declaring o's current value of it, or is
+// nil when o has nothing of it to declare.
+type blockWriter func(body *hclwrite.Body)
+
+// importers make the writer of each managed block, by the block's name in
+// plan.Blocks.
+var importers = map[string]func(o provider.Order, sensitive bool) blockWriter{
+	"track":             importTrack,
+	"delivery_interval": importIntervalBlock,
+	"recipient":         importRecipient,
+}
+
+// importBlocks are the writers of the blocks of o that its model allows
+// and that have something to declare, in the table's order.
+func importBlocks(o provider.Order, sensitive bool) []blockWriter {
+	var out []blockWriter
+	for _, name := range plan.Blocks(plan.EffectiveModel(o)) {
+		if imp := importers[name]; imp != nil {
+			if w := imp(o, sensitive); w != nil {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}
+
+func importTrack(o provider.Order, _ bool) blockWriter {
+	if len(o.Delivery.Tracks) == 0 {
+		return nil
+	}
+	tracks := append([]provider.Track(nil), o.Delivery.Tracks...)
+	sort.SliceStable(tracks, func(i, j int) bool { return tracks[i].Code < tracks[j].Code })
+	return func(body *hclwrite.Body) {
+		tb := body.AppendNewBlock("track", nil).Body()
+		tb.SetAttributeValue("code", cty.StringVal(tracks[0].Code))
+		tb.SetAttributeValue("delivery_service_id", cty.NumberIntVal(tracks[0].DeliveryServiceID))
+	}
+}
+
+func importIntervalBlock(o provider.Order, _ bool) blockWriter {
+	iv, ok := importInterval(o)
+	if !ok {
+		return nil
+	}
+	return func(body *hclwrite.Body) {
+		ib := body.AppendNewBlock("delivery_interval", nil).Body()
+		ib.SetAttributeValue("from_date", cty.StringVal(iv.FromDate))
+		if iv.ToDate != iv.FromDate {
+			ib.SetAttributeValue("to_date", cty.StringVal(iv.ToDate))
+		}
+		ib.SetAttributeValue("from_time", cty.StringVal(iv.FromTime))
+		ib.SetAttributeValue("to_time", cty.StringVal(iv.ToTime))
+	}
+}
+
+// importRecipient declares the recipient (personal data) only when asked
+// to with -show-sensitive.
+func importRecipient(o provider.Order, sensitive bool) blockWriter {
+	if !sensitive || !o.HasRecipient {
+		return nil
+	}
+	return func(body *hclwrite.Body) {
+		rb := body.AppendNewBlock("recipient", nil).Body()
+		set := func(k, v string) {
+			if v = strings.TrimSpace(v); v != "" {
+				rb.SetAttributeValue(k, cty.StringVal(v))
+			}
+		}
+		set("first_name", o.Buyer.FirstName)
+		set("last_name", o.Buyer.LastName)
+		set("middle_name", o.Buyer.MiddleName)
+		set("phone", o.Delivery.Address.Phone)
+	}
 }
 
 // importInterval is o's current delivery interval, normalised, if it has
@@ -259,35 +361,7 @@ func writeOrder(body *hclwrite.Body, o provider.Order, withCampaign, sensitive b
 	if withCampaign {
 		ob.SetAttributeValue("campaign_id", cty.NumberIntVal(o.CampaignID))
 	}
-	model := plan.EffectiveModel(o)
-	if model == provider.ModelDBS && len(o.Delivery.Tracks) > 0 {
-		tracks := append([]provider.Track(nil), o.Delivery.Tracks...)
-		sort.SliceStable(tracks, func(i, j int) bool { return tracks[i].Code < tracks[j].Code })
-		tb := ob.AppendNewBlock("track", nil).Body()
-		tb.SetAttributeValue("code", cty.StringVal(tracks[0].Code))
-		tb.SetAttributeValue("delivery_service_id", cty.NumberIntVal(tracks[0].DeliveryServiceID))
-	}
-	if model == provider.ModelLaaS {
-		if iv, ok := importInterval(o); ok {
-			ib := ob.AppendNewBlock("delivery_interval", nil).Body()
-			ib.SetAttributeValue("from_date", cty.StringVal(iv.FromDate))
-			if iv.ToDate != iv.FromDate {
-				ib.SetAttributeValue("to_date", cty.StringVal(iv.ToDate))
-			}
-			ib.SetAttributeValue("from_time", cty.StringVal(iv.FromTime))
-			ib.SetAttributeValue("to_time", cty.StringVal(iv.ToTime))
-		}
-		if sensitive && o.HasRecipient {
-			rb := ob.AppendNewBlock("recipient", nil).Body()
-			set := func(k, v string) {
-				if v = strings.TrimSpace(v); v != "" {
-					rb.SetAttributeValue(k, cty.StringVal(v))
-				}
-			}
-			set("first_name", o.Buyer.FirstName)
-			set("last_name", o.Buyer.LastName)
-			set("middle_name", o.Buyer.MiddleName)
-			set("phone", o.Delivery.Address.Phone)
-		}
+	for _, w := range importBlocks(o, sensitive) {
+		w(ob)
 	}
 }

@@ -387,7 +387,7 @@ func (r *Reader) Reconcile(ctx context.Context, entries []journal.Entry, current
 				continue
 			}
 		}
-		if now.Sub(cmp.Or(e.LastAt, e.SubmittedAt)) < journal.Grace(e.Call == journal.CallUpdate) {
+		if now.Sub(cmp.Or(e.LastAt, e.SubmittedAt)) < journal.Grace(plan.CallKind(e.Call).Synchronous()) {
 			subs[e.OrderID] = append(subs[e.OrderID], submission(e))
 			continue
 		}
@@ -412,7 +412,7 @@ func (r *Reader) operationStatus(ctx context.Context, entries []journal.Entry, c
 	byKey := map[key][]string{}
 	status, unasked = map[string]string{}, map[string]error{}
 	for _, e := range entries {
-		if e.State != journal.KindSubmitted || e.Call != journal.CallUpdate || len(e.Operations) == 0 {
+		if e.State != journal.KindSubmitted || plan.CallKind(e.Call).Synchronous() || len(e.Operations) == 0 {
 			continue
 		}
 		if cur := current[e.OrderID]; cur.Found && plan.Applied(r.Key, e.Targets, cur.Order) {

@@ -67,7 +67,7 @@ func trackChange() plan.Change {
 			{Path: plan.FieldTrackService, Before: nil, After: strp("51")},
 		},
 		Unchanged: 2,
-		Track:     &provider.Track{Code: "RP123456789RU", DeliveryServiceID: 51},
+		Calls:     []plan.Call{{Kind: plan.CallTrack, Track: &provider.Track{Code: "RP123456789RU", DeliveryServiceID: 51}}},
 	}
 }
 
@@ -82,11 +82,11 @@ func recipientChange() plan.Change {
 			{Path: plan.FieldPhone, Before: strp(phoneBefore), After: strp(phoneAfter)},
 		},
 		Unchanged: 1,
-		Update: &provider.OrderUpdate{
+		Calls: []plan.Call{{Kind: plan.CallUpdate, Update: &provider.OrderUpdate{
 			OrderID:  2001,
 			Interval: &provider.Interval{FromDate: "2026-11-26", ToDate: "2026-11-26", FromTime: "10:00", ToTime: "14:00"},
 			Customer: &provider.Customer{FirstName: firstName, LastName: lastAfter, Phone: phoneAfter},
-		},
+		}}},
 	}
 }
 
@@ -100,7 +100,7 @@ func secretChange() plan.Change {
 		},
 		Unchanged: 1,
 		Sensitive: []string{plan.FieldTrackCode},
-		Track:     &provider.Track{Code: secretTrack, DeliveryServiceID: 51},
+		Calls:     []plan.Call{{Kind: plan.CallTrack, Track: &provider.Track{Code: secretTrack, DeliveryServiceID: 51}}},
 	}
 }
 

@@ -189,16 +189,25 @@ func changeView(c *plan.Change, opt Options) changeJSON {
 	// fields the configuration does not declare): they go through the same
 	// masking, field by field.
 	val := func(path, s string) any { return jsonValue(path, &s, exposureOf(c, path, opt)) }
-	if c.Track != nil || c.Update != nil {
+	if len(c.Calls) > 0 {
 		v.Calls = &callsJSON{}
 	}
-	if t := c.Track; t != nil {
-		v.Calls.Track = &trackCallJSON{
+	for _, call := range c.Calls {
+		callView(v.Calls, call, val)
+	}
+	return v
+}
+
+// callView renders one call into calls, each value masked as the field it
+// comes from.
+func callView(calls *callsJSON, call plan.Call, val func(path, s string) any) {
+	if t := call.Track; t != nil {
+		calls.Track = &trackCallJSON{
 			TrackCode:         val(plan.FieldTrackCode, t.Code),
 			DeliveryServiceID: val(plan.FieldTrackService, itoa(t.DeliveryServiceID)),
 		}
 	}
-	if u := c.Update; u != nil {
+	if u := call.Update; u != nil {
 		up := &updateCallJSON{OrderID: u.OrderID}
 		if iv := u.Interval; iv != nil {
 			up.Interval = &intervalJSON{
@@ -216,9 +225,8 @@ func changeView(c *plan.Change, opt Options) changeJSON {
 				Phone:      val(plan.FieldPhone, cu.Phone),
 			}
 		}
-		v.Calls.Update = up
+		calls.Update = up
 	}
-	return v
 }
 
 func blockedView(b plan.Blocked) blockedJSON {

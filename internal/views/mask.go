@@ -34,7 +34,7 @@ func Mask(field, value string) string {
 	if !plan.IsPersonal(field) || value == "" {
 		return value
 	}
-	if field == plan.FieldPhone {
+	if plan.KindOf(field) == plan.KindPhone {
 		return provider.MaskPhone(value)
 	}
 	return provider.MaskName(value)
@@ -82,7 +82,7 @@ func exposureOf(c *plan.Change, path string, opt Options) exposure {
 
 // numericField reports fields that are numbers in the configuration, shown
 // unquoted as HCL shows numbers.
-func numericField(path string) bool { return path == plan.FieldTrackService }
+func numericField(path string) bool { return plan.KindOf(path) == plan.KindNumber }
 
 // humanValue renders one value for people: HCL syntax, "(none)" for nothing.
 func humanValue(path string, v *string, e exposure) string {
