@@ -312,12 +312,13 @@ func (l *loader) checkOrderLabels() {
 func (l *loader) warnUnmanaged() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, ob := range l.orders {
-		if ob.track == nil && ob.interval == nil && ob.recip == nil {
+		if len(ob.blocks) == 0 {
+			names := strings.Join(blockTypes[:len(blockTypes)-1], ", ") + " or " + blockTypes[len(blockTypes)-1]
 			diags = append(diags, warningDiag(ob.defRange, "Order manages nothing",
-				"order.%s declares no track, delivery_interval or recipient block, so orderform will never change it. Add one of those blocks, or remove the order block.", ob.label))
+				"order.%s declares no %s block, so orderform will never change it. Add one of those blocks, or remove the order block.", ob.label, names))
 		}
-		if ob.recip != nil && len(ob.recip.attrs) == 0 {
-			diags = append(diags, warningDiag(ob.recip.defRange, "Empty recipient block",
+		if r := ob.blocks["recipient"]; r != nil && len(r.attrs) == 0 {
+			diags = append(diags, warningDiag(r.defRange, "Empty recipient block",
 				"This recipient block declares no attribute, so nothing of the recipient is managed. Declare first_name, last_name, middle_name or phone, or remove the block."))
 		}
 	}

@@ -9,9 +9,20 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
+// blockTypes are the blocks that declare what orderform manages of an
+// order (plan's table has one row for each), in the order messages name
+// them. Each has its schema in nestedSchemas.
+var blockTypes = []string{"track", "delivery_interval", "recipient"}
+
 var orderSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "for_each"}, {Name: "id"}, {Name: "campaign_id"}},
-	Blocks:     []hcl.BlockHeaderSchema{{Type: "track"}, {Type: "delivery_interval"}, {Type: "recipient"}},
+	Blocks: func() []hcl.BlockHeaderSchema {
+		out := make([]hcl.BlockHeaderSchema, len(blockTypes))
+		for i, t := range blockTypes {
+			out[i] = hcl.BlockHeaderSchema{Type: t}
+		}
+		return out
+	}(),
 }
 
 // The API needs a whole time interval to move a delivery, and both parts of
@@ -36,12 +47,12 @@ type nestedBlock struct {
 // orderBlock is a decoded order block, ready to be evaluated any number of
 // times without touching the syntax again.
 type orderBlock struct {
-	label                  string
-	defRange, labelRange   hcl.Range
-	forEach, id, campaign  *attrExpr
-	track, interval, recip *nestedBlock
-	ranges                 map[string]hcl.Range // shared by the instances
-	badLabel, duplicate    bool
+	label                 string
+	defRange, labelRange  hcl.Range
+	forEach, id, campaign *attrExpr
+	blocks                map[string]*nestedBlock // by type (blockTypes)
+	ranges                map[string]hcl.Range    // shared by the instances
+	badLabel, duplicate   bool
 }
 
 func decodeOrderBlock(b *hcl.Block, diags *hcl.Diagnostics) *orderBlock {
@@ -49,6 +60,7 @@ func decodeOrderBlock(b *hcl.Block, diags *hcl.Diagnostics) *orderBlock {
 		label:      b.Labels[0],
 		defRange:   b.DefRange,
 		labelRange: b.LabelRanges[0],
+		blocks:     map[string]*nestedBlock{},
 		ranges:     map[string]hcl.Range{},
 	}
 	content, d := b.Body.Content(orderSchema)
@@ -62,10 +74,9 @@ func decodeOrderBlock(b *hcl.Block, diags *hcl.Diagnostics) *orderBlock {
 		}
 	}
 	for _, nb := range content.Blocks {
-		slot := map[string]**nestedBlock{"track": &ob.track, "delivery_interval": &ob.interval, "recipient": &ob.recip}[nb.Type]
-		if *slot != nil {
+		if prev := ob.blocks[nb.Type]; prev != nil {
 			*diags = append(*diags, errorDiag(nb.DefRange, "Duplicate "+nb.Type+" block",
-				"An order has at most one %s block; another one was declared at %s. Merge them.", nb.Type, place((*slot).defRange)))
+				"An order has at most one %s block; another one was declared at %s. Merge them.", nb.Type, place(prev.defRange)))
 			continue
 		}
 		c, d := nb.Body.Content(nestedSchemas[nb.Type])
@@ -77,7 +88,7 @@ func decodeOrderBlock(b *hcl.Block, diags *hcl.Diagnostics) *orderBlock {
 			n.attrs[name] = ae
 			ob.ranges[ae.path] = ae.rng
 		}
-		*slot = n
+		ob.blocks[nb.Type] = n
 	}
 	return ob
 }
@@ -90,7 +101,8 @@ func (ob *orderBlock) attrList() []*attrExpr {
 			list = append(list, a)
 		}
 	}
-	for _, n := range []*nestedBlock{ob.track, ob.interval, ob.recip} {
+	for _, t := range blockTypes {
+		n := ob.blocks[t]
 		if n == nil {
 			continue
 		}
@@ -320,7 +332,7 @@ func (ev *evaluator) instance(ob *orderBlock, ctx *hcl.EvalContext, key *string,
 			"order.%s has no campaign_id, and the provider block sets none. Set campaign_id in the provider %q block (the default for every order) or in this block.", ob.label, providerName))
 	}
 
-	if t := ob.track; t != nil {
+	if t := ob.blocks["track"]; t != nil {
 		o.Track = &Track{}
 		code := t.attrs["code"]
 		if s, st, sens := c.strS(code, ctx); c.required(code, st) == valid {
@@ -335,10 +347,10 @@ func (ev *evaluator) instance(ob *orderBlock, ctx *hcl.EvalContext, key *string,
 		o.Track.DeliveryServiceID, st = c.positiveInt(svc, ctx, "delivery service ID (from GET delivery/services)", "51")
 		c.required(svc, st)
 	}
-	if iv := ob.interval; iv != nil {
+	if iv := ob.blocks["delivery_interval"]; iv != nil {
 		o.Interval = ev.interval(iv, ctx, c)
 	}
-	if r := ob.recip; r != nil {
+	if r := ob.blocks["recipient"]; r != nil {
 		o.Recipient = &Recipient{}
 		o.Recipient.FirstName, _ = c.name(r.attrs["first_name"], ctx)
 		o.Recipient.LastName, _ = c.name(r.attrs["last_name"], ctx)
