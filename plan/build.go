@@ -71,7 +71,7 @@ func Build(in Input) *Plan {
 			p.Blocked = append(p.Blocked, b)
 			continue
 		}
-		planOrder(p, in.Key, d, cur, in.Submissions[d.ID])
+		planOrder(p, in.Key, d, cur, in.Submissions[d.ID], in.Now)
 	}
 	return p
 }
@@ -309,7 +309,7 @@ func Targets(k Key, fields []Field) map[string]string {
 	return out
 }
 
-func planOrder(p *Plan, k Key, d schema.Order, cur Current, subs []Submission) {
+func planOrder(p *Plan, k Key, d schema.Order, cur Current, subs []Submission, now time.Time) {
 	o := cur.Order
 	model := EffectiveModel(o)
 	df := compare(d, o)
@@ -397,7 +397,7 @@ func planOrder(p *Plan, k Key, d schema.Order, cur Current, subs []Submission) {
 		if b.check == nil || !b.declared(d) {
 			continue
 		}
-		if r := b.check(blockCheck{d: d, cur: cur, fields: df[b.name], refused: len(refusals) > 0}); r != nil {
+		if r := b.check(blockCheck{d: d, cur: cur, fields: df[b.name], refused: len(refusals) > 0, now: now}); r != nil {
 			x := blocked(r.Field, r.Reason, r.Detail)
 			x.Available = r.Available
 			refusals = append(refusals, x)

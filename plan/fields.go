@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/orderform/orderform/provider"
 	"github.com/orderform/orderform/schema"
@@ -136,8 +137,9 @@ type blockSpec struct {
 type blockCheck struct {
 	d       schema.Order
 	cur     Current
-	fields  []Field // the block's fields that differ and are not pending
-	refused bool    // something else refuses the order's change already
+	fields  []Field   // the block's fields that differ and are not pending
+	refused bool      // something else refuses the order's change already
+	now     time.Time // when the plan is made (Input.Now)
 }
 
 // callSpec is one API call: its gate and how its request is made.
