@@ -30,6 +30,7 @@ import (
 type API interface {
 	SetTrack(ctx context.Context, campaignID, orderID int64, t provider.Track) error
 	UpdateOrder(ctx context.Context, campaignID int64, u provider.OrderUpdate) ([]provider.Operation, error)
+	SetDeliveryDate(ctx context.Context, campaignID, orderID int64, d provider.DeliveryDate) error
 	Operations(ctx context.Context, businessID int64, opType string, ids []string) ([]provider.Operation, error)
 }
 
@@ -573,6 +574,8 @@ func (r *run) write(ctx context.Context, c *plan.Change, call plan.Call) ([]prov
 		return nil, r.api.SetTrack(ctx, c.CampaignID, c.OrderID, *call.Track)
 	case call.Kind == plan.CallUpdate && call.Update != nil:
 		return r.api.UpdateOrder(ctx, c.CampaignID, *call.Update)
+	case call.Kind == plan.CallDeliveryDate && call.DeliveryDate != nil:
+		return nil, r.api.SetDeliveryDate(ctx, c.CampaignID, c.OrderID, *call.DeliveryDate)
 	}
 	return nil, fmt.Errorf("orderform cannot make a %q call", call.Kind)
 }

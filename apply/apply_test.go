@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/plan"
 	"github.com/orderform/orderform/provider"
@@ -25,6 +27,9 @@ type fake struct {
 	orders map[int64]provider.Order
 	// track answers SetTrack; nil applies the track to the order.
 	track func(ctx context.Context) error
+	// date answers SetDeliveryDate; nil moves the order's delivery date.
+	date  func(ctx context.Context) error
+	dates []provider.DeliveryDate // what SetDeliveryDate was sent
 	// opStatus answers the n-th Operations call (0-based) for op id.
 	opStatus func(n int, id string) string
 	opCalls  int
@@ -47,6 +52,26 @@ func (f *fake) SetTrack(ctx context.Context, _, orderID int64, t provider.Track)
 	defer f.mu.Unlock()
 	o := f.orders[orderID]
 	o.Delivery.Tracks = append(o.Delivery.Tracks, t)
+	f.orders[orderID] = o
+	return nil
+}
+
+func (f *fake) SetDeliveryDate(ctx context.Context, _, orderID int64, d provider.DeliveryDate) error {
+	f.mu.Lock()
+	f.writes++
+	f.dates = append(f.dates, d)
+	answer := f.date
+	f.mu.Unlock()
+	if answer != nil {
+		return answer(ctx)
+	}
+	if err := provider.Leaving(ctx); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o := f.orders[orderID]
+	o.Delivery.Dates.ToDate = d.ToDate
 	f.orders[orderID] = o
 	return nil
 }
@@ -494,5 +519,63 @@ func TestFollowStopsWhenRereadsAreRateLimitedPastTheWait(t *testing.T) {
 	res := rep.Results[0]
 	if res.Outcome != Applied || !strings.Contains(res.Detail, "could not be re-read") || !strings.Contains(res.Detail, "rate limit of list_orders") {
 		t.Errorf("result %+v, want applied, saying the order could not be re-read for the rate limit", res)
+	}
+}
+
+var moveDate = schema.Order{Address: "order.1001", ID: 1001, CampaignID: 21000000,
+	DeliveryDate: &schema.DeliveryDate{ToDate: "2099-01-15", Reason: provider.DeliveryDateUserMoved}}
+
+// A delivery date is one synchronous call, journaled like a track: its
+// intent names the call and both targets, the answer is confirmed by
+// re-reading the order's date. A write that got no answer is followed for
+// TrackGrace, not UpdateGrace, and then fails saying the order does not
+// show the delivery date.
+func TestDeliveryDateIsJournaledLikeATrack(t *testing.T) {
+	f := &fake{orders: map[int64]provider.Order{1001: dbsOrder(1001)}}
+	j, dir := openJournal(t)
+	rep, err := Run(context.Background(), build(t, f, moveDate), f, f, Options{Journal: j, Wait: time.Minute, PollInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rep.Results[0].Outcome; got != Confirmed || !rep.OK() {
+		t.Fatalf("outcome %s (ok %v), want confirmed", got, rep.OK())
+	}
+	if want := []provider.DeliveryDate{{ToDate: "2099-01-15", Reason: provider.DeliveryDateUserMoved}}; !cmp.Equal(f.dates, want) || f.writes != 1 {
+		t.Errorf("sent %+v in %d writes, want %+v once", f.dates, f.writes, want)
+	}
+	e := entries(t, dir)
+	if len(e) != 1 || e[0].Call != "delivery_date" || e[0].State != journal.KindConfirmed ||
+		len(e[0].Targets) != 2 || e[0].Targets[plan.FieldDeliveryDate] == "" || e[0].Targets[plan.FieldDeliveryReason] == "" {
+		t.Errorf("journal %+v, want one confirmed delivery_date call with the date and the reason as targets", e)
+	}
+
+	// No answer: unknown, followed by re-reading for TrackGrace only.
+	f = &fake{orders: map[int64]provider.Order{1001: dbsOrder(1001)}}
+	f.date = func(ctx context.Context) error {
+		if err := provider.Leaving(ctx); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: %w", provider.ErrOutcomeUnknown, errors.New("connection reset"))
+	}
+	base := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return base.Add(time.Duration(f.reads) * 20 * time.Second)
+	}
+	j, dir = openJournal(t)
+	rep, err = Run(context.Background(), build(t, f, moveDate), f, f, Options{Journal: j, Wait: time.Hour, PollInterval: time.Millisecond, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := rep.Results[0]
+	if res.Outcome != Failed || !strings.Contains(res.Detail, "1m0s later the order does not show the delivery date: it was not applied") {
+		t.Errorf("result %+v, want failed once TrackGrace has passed without the date", res)
+	}
+	if f.writes != 1 || f.reads > 6 {
+		t.Errorf("%d writes and %d re-reads, want 1 write and re-reads for about TrackGrace, not the whole wait", f.writes, f.reads)
+	}
+	if e := entries(t, dir); len(e) != 1 || e[0].State != journal.KindFailed {
+		t.Errorf("journal %+v, want the submission failed", e)
 	}
 }

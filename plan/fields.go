@@ -13,7 +13,8 @@ import (
 )
 
 // This file is the table of what orderform manages: one row per block of an
-// order (track, delivery_interval, recipient), one per field of each block,
+// order (track, delivery_interval, recipient, delivery_date), one per field
+// of each block,
 // and one per API call that changes them. Comparison (compare), the state a
 // change is decided on (Observe, Stale), confirming a write by reading the
 // order (Applied), the journal's targets, gating, masking and the views'
@@ -33,6 +34,10 @@ const (
 	FieldLastName         = "recipient.last_name"
 	FieldMiddleName       = "recipient.middle_name"
 	FieldPhone            = "recipient.phone"
+	FieldDeliveryDate     = "delivery_date.to_date"
+	// FieldDeliveryReason is sent with the date and never read back: the
+	// order does not show why its date moved.
+	FieldDeliveryReason = "delivery_date.reason"
 )
 
 // ValueKind is what a field holds: how it is compared, fingerprinted and
@@ -67,6 +72,8 @@ type CallKind string
 const (
 	CallTrack  CallKind = provider.EndpointTrack  // delivery/track: synchronous
 	CallUpdate CallKind = provider.EndpointUpdate // orders/update: asynchronous, followed through its operations
+	// delivery/date: synchronous, answers {"status":"OK"}
+	CallDeliveryDate CallKind = provider.EndpointDeliveryDate
 )
 
 // Synchronous reports whether the Market applies the call before it answers
@@ -90,9 +97,10 @@ func (k CallKind) Shows() string {
 // Call is one API call of a change, made from its fields (see
 // Change.MakeCalls). The field of its kind holds the request.
 type Call struct {
-	Kind   CallKind
-	Track  *provider.Track       // CallTrack
-	Update *provider.OrderUpdate // CallUpdate
+	Kind         CallKind
+	Track        *provider.Track        // CallTrack
+	Update       *provider.OrderUpdate  // CallUpdate
+	DeliveryDate *provider.DeliveryDate // CallDeliveryDate
 }
 
 // fieldSpec is one managed attribute.
@@ -219,6 +227,13 @@ var calls = []callSpec{
 			model:  "delivery intervals and recipients are changed only for LaaS orders",
 			status: "an order can no longer be changed once %s"},
 	},
+	{
+		kind: CallDeliveryDate, what: "delivery date", make: makeDeliveryDate,
+		gate: gate{models: []string{provider.ModelDBS},
+			statuses: []string{provider.StatusProcessing, provider.StatusDelivery},
+			model:    "delivery dates are moved only for DBS orders",
+			status:   "a delivery date can be moved only in status %s; the order is %s"},
+	},
 }
 
 // blocks are the managed blocks, in the order a plan shows their fields.
@@ -272,6 +287,92 @@ var blocks = []blockSpec{
 		},
 		check: checkRecipient,
 	},
+	{
+		name: "delivery_date", call: CallDeliveryDate,
+		declared: func(d schema.Order) bool { return d.DeliveryDate != nil },
+		fields: []fieldSpec{
+			{path: FieldDeliveryDate, kind: KindDate,
+				desired: func(d schema.Order) (string, bool) { return normDate(d.DeliveryDate.ToDate), true },
+				current: currentToDate},
+			{path: FieldDeliveryReason, kind: KindText,
+				desired: func(d schema.Order) (string, bool) { return d.DeliveryDate.Reason, true }},
+		},
+		diff:    diffDeliveryDate,
+		observe: func(_ Key, o provider.Order) string { return currentToDate(o) },
+		check:   checkDeliveryDate,
+	},
+}
+
+// ReasonDateInPast: a delivery date can only move to today or later.
+const ReasonDateInPast Reason = "date_in_the_past"
+
+// moscow is the Market's time zone: what "today" means to it.
+var moscow = time.FixedZone("MSK", 3*60*60)
+
+// normDate is a date as "YYYY-MM-DD", or as it is when it does not parse
+// (it then differs from every valid date, which is right).
+func normDate(s string) string {
+	if v, ok := NormDate(s); ok {
+		return v
+	}
+	return strings.TrimSpace(s)
+}
+
+// currentToDate is the last day of the order's delivery, which
+// setOrderDeliveryDate moves.
+func currentToDate(o provider.Order) string { return normDate(o.Delivery.Dates.ToDate) }
+
+// diffDeliveryDate compares the date alone; the reason goes with it when it
+// moves (the order never shows a reason, so it never differs on its own).
+func diffDeliveryDate(d schema.Order, o provider.Order) []Field {
+	want, cur := normDate(d.DeliveryDate.ToDate), currentToDate(o)
+	if want == cur {
+		return nil
+	}
+	return []Field{
+		{Path: FieldDeliveryDate, Before: optp(cur), After: strp(want)},
+		{Path: FieldDeliveryReason, After: strp(d.DeliveryDate.Reason)},
+	}
+}
+
+// checkDeliveryDate: the Market moves a delivery to today or later, in its
+// own time zone.
+func checkDeliveryDate(x blockCheck) *Blocked {
+	if len(x.fields) == 0 {
+		return nil
+	}
+	want := normDate(x.d.DeliveryDate.ToDate)
+	if today := x.now.In(moscow).Format(time.DateOnly); want < today {
+		return &Blocked{Field: FieldDeliveryDate, Reason: ReasonDateInPast,
+			Detail: fmt.Sprintf("the delivery date %s is in the past (today is %s in Moscow): a delivery moves to today or a later day", want, today)}
+	}
+	return nil
+}
+
+func makeDeliveryDate(_ *Change, fields []Field, _ provider.Order) (Call, error) {
+	var dd provider.DeliveryDate
+	for _, f := range fields {
+		switch f.Path {
+		case FieldDeliveryDate:
+			v, ok := NormDate(*f.After)
+			if !ok {
+				return Call{}, fmt.Errorf("%s %q is not a date", f.Path, *f.After)
+			}
+			dd.ToDate = v
+		case FieldDeliveryReason:
+			if *f.After != provider.DeliveryDateUserMoved && *f.After != provider.DeliveryDatePartnerMoved {
+				return Call{}, fmt.Errorf("%s %q is not one the API takes", f.Path, *f.After)
+			}
+			dd.Reason = *f.After
+		}
+	}
+	switch {
+	case dd.ToDate == "":
+		return Call{}, fmt.Errorf("a delivery date is moved with its date: %s is missing", FieldDeliveryDate)
+	case dd.Reason == "":
+		return Call{}, fmt.Errorf("a delivery date is moved with its reason: %s is missing", FieldDeliveryReason)
+	}
+	return Call{Kind: CallDeliveryDate, DeliveryDate: &dd}, nil
 }
 
 func intervalField(path string, kind ValueKind) fieldSpec {

@@ -46,6 +46,8 @@ func TestFieldTable(t *testing.T) {
 		FieldLastName:         {KindName, true},
 		FieldMiddleName:       {KindName, true},
 		FieldPhone:            {KindPhone, true},
+		FieldDeliveryDate:     {KindDate, false},
+		FieldDeliveryReason:   {KindText, false},
 		"track.owner":         {KindText, false},
 	} {
 		if KindOf(path) != want.kind || IsPersonal(path) != want.personal {
@@ -53,7 +55,7 @@ func TestFieldTable(t *testing.T) {
 		}
 	}
 	for model, want := range map[string][]string{
-		provider.ModelDBS:  {"track"},
+		provider.ModelDBS:  {"track", "delivery_date"},
 		provider.ModelLaaS: {"delivery_interval", "recipient"},
 		provider.ModelFBS:  nil,
 		"":                 nil,
@@ -65,8 +67,8 @@ func TestFieldTable(t *testing.T) {
 	if diff := cmp.Diff([]string{provider.ModelDBS, provider.ModelLaaS}, Models()); diff != "" {
 		t.Errorf("Models (-want +got):\n%s", diff)
 	}
-	if !CallTrack.Synchronous() || CallUpdate.Synchronous() || CallKind("unheard_of").Synchronous() {
-		t.Error("a track is synchronous; an update, and a call the table does not know, are not")
+	if !CallTrack.Synchronous() || !CallDeliveryDate.Synchronous() || CallUpdate.Synchronous() || CallKind("unheard_of").Synchronous() {
+		t.Error("a track and a delivery date are synchronous; an update, and a call the table does not know, are not")
 	}
 	if !ReadsRecipient("recipient") || !ReadsRecipient(FieldPhone) || ReadsRecipient("track") || ReadsRecipient(FieldTrackCode) {
 		t.Error("only the recipient needs the order's recipient read")

@@ -157,6 +157,34 @@ func (c *Client) SetTrack(ctx context.Context, campaignID, orderID int64, t Trac
 	return nil
 }
 
+// SetDeliveryDate moves a DBS order's delivery to another day
+// (PUT v2/campaigns/{campaignId}/orders/{orderId}/delivery/date). The
+// Market applies it before it answers, like a track. It is a write: resent
+// only after a 420; after a timeout, a dropped connection or a bare 5xx the
+// error wraps ErrOutcomeUnknown.
+func (c *Client) SetDeliveryDate(ctx context.Context, campaignID, orderID int64, d DeliveryDate) error {
+	type dates struct {
+		ToDate string `json:"toDate"`
+	}
+	r := &request{
+		endpoint: EndpointDeliveryDate,
+		method:   "PUT",
+		template: "v2/campaigns/{campaignId}/orders/{orderId}/delivery/date",
+		path:     fmt.Sprintf("v2/campaigns/%d/orders/%d/delivery/date", campaignID, orderID),
+		body: struct {
+			Dates  dates  `json:"dates"`
+			Reason string `json:"reason"`
+		}{dates{d.ToDate}, d.Reason},
+		scope: campaignScope(campaignID),
+		order: orderID,
+		write: true,
+	}
+	if err := c.do(ctx, r, nil); err != nil {
+		return fmt.Errorf("set delivery date for order %d: %w", orderID, err)
+	}
+	return nil
+}
+
 // UpdateOptions lists the courier delivery intervals the order may be moved to
 // (POST v1/campaigns/{campaignId}/orders/update-options). None available is an
 // empty list, not an error.

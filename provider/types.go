@@ -120,6 +120,19 @@ type OrderUpdate struct {
 	Customer *Customer
 }
 
+// DeliveryDate is one setOrderDeliveryDate request: the day a DBS order's
+// delivery moves to ("YYYY-MM-DD") and who asked for the move.
+type DeliveryDate struct {
+	ToDate string
+	Reason string // DeliveryDateUserMoved or DeliveryDatePartnerMoved
+}
+
+// Reasons for moving a delivery date (OrderDeliveryDateReasonType).
+const (
+	DeliveryDateUserMoved    = "USER_MOVED_DELIVERY_DATES"    // the buyer asked, or agreed to an earlier day
+	DeliveryDatePartnerMoved = "PARTNER_MOVED_DELIVERY_DATES" // the shop cannot deliver on time: counts against it
+)
+
 // Operation is an asynchronous operation the API started for an orders/update.
 type Operation struct {
 	ID     string

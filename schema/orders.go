@@ -12,7 +12,7 @@ import (
 // blockTypes are the blocks that declare what orderform manages of an
 // order (plan's table has one row for each), in the order messages name
 // them. Each has its schema in nestedSchemas.
-var blockTypes = []string{"track", "delivery_interval", "recipient"}
+var blockTypes = []string{"track", "delivery_interval", "recipient", "delivery_date"}
 
 var orderSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "for_each"}, {Name: "id"}, {Name: "campaign_id"}},
@@ -37,7 +37,17 @@ var nestedSchemas = map[string]*hcl.BodySchema{
 	"recipient": {Attributes: []hcl.AttributeSchema{
 		{Name: "first_name"}, {Name: "last_name"}, {Name: "middle_name"}, {Name: "phone"},
 	}},
+	// The reason has no default: a move the shop causes counts against it.
+	"delivery_date": {Attributes: []hcl.AttributeSchema{
+		{Name: "to_date", Required: true}, {Name: "reason", Required: true},
+	}},
 }
+
+// The reasons setOrderDeliveryDate takes (OrderDeliveryDateReasonType).
+const (
+	reasonUserMoved    = "USER_MOVED_DELIVERY_DATES"
+	reasonPartnerMoved = "PARTNER_MOVED_DELIVERY_DATES"
+)
 
 type nestedBlock struct {
 	defRange hcl.Range
@@ -357,10 +367,48 @@ func (ev *evaluator) instance(ob *orderBlock, ctx *hcl.EvalContext, key *string,
 		o.Recipient.MiddleName, _ = c.name(r.attrs["middle_name"], ctx)
 		o.Recipient.Phone, _ = c.phone(r.attrs["phone"], ctx)
 	}
+	if n := ob.blocks["delivery_date"]; n != nil {
+		o.DeliveryDate = c.deliveryDate(n, ctx)
+	}
 	if len(c.sensitive) > 0 {
 		o.Sensitive = slices.Compact(slices.Sorted(slices.Values(c.sensitive)))
 	}
 	return o, !template
+}
+
+// deliveryDate checks a delivery_date block: a calendar date (whether it is
+// past is the plan's to say, on the day it is made) and one of the API's two
+// reasons, named on purpose. The shop's own reason plans, with a warning.
+func (c *checker) deliveryDate(n *nestedBlock, ctx *hcl.EvalContext) *DeliveryDate {
+	out := &DeliveryDate{}
+	to := n.attrs["to_date"]
+	if s, st, sens := c.strS(to, ctx); c.required(to, st) == valid {
+		if msg := checkDate(s); msg != "" {
+			c.errorf(to, "Invalid date", "to_date %s; got %s.", msg, show(s, sens))
+		} else {
+			out.ToDate = s
+		}
+	}
+	reason := n.attrs["reason"]
+	s, st, sens := c.strS(reason, ctx)
+	if c.required(reason, st) != valid {
+		return out
+	}
+	switch s {
+	case reasonUserMoved, reasonPartnerMoved:
+		out.Reason = s
+	default:
+		c.errorf(reason, "Invalid delivery date reason",
+			"reason must be %q (the buyer asked for the new date, or agreed to an earlier one) or %q (the shop cannot deliver on time); got %s.%s",
+			reasonUserMoved, reasonPartnerMoved, show(s, sens), didYouMean(s, []string{reasonUserMoved, reasonPartnerMoved}))
+		return out
+	}
+	if s == reasonPartnerMoved {
+		*c.diags = append(*c.diags, warningDiag(reason.rng, "Delivery date moved at the shop's cost",
+			"%s tells the Market the shop cannot deliver on time: every such move counts against the shop, and an order moved too often is cancelled (substatus TOO_MANY_DELIVERY_DATE_CHANGES). If the buyer asked for the new date, the reason is %s.",
+			reasonPartnerMoved, reasonUserMoved))
+	}
+	return out
 }
 
 func (ev *evaluator) interval(n *nestedBlock, ctx *hcl.EvalContext, c *checker) *Interval {

@@ -131,6 +131,8 @@ type Order struct {
 	Track      *Track
 	Interval   *Interval
 	Recipient  *Recipient
+	// DeliveryDate is the day a DBS order's delivery moves to.
+	DeliveryDate *DeliveryDate
 	// Sensitive lists the attribute paths whose value derives from a
 	// sensitive variable, such as "track.code" or "recipient.phone".
 	Sensitive []string
@@ -158,6 +160,14 @@ type Interval struct {
 // so not managed. Names are trimmed of surrounding spaces.
 type Recipient struct {
 	FirstName, LastName, MiddleName, Phone *string
+}
+
+// DeliveryDate is the order's delivery_date block: the day its delivery
+// moves to (canonical "YYYY-MM-DD") and who asked for the move, in the
+// API's words: "USER_MOVED_DELIVERY_DATES" (the buyer) or
+// "PARTNER_MOVED_DELIVERY_DATES" (the shop, which counts against it).
+type DeliveryDate struct {
+	ToDate, Reason string
 }
 
 // markKind is the type of this package's cty marks, so that they cannot

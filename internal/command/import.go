@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
@@ -233,7 +234,7 @@ func notImportable(o provider.Order, sensitive bool) string {
 	case len(importBlocks(o, sensitive)) > 0:
 		return ""
 	case model == provider.ModelDBS:
-		return fmt.Sprintf("it has no track yet, so there is nothing to declare; to set one, write a block order %q { track { code = ..., delivery_service_id = ... } }", strconv.FormatInt(o.ID, 10))
+		return fmt.Sprintf("it has no track and no delivery date yet, so there is nothing to declare; to set a track, write a block order %q { track { code = ..., delivery_service_id = ... } }", strconv.FormatInt(o.ID, 10))
 	case model == provider.ModelLaaS:
 		return "its delivery has no courier interval to declare, and its recipient (personal data) is left out without -show-sensitive"
 	}
@@ -276,6 +277,7 @@ var importers = map[string]func(o provider.Order, sensitive bool) blockWriter{
 	"track":             importTrack,
 	"delivery_interval": importIntervalBlock,
 	"recipient":         importRecipient,
+	"delivery_date":     importDeliveryDate,
 }
 
 // importBlocks are the writers of the blocks of o that its model allows
@@ -318,6 +320,24 @@ func importIntervalBlock(o provider.Order, _ bool) blockWriter {
 		}
 		ib.SetAttributeValue("from_time", cty.StringVal(iv.FromTime))
 		ib.SetAttributeValue("to_time", cty.StringVal(iv.ToTime))
+	}
+}
+
+// importDeliveryDate declares the order's delivery date. The API takes a
+// reason with every move and the order does not say who asked for the last
+// one: the block says the buyer did (a move at the shop's cost must be
+// declared on purpose), and a comment names the other reason.
+func importDeliveryDate(o provider.Order, _ bool) blockWriter {
+	to, ok := plan.NormDate(o.Delivery.Dates.ToDate)
+	if !ok {
+		return nil
+	}
+	return func(body *hclwrite.Body) {
+		db := body.AppendNewBlock("delivery_date", nil).Body()
+		db.AppendUnstructuredTokens(hclwrite.Tokens{{Type: hclsyntax.TokenComment,
+			Bytes: []byte("# reason: " + provider.DeliveryDatePartnerMoved + " when the shop cannot deliver on time (it counts against the shop)\n")}})
+		db.SetAttributeValue("to_date", cty.StringVal(to))
+		db.SetAttributeValue("reason", cty.StringVal(provider.DeliveryDateUserMoved))
 	}
 }
 

@@ -53,6 +53,14 @@ type fieldJSON struct {
 type callsJSON struct {
 	Track  *trackCallJSON  `json:"track"`
 	Update *updateCallJSON `json:"update"`
+	// DeliveryDate is left out when there is none (added in 1.0's life:
+	// the documents of plans without one stay as they were).
+	DeliveryDate *deliveryDateCallJSON `json:"delivery_date,omitempty"`
+}
+
+type deliveryDateCallJSON struct {
+	ToDate any `json:"to_date"`
+	Reason any `json:"reason"`
 }
 
 type trackCallJSON struct {
@@ -206,6 +214,9 @@ func callView(calls *callsJSON, call plan.Call, val func(path, s string) any) {
 			TrackCode:         val(plan.FieldTrackCode, t.Code),
 			DeliveryServiceID: val(plan.FieldTrackService, itoa(t.DeliveryServiceID)),
 		}
+	}
+	if d := call.DeliveryDate; d != nil {
+		calls.DeliveryDate = &deliveryDateCallJSON{ToDate: val(plan.FieldDeliveryDate, d.ToDate), Reason: val(plan.FieldDeliveryReason, d.Reason)}
 	}
 	if u := call.Update; u != nil {
 		up := &updateCallJSON{OrderID: u.OrderID}
