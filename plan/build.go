@@ -195,8 +195,7 @@ func normInterval(iv provider.Interval) provider.Interval {
 }
 
 func currentInterval(o provider.Order) provider.Interval {
-	d := o.Delivery.Dates
-	return normInterval(provider.Interval{FromDate: d.FromDate, ToDate: d.ToDate, FromTime: d.FromTime, ToTime: d.ToTime})
+	return normInterval(provider.Interval(o.Delivery.Dates))
 }
 
 // currentCustomer is the order's recipient as the API tells it: the
