@@ -3,6 +3,11 @@
 // which orders change and how, which are pending an earlier submission, and
 // which are blocked by the order's status or selling model.
 //
+// What it manages is one table (fields.go): a row per block, field and API
+// call, from which comparison, gating, staleness, confirming a write by a
+// read, masking and the calls a change makes all derive. A new managed
+// field is a row there.
+//
 // It makes no network call. Reading the orders is the caller's job
 // (internal/refresh); executing a plan is package apply's, which does
 // exactly what the plan says and never re-decides. The one I/O it does is

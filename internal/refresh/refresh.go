@@ -4,7 +4,9 @@
 // data sources, and what became of the journal's earlier submissions.
 //
 // It sits between provider and plan so that plan stays free of I/O. It only
-// reads: settling the journal is apply's, under the directory's lock.
+// reads: settling the journal is apply's, under the directory's lock. What
+// became of an earlier write is judged by journal's rules (verdict.go), the
+// ones apply follows its own writes by.
 package refresh
 
 import (
