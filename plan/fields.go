@@ -14,12 +14,11 @@ import (
 
 // This file is the table of what orderform manages: one row per block of an
 // order (track, delivery_interval, recipient, delivery_date), one per field
-// of each block,
-// and one per API call that changes them. Comparison (compare), the state a
-// change is decided on (Observe, Stale), confirming a write by reading the
-// order (Applied), the journal's targets, gating, masking and the views'
-// rendering all derive from it: a new managed field is a row here, its
-// call, and the block in schema that declares it.
+// of each block, and one per API call that changes them. Comparison
+// (compare), the state a change is decided on (Observe, Stale), confirming
+// a write by reading the order (Applied), the journal's targets, gating,
+// masking and the views' rendering all derive from it: a new managed field
+// is a row here, its call, and the block in schema that declares it.
 
 // Field paths a change can touch. They are the configuration's attribute
 // paths, so a reviewer reads the plan in the words of the file they edited.
@@ -136,8 +135,9 @@ type blockSpec struct {
 	// recipient: reading the block needs the order's recipient, which only
 	// the campaign endpoints return.
 	recipient bool
-	// check, when set, finds what else refuses a change of the block once
-	// its call's gate allows it (an interval the Market does not offer).
+	// check, when set, finds what else refuses a change of the block
+	// besides its call's gate (an interval the Market does not offer, a
+	// day in the past).
 	check func(x blockCheck) *Blocked
 }
 
