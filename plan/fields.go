@@ -518,6 +518,18 @@ func KindOf(path string) ValueKind {
 	return KindText
 }
 
+// CurrentValue is the order's value of a managed field as a plan compares
+// it with the declared one (what import declares); false for a field the
+// order does not show, or one orderform does not manage. A track's fields
+// are the order's tracks, not one value: they have none.
+func CurrentValue(path string, o provider.Order) (string, bool) {
+	f, _ := fieldAt(path)
+	if f == nil || f.current == nil {
+		return "", false
+	}
+	return f.current(o), true
+}
+
 // ReadsRecipient reports whether reading a block or field (a name such as
 // "recipient", or a path such as "recipient.phone") needs the order's
 // recipient, which only the campaign endpoints return.

@@ -342,22 +342,27 @@ func importDeliveryDate(o provider.Order, _ bool) blockWriter {
 }
 
 // importRecipient declares the recipient (personal data) only when asked
-// to with -show-sensitive.
+// to with -show-sensitive, as the plan reads it: the delivery's recipient
+// (a gift's is not the buyer), and the phone as the API takes it, "+digits"
+// (the order shows it as people write it, which the configuration refuses).
 func importRecipient(o provider.Order, sensitive bool) blockWriter {
 	if !sensitive || !o.HasRecipient {
 		return nil
 	}
 	return func(body *hclwrite.Body) {
 		rb := body.AppendNewBlock("recipient", nil).Body()
-		set := func(k, v string) {
+		for _, f := range []struct{ attr, path string }{
+			{"first_name", plan.FieldFirstName}, {"last_name", plan.FieldLastName},
+			{"middle_name", plan.FieldMiddleName}, {"phone", plan.FieldPhone},
+		} {
+			v, _ := plan.CurrentValue(f.path, o)
+			if f.path == plan.FieldPhone && plan.NormPhone(v) != "" {
+				v = "+" + plan.NormPhone(v)
+			}
 			if v = strings.TrimSpace(v); v != "" {
-				rb.SetAttributeValue(k, cty.StringVal(v))
+				rb.SetAttributeValue(f.attr, cty.StringVal(v))
 			}
 		}
-		set("first_name", o.Buyer.FirstName)
-		set("last_name", o.Buyer.LastName)
-		set("middle_name", o.Buyer.MiddleName)
-		set("phone", o.Delivery.Address.Phone)
 	}
 }
 
