@@ -49,8 +49,8 @@ const (
 	Applied   Outcome = "applied"   // accepted by the API, not yet confirmed (pending)
 	Failed    Outcome = "failed"    // refused, or its operation failed, or no answer and never confirmed
 	Stale     Outcome = "stale"     // the order changed since the plan: not touched
-	InFlight  Outcome = "pending"   // an earlier submission is still in flight: not sent again
-	Current   Outcome = "unchanged" // the order already shows the change: nothing sent
+	Pending   Outcome = "pending"   // an earlier submission is still in flight: not sent again
+	Unchanged Outcome = "unchanged" // the order already shows the change: nothing sent
 	Skipped   Outcome = "skipped"   // not started: interrupted before its turn
 	// Unknown: sent, no answer, and the order does not show it yet. It is
 	// journaled as in flight, so no later run sends it blind.
@@ -65,27 +65,44 @@ const (
 const OperationsBudget = 50
 
 // Result is what happened to one planned change.
+// (Its JSON form is the views' business: internal/views.)
 type Result struct {
-	Address    string   `json:"address"`
-	OrderID    int64    `json:"order_id"`
-	CampaignID int64    `json:"campaign_id"`
-	Outcome    Outcome  `json:"outcome"`
-	Fields     []string `json:"fields"`
-	Operations []string `json:"operations,omitempty"`
-	Code       string   `json:"error_code,omitempty"`
-	Detail     string   `json:"detail,omitempty"`
+	Address    string
+	OrderID    int64
+	CampaignID int64
+	Outcome    Outcome
+	Fields     []string
+	Operations []string
+	Code       string // the API's error code, when it gave one
+	Detail     string
 }
+
+// EventType is what one step of a run was. Its value is also its name in
+// the -json stream.
+type EventType string
+
+// The steps of a run.
+const (
+	ChangeStarted   EventType = "change_started"   // its first write is about to be sent
+	ChangeApplied   EventType = "change_applied"   // a write was accepted
+	ChangeUnknown   EventType = "change_unknown"   // a write got no answer
+	ChangeConfirmed EventType = "change_confirmed" // the order shows a write
+	ChangeFailed    EventType = "change_failed"    // a write was refused, or did not take
+	ChangeStale     EventType = "change_stale"     // the order moved since the plan: not touched
+	ChangeSkipped   EventType = "change_skipped"   // not sent: the run was interrupted
+	Waiting         EventType = "waiting"          // following writes still open (Pending of them)
+)
 
 // Event is one step of a run, for progress displays and -json streams.
 type Event struct {
-	Type       string   `json:"type"` // change_started, change_applied, change_unknown, change_confirmed, change_failed, change_stale, change_skipped, waiting
-	Address    string   `json:"address,omitempty"`
-	OrderID    int64    `json:"order_id,omitempty"`
-	Call       string   `json:"call,omitempty"`
-	Operations []string `json:"operations,omitempty"`
-	Code       string   `json:"error_code,omitempty"`
-	Detail     string   `json:"detail,omitempty"`
-	Pending    int      `json:"pending,omitempty"`
+	Type       EventType
+	Address    string
+	OrderID    int64
+	Call       string
+	Operations []string
+	Code       string
+	Detail     string
+	Pending    int
 }
 
 // Journal is where apply records its writes (a journal.Backend, stamped with
@@ -230,7 +247,7 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 		case !found:
 			res.Outcome, res.Detail = Stale, "the order can no longer be read"
 		case plan.Applied(opt.Key, plan.Targets(opt.Key, c.Fields), o):
-			res.Outcome, res.Detail = Current, "the order already shows this change"
+			res.Outcome, res.Detail = Unchanged, "the order already shows this change"
 		default:
 			if why := c.Stale(staleKey, o); why != "" {
 				res.Outcome, res.Detail = Stale, why+"; plan again"
@@ -241,7 +258,7 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 			var err error
 			if c.Calls, err = c.MakeCalls(o); err != nil {
 				res.Outcome, res.Detail = Failed, "not sent: "+err.Error()
-				r.emit(Event{Type: "change_failed", Address: c.Address, OrderID: c.OrderID, Detail: res.Detail})
+				r.emit(Event{Type: ChangeFailed, Address: c.Address, OrderID: c.OrderID, Detail: res.Detail})
 				break
 			}
 			send, why := r.unsent(c)
@@ -249,14 +266,14 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 			case why != "":
 				res.Outcome, res.Detail = Stale, why+"; plan again once it has finished"
 			case len(send) == 0:
-				res.Outcome, res.Detail = InFlight, "an earlier submission of this change is still being applied"
+				res.Outcome, res.Detail = Pending, "an earlier submission of this change is still being applied"
 			default:
 				todo = append(todo, i)
 				pending[i] = send
 			}
 		}
 		if res.Outcome == Stale {
-			r.emit(Event{Type: "change_stale", Address: c.Address, OrderID: c.OrderID, Detail: res.Detail})
+			r.emit(Event{Type: ChangeStale, Address: c.Address, OrderID: c.OrderID, Detail: res.Detail})
 		}
 		results[i] = res
 	}
@@ -268,7 +285,7 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 	for _, pd := range p.Pending {
 		i := len(results)
 		res := Result{Address: pd.Address, OrderID: pd.OrderID, CampaignID: pd.CampaignID, Fields: pd.Fields,
-			Outcome: InFlight, Operations: pd.Operations, Detail: "an earlier submission of this change is still being applied"}
+			Outcome: Pending, Operations: pd.Operations, Detail: "an earlier submission of this change is still being applied"}
 		if pd.Unknown {
 			res.Outcome = Unknown
 			res.Detail = "an earlier write of this change got no answer, and the order does not show it yet; it is not sent again blind"
@@ -433,14 +450,14 @@ func (r *run) submit(ctx context.Context, p *plan.Plan, todo []int, pending map[
 		}
 		if ctx.Err() != nil {
 			results[i].Outcome, results[i].Detail = Skipped, "not started: the run was interrupted"
-			r.emit(Event{Type: "change_skipped", Address: c.Address, OrderID: c.OrderID, Detail: results[i].Detail})
+			r.emit(Event{Type: ChangeSkipped, Address: c.Address, OrderID: c.OrderID, Detail: results[i].Detail})
 			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			r.emit(Event{Type: "change_started", Address: c.Address, OrderID: c.OrderID})
+			r.emit(Event{Type: ChangeStarted, Address: c.Address, OrderID: c.OrderID})
 			subs := pending[i]
 			for _, s := range subs {
 				r.send(ctx, p, s)
@@ -511,16 +528,16 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 		switch {
 		case jerr != nil:
 			s.state, s.detail = journal.KindFailed, "not sent: "+jerr.Error()
-			r.emit(Event{Type: "change_failed", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
+			r.emit(Event{Type: ChangeFailed, Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
 		case err == nil:
 			// An API that never called the hook: the write's fate cannot
 			// be journaled. Not a success.
 			s.state, s.detail = journal.KindUnknown, "the API made the write without journaling it first"
 			s.cause = errors.New(s.detail)
-			r.emit(Event{Type: "change_unknown", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
+			r.emit(Event{Type: ChangeUnknown, Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
 		case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 			s.state, s.detail = "", "not sent: the run was interrupted"
-			r.emit(Event{Type: "change_skipped", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
+			r.emit(Event{Type: ChangeSkipped, Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
 		default:
 			s.state, s.detail = journal.KindFailed, "not sent: "+err.Error()
 			var rl *provider.RateLimitError
@@ -529,7 +546,7 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 			} else if ae, ok := provider.AsAPIError(err); ok {
 				s.code = ae.Code()
 			}
-			r.emit(Event{Type: "change_failed", Address: c.Address, OrderID: c.OrderID, Call: s.call, Code: s.code, Detail: s.detail})
+			r.emit(Event{Type: ChangeFailed, Address: c.Address, OrderID: c.OrderID, Call: s.call, Code: s.code, Detail: s.detail})
 		}
 		return
 	}
@@ -541,12 +558,12 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 			rec.Operations = append(rec.Operations, journal.Operation{ID: o.ID, Type: o.Type})
 		}
 		s.operations = rec.Operations
-		r.emit(Event{Type: "change_applied", Address: c.Address, OrderID: c.OrderID, Call: s.call, Operations: opIDs(s.operations)})
+		r.emit(Event{Type: ChangeApplied, Address: c.Address, OrderID: c.OrderID, Call: s.call, Operations: opIDs(s.operations)})
 	case journal.KindUnknown:
 		rec.Error = err.Error()
 		s.cause = err
 		s.detail = fmt.Sprintf("sent, but no answer from the API (%v), and the order does not show the change yet; it is journaled as in flight: `orderform plan` re-checks it, and it is not sent again blind", err)
-		r.emit(Event{Type: "change_unknown", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
+		r.emit(Event{Type: ChangeUnknown, Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
 	default:
 		// An answer, whatever its status: the Market did not apply it.
 		rec.Error = err.Error()
@@ -554,7 +571,7 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 			s.code = ae.Code()
 		}
 		s.detail = err.Error()
-		r.emit(Event{Type: "change_failed", Address: c.Address, OrderID: c.OrderID, Call: s.call, Code: s.code, Detail: s.detail})
+		r.emit(Event{Type: ChangeFailed, Address: c.Address, OrderID: c.OrderID, Call: s.call, Code: s.code, Detail: s.detail})
 	}
 	s.state = rec.Kind
 	if jerr := r.opt.Journal.Append(rec); jerr != nil && rec.Kind != journal.KindFailed {
@@ -563,7 +580,7 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 		// for the order to show it. Not a success.
 		s.state, s.cause = journal.KindUnknown, jerr
 		s.detail = fmt.Sprintf("sent, but the journal could not record the answer (%v): the next run waits for the order to show the change instead of following it", jerr)
-		r.emit(Event{Type: "change_unknown", Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
+		r.emit(Event{Type: ChangeUnknown, Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
 	}
 }
 
@@ -617,7 +634,7 @@ func (r *run) follow(ctx context.Context, all map[int][]*submission) {
 		if len(open) == 0 || !now.Before(deadline) || !r.learnable(open, now) || r.stuck(open, deadline) {
 			return
 		}
-		r.emit(Event{Type: "waiting", Pending: len(open)})
+		r.emit(Event{Type: Waiting, Pending: len(open)})
 		t := time.NewTimer(min(pause, deadline.Sub(now)))
 		select {
 		case <-ctx.Done():
@@ -800,9 +817,9 @@ const operationsBatch = 100
 func (r *run) settle(s *submission, kind, code, detail string) {
 	s.state, s.code, s.detail = kind, code, detail
 	r.settled = append(r.settled, settled{s, journal.Record{Kind: kind, ID: s.id, OrderID: s.change.OrderID, Error: detail}})
-	typ := "change_confirmed"
+	typ := ChangeConfirmed
 	if kind == journal.KindFailed {
-		typ = "change_failed"
+		typ = ChangeFailed
 	}
 	r.emit(Event{Type: typ, Address: s.change.Address, OrderID: s.change.OrderID, Call: s.call, Code: code, Detail: detail})
 }
@@ -834,7 +851,7 @@ func (r *run) flush() {
 // summarize folds the submissions of one change into its result: the worst
 // of them wins.
 func summarize(res Result, subs []*submission) Result {
-	rank := map[Outcome]int{Confirmed: 0, Applied: 1, InFlight: 1, Skipped: 2, Unknown: 3, Failed: 4}
+	rank := map[Outcome]int{Confirmed: 0, Applied: 1, Pending: 1, Skipped: 2, Unknown: 3, Failed: 4}
 	res.Outcome = Confirmed
 	res.Operations = nil
 	for _, s := range subs {
@@ -846,7 +863,7 @@ func summarize(res Result, subs []*submission) Result {
 		case journal.KindSubmitted:
 			o = Applied
 			if s.earlier {
-				o = InFlight
+				o = Pending
 			}
 			if s.why != "" {
 				detail = "accepted, not confirmed yet: " + s.why

@@ -285,7 +285,7 @@ func TestInFlightPerCall(t *testing.T) {
 		targets map[string]string
 		want    Outcome
 	}{
-		{"whole", whole, InFlight},
+		{"whole", whole, Pending},
 		{"part", part, Stale},
 		{"other values", other, Stale},
 		// The recipient is sent whole: an earlier one setting the name

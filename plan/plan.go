@@ -47,113 +47,99 @@ func (a Action) String() string {
 	}
 }
 
-// MarshalText makes actions read as words in JSON.
-func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
-
-// UnmarshalText reads the words back.
-func (a *Action) UnmarshalText(b []byte) error {
-	switch string(b) {
-	case "update":
-		*a = Update
-	default:
-		*a = NoOp
-	}
-	return nil
-}
-
 // Plan is the result of comparing desired and current state.
 type Plan struct {
-	FormatVersion string    `json:"format_version"`
-	CreatedAt     time.Time `json:"created_at"`
+	FormatVersion string
+	CreatedAt     time.Time
 	// BusinessID is the business the orders belong to, when known: apply uses
 	// it to follow asynchronous operations.
-	BusinessID int64 `json:"business_id,omitempty"`
+	BusinessID int64
 
-	Changes []Change  `json:"changes"`
-	Pending []Pending `json:"pending"`
-	Blocked []Blocked `json:"blocked"`
+	Changes []Change
+	Pending []Pending
+	Blocked []Blocked
 	// Unchanged counts the declared orders that already match.
-	Unchanged int `json:"unchanged"`
+	Unchanged int
 	// UnkeyedObserved is set for a plan read from a file written before
 	// fingerprints were keyed: staleness compares its observed values
 	// with the nil Key.
-	UnkeyedObserved bool `json:"-"`
+	UnkeyedObserved bool
 	// DataSources are what the data blocks read, in declaration order: the
 	// values an index such as available[1] picked from.
-	DataSources []DataSource `json:"data_sources,omitempty"`
+	DataSources []DataSource
 }
 
 // DataSource is the result of one data block when the plan was made.
 type DataSource struct {
-	Address    string `json:"address"` // data.delivery_intervals.o2002
-	Kind       string `json:"kind"`    // delivery_intervals or delivery_options
-	CampaignID int64  `json:"campaign_id"`
-	OrderID    int64  `json:"order_id,omitempty"` // delivery_intervals
+	Address    string // data.delivery_intervals.o2002
+	Kind       string // delivery_intervals or delivery_options
+	CampaignID int64
+	OrderID    int64 // delivery_intervals
 	// Available is a delivery_intervals result, Options a
 	// delivery_options one: the lists the configuration indexes.
-	Available []provider.Interval       `json:"available,omitempty"`
-	Options   []provider.DeliveryOption `json:"options,omitempty"`
+	Available []provider.Interval
+	Options   []provider.DeliveryOption
 }
 
 // Change is what will be done to one order.
 type Change struct {
-	Address    string  `json:"address"`
-	OrderID    int64   `json:"order_id"`
-	CampaignID int64   `json:"campaign_id"`
-	Action     Action  `json:"action"`
-	Status     string  `json:"status"`
-	Model      string  `json:"model"`
-	Fields     []Field `json:"fields"`
+	Address    string
+	OrderID    int64
+	CampaignID int64
+	Action     Action
+	Status     string
+	Model      string
+	Fields     []Field
 	// Unchanged counts the declared fields that already match (hidden in
 	// the human view, as Terraform hides unchanged attributes).
-	Unchanged int      `json:"unchanged_fields"`
-	Sensitive []string `json:"sensitive_fields,omitempty"` // fields whose values come from sensitive variables
+	Unchanged int
+	Sensitive []string // fields whose values come from sensitive variables
 
 	// Calls make the change, derived from Fields and the order (see
 	// MakeCalls): by Build from the read it planned on, by apply again
 	// from its re-read. A track is its own call; an interval and a
 	// recipient go in one orders/update. A saved plan does not carry them
 	// (see File): nil in a plan read from a file.
-	Calls []Call `json:"-"`
+	Calls []Call
 
 	// Observed is what the plan was made on; apply refuses the change for
 	// this order if a re-read shows anything else.
-	Observed Observed `json:"observed"`
+	Observed Observed
 }
 
 // Field is one attribute's before and after. Nil means "none".
 type Field struct {
-	Path   string  `json:"path"`
-	Before *string `json:"before"`
-	After  *string `json:"after"`
+	Path   string
+	Before *string
+	After  *string
 }
 
 // Observed is the part of an order's state a change was decided on.
 type Observed struct {
-	Status    string `json:"status"`
-	Model     string `json:"model"`
-	UpdatedAt string `json:"updated_at,omitempty"`
+	Status    string
+	Model     string
+	UpdatedAt string
 	// Values of every compared field, normalised, by field path. Personal
 	// fields are kept as fingerprints only.
-	Values map[string]string `json:"values"`
+	Values map[string]string
 }
 
 // Pending is an earlier submission for an order that has not finished: shown,
 // never sent again, not counted as a change.
 type Pending struct {
-	Address     string    `json:"address"`
-	OrderID     int64     `json:"order_id"`
-	CampaignID  int64     `json:"campaign_id"`
-	Fields      []string  `json:"fields"`
-	Operations  []string  `json:"operations,omitempty"`
-	SubmittedAt time.Time `json:"submitted_at"`
+	Address     string
+	OrderID     int64
+	CampaignID  int64
+	Fields      []string
+	Operations  []string
+	SubmittedAt time.Time
 	// Unknown is set when the earlier write's answer never arrived: the
 	// order is watched until it shows the value or the grace period ends.
 	// Also when the Market accepted it but its operations endpoint cannot
 	// be asked how it went (Why says so): in flight, and nobody knows.
-	Unknown bool `json:"outcome_unknown,omitempty"`
+	Unknown bool
 	// Why says why the outcome is unknown when it is not a lost answer.
-	Why string `json:"unknown_reason,omitempty"`
+	Why string
 }
 
 // Reason tells why a change is blocked, in words scripts can match.
@@ -173,21 +159,21 @@ const (
 // Blocked is a change the API would refuse. An order with any blocked part
 // is not touched at all, so nothing is half-applied.
 type Blocked struct {
-	Address    string              `json:"address"`
-	OrderID    int64               `json:"order_id"`
-	CampaignID int64               `json:"campaign_id"`
-	Status     string              `json:"status,omitempty"`
-	Model      string              `json:"model,omitempty"`
-	Field      string              `json:"field,omitempty"`
-	Reason     Reason              `json:"reason"`
-	Detail     string              `json:"detail"`
-	Available  []provider.Interval `json:"available,omitempty"`
+	Address    string
+	OrderID    int64
+	CampaignID int64
+	Status     string
+	Model      string
+	Field      string
+	Reason     Reason
+	Detail     string
+	Available  []provider.Interval
 	// Range is where the blocked part is declared (its attribute, its
 	// block, or the order block's header), so the error points at the line
 	// to edit, in a saved plan too; the zero Range when unknown. Detail
 	// says why in words; what the entry holds as data (Available, Range)
 	// is never repeated in it.
-	Range hcl.Range `json:"-"`
+	Range hcl.Range
 }
 
 // Summary counts what the plan holds. Pending counts the entries waiting on

@@ -134,7 +134,7 @@ func (op *applyOperation) write(ctx context.Context, p *plan.Plan, reader *refre
 		return rep, err
 	}
 	for i, res := range rep.Results {
-		if how, ok := op.endedSince[res.OrderID]; ok && res.Outcome == apply.InFlight {
+		if how, ok := op.endedSince[res.OrderID]; ok && res.Outcome == apply.Pending {
 			rep.Results[i].Outcome = apply.Failed
 			rep.Results[i].Detail = "the earlier write this plan shows pending " + how + " since the plan was made, and the plan sends nothing for it: plan again to send the change"
 		}

@@ -32,8 +32,8 @@ func ApplyReport(w io.Writer, r apply.Report, opt Options) {
 		head, headColor = "Apply failed:", pal.errLabel
 	}
 	counts := fmt.Sprintf("%d confirmed, %d applied, %d pending, %d failed, %d blocked, %d stale, %d unchanged",
-		r.Count(apply.Confirmed), r.Count(apply.Applied), r.Count(apply.InFlight), r.Count(apply.Failed),
-		len(r.Blocked), r.Count(apply.Stale), r.Count(apply.Current))
+		r.Count(apply.Confirmed), r.Count(apply.Applied), r.Count(apply.Pending), r.Count(apply.Failed),
+		len(r.Blocked), r.Count(apply.Stale), r.Count(apply.Unchanged))
 	if n := r.Count(apply.Unknown); n > 0 {
 		counts += fmt.Sprintf(", %d unknown", n)
 	}
@@ -87,9 +87,9 @@ func ApplyReport(w io.Writer, r apply.Report, opt Options) {
 func paintOutcome(pal palette, word, padded string) string {
 	trail := padded[len(word):]
 	switch apply.Outcome(word) {
-	case apply.Confirmed, apply.Current:
+	case apply.Confirmed, apply.Unchanged:
 		return paint(pal.ok, word) + trail
-	case apply.Applied, apply.InFlight:
+	case apply.Applied, apply.Pending:
 		return paint(pal.pending, word) + trail
 	case apply.Failed, apply.Stale, apply.Skipped, apply.Unknown, "blocked":
 		return paint(pal.bad, word) + trail
@@ -139,7 +139,7 @@ type eventJSON struct {
 // time, so that the same run renders the same bytes; a caller that wants
 // one adds it.
 func EventJSON(e apply.Event) ([]byte, error) {
-	return marshal(eventJSON{Type: e.Type, Address: e.Address, OrderID: e.OrderID, Call: e.Call,
+	return marshal(eventJSON{Type: string(e.Type), Address: e.Address, OrderID: e.OrderID, Call: e.Call,
 		Operations: e.Operations, Code: e.Code, Detail: e.Detail, Pending: e.Pending})
 }
 
@@ -187,9 +187,9 @@ func SummaryJSON(r apply.Report, diags ...*hcl.Diagnostic) ([]byte, error) {
 	v := applySummaryJSON{
 		Type: "summary", OK: r.OK() && !hcl.Diagnostics(diags).HasErrors(), Interrupted: r.Interrupted,
 		Summary: applyCountsJSON{
-			Confirmed: r.Count(apply.Confirmed), Applied: r.Count(apply.Applied), Pending: r.Count(apply.InFlight),
+			Confirmed: r.Count(apply.Confirmed), Applied: r.Count(apply.Applied), Pending: r.Count(apply.Pending),
 			Failed: r.Count(apply.Failed), Blocked: len(r.Blocked), Stale: r.Count(apply.Stale),
-			Unchanged: r.Count(apply.Current), Skipped: r.Count(apply.Skipped), Unknown: r.Count(apply.Unknown),
+			Unchanged: r.Count(apply.Unchanged), Skipped: r.Count(apply.Skipped), Unknown: r.Count(apply.Unknown),
 		},
 		Results: make([]applyResultJSON, 0, len(r.Results)),
 		Blocked: make([]blockedJSON, 0, len(r.Blocked)),

@@ -18,7 +18,7 @@ func reportFixture() apply.Report {
 				Fields: []string{plan.FieldIntervalFromDate}, Operations: []string{"8f3c2a91"}},
 			{Address: "order.1002", OrderID: 1002, CampaignID: 21000000, Outcome: apply.Applied, Fields: []string{plan.FieldTrackCode},
 				Detail: "no answer from the API; the order will be re-read, the change is not sent again"},
-			{Address: "order.2004", OrderID: 2004, CampaignID: 22000000, Outcome: apply.InFlight,
+			{Address: "order.2004", OrderID: 2004, CampaignID: 22000000, Outcome: apply.Pending,
 				Fields: []string{plan.FieldPhone}, Detail: "an earlier submission of this change is still being applied"},
 			{Address: "order.1009", OrderID: 1009, CampaignID: 21000000, Outcome: apply.Failed, Fields: []string{plan.FieldTrackCode},
 				Code: "STATUS_NOT_ALLOWED", Detail: "POST v2/campaigns/21000000/orders/1009/delivery/track: HTTP 400 for order 1009: STATUS_NOT_ALLOWED order is DELIVERED"},
@@ -26,7 +26,7 @@ func reportFixture() apply.Report {
 				Code: "OPERATION_FAILED", Detail: "the Market reported the operation FAILED; the order is unchanged"},
 			{Address: "order.1010", OrderID: 1010, CampaignID: 21000000, Outcome: apply.Stale, Fields: []string{plan.FieldTrackCode},
 				Detail: "status is DELIVERED, the plan saw PROCESSING; plan again"},
-			{Address: "order.1011", OrderID: 1011, CampaignID: 21000000, Outcome: apply.Current, Fields: []string{plan.FieldTrackCode},
+			{Address: "order.1011", OrderID: 1011, CampaignID: 21000000, Outcome: apply.Unchanged, Fields: []string{plan.FieldTrackCode},
 				Detail: "the order already shows this change"},
 		},
 		Blocked: blocked()[1:2],
@@ -36,7 +36,7 @@ func reportFixture() apply.Report {
 func TestApplyReportGolden(t *testing.T) {
 	ok := apply.Report{Results: []apply.Result{
 		{Address: "order.1001", Outcome: apply.Confirmed},
-		{Address: "order.1002", Outcome: apply.Current, Detail: "the order already shows this change"},
+		{Address: "order.1002", Outcome: apply.Unchanged, Detail: "the order already shows this change"},
 	}}
 	interrupted := apply.Report{Interrupted: true, Results: []apply.Result{
 		{Address: "order.1001", Outcome: apply.Confirmed},

@@ -49,7 +49,7 @@ type Progress struct {
 type orderProgress struct {
 	started bool
 	skipped bool              // stale or skipped: nothing is sent
-	calls   map[string]string // call -> last event type
+	calls   map[string]apply.EventType // call -> its last event
 }
 
 // NewProgress starts a display of an apply of total changes on w; tty says
@@ -72,15 +72,15 @@ func (p *Progress) Event(e apply.Event) {
 	if e.Address != "" {
 		o := p.orders[e.Address]
 		if o == nil {
-			o = &orderProgress{calls: map[string]string{}}
+			o = &orderProgress{calls: map[string]apply.EventType{}}
 			p.orders[e.Address] = o
 		}
 		switch e.Type {
-		case "change_started":
+		case apply.ChangeStarted:
 			o.started = true
-		case "change_applied", "change_unknown", "change_confirmed", "change_failed":
+		case apply.ChangeApplied, apply.ChangeUnknown, apply.ChangeConfirmed, apply.ChangeFailed:
 			o.calls[e.Call] = e.Type
-		case "change_stale", "change_skipped":
+		case apply.ChangeStale, apply.ChangeSkipped:
 			o.skipped = true
 		}
 	}
@@ -151,8 +151,8 @@ func (p *Progress) line(now time.Time) string {
 	for _, o := range p.orders {
 		failed, confirmed := false, len(o.calls) > 0
 		for _, t := range o.calls {
-			failed = failed || t == "change_failed"
-			confirmed = confirmed && t == "change_confirmed"
+			failed = failed || t == apply.ChangeFailed
+			confirmed = confirmed && t == apply.ChangeConfirmed
 		}
 		switch {
 		case o.skipped || failed || confirmed:
