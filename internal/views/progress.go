@@ -48,7 +48,7 @@ type Progress struct {
 // orderProgress is what the events said of one order so far.
 type orderProgress struct {
 	started bool
-	skipped bool              // stale or skipped: nothing is sent
+	skipped bool                       // stale or skipped: nothing is sent
 	calls   map[string]apply.EventType // call -> its last event
 }
 
