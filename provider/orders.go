@@ -363,6 +363,11 @@ func unique[T comparable](ids []T) []T {
 	return out
 }
 
+// OrderBatches splits order IDs into the batches one list call takes (both
+// order lists take 50): a caller that reads them concurrently splits them
+// the way the client would.
+func OrderBatches(ids []int64) [][]int64 { return batches(ids, ordersBatch) }
+
 // batches splits ids into slices of at most n.
 func batches[T any](ids []T, n int) [][]T {
 	var out [][]T

@@ -38,9 +38,6 @@ type API interface {
 	DeliveryOptions(ctx context.Context, campaignID int64, r provider.DeliveryOptionsRequest) ([]provider.DeliveryOption, error)
 }
 
-// batch is the most order IDs one list call takes.
-const batch = 50
-
 // Reader reads orders. It implements apply.Reader.
 type Reader struct {
 	API        API
@@ -60,18 +57,6 @@ func (r *Reader) parallelism() int {
 		return 10
 	}
 	return r.Parallelism
-}
-
-func chunks(ids []int64) [][]int64 {
-	var out [][]int64
-	for len(ids) > batch {
-		out = append(out, ids[:batch])
-		ids = ids[batch:]
-	}
-	if len(ids) > 0 {
-		out = append(out, ids)
-	}
-	return out
 }
 
 // ReadOrders reads the orders refs name. With a business ID, one batched
@@ -105,7 +90,7 @@ func (r *Reader) ReadOrders(ctx context.Context, refs []provider.OrderRef) (map[
 	g.SetLimit(r.parallelism())
 	if r.BusinessID != 0 {
 		slices.Sort(all)
-		for _, ids := range chunks(slices.Compact(all)) {
+		for _, ids := range provider.OrderBatches(slices.Compact(all)) {
 			g.Go(func() error {
 				os, err := r.API.ListBusinessOrders(gctx, r.BusinessID, ids)
 				if err != nil {
@@ -135,7 +120,7 @@ func (r *Reader) ReadOrders(ctx context.Context, refs []provider.OrderRef) (map[
 	for _, c := range campaigns {
 		ids := byCampaign[c]
 		slices.Sort(ids)
-		for _, part := range chunks(slices.Compact(ids)) {
+		for _, part := range provider.OrderBatches(slices.Compact(ids)) {
 			g.Go(func() error {
 				os, err := r.API.ListCampaignOrders(gctx, c, part)
 				if err != nil {
