@@ -1,11 +1,16 @@
-// Package journal is apply's memory between runs: an append-only file under
-// .orderform/ in the configuration directory. Before each write an intent is
-// appended and fsynced; after it, the outcome. A run that finds an intent
-// without an outcome knows a write may have reached the Market and re-reads
-// the order instead of sending the change again.
+// Package journal is apply's memory between runs, and the lock that keeps
+// two runs from writing to one campaign at once. Both live in a Backend:
+// Local (an append-only file and flocks under .orderform/ of the
+// configuration directory, one machine) or PG (a PostgreSQL table and
+// advisory locks, every machine that reaches it). The moment before a write
+// leaves, an intent is made durable (fsync, or a synchronous commit;
+// writes leaving together share one: commit.go); after it, the outcome. A
+// run that finds an intent without an outcome knows a write may have
+// reached the Market and re-reads the order instead of sending the change
+// again. Records are scoped by the endpoint they were sent to.
 //
 // The journal never holds the API key, nor a recipient's name or phone: a
-// change is kept as fingerprints of its target values (see plan.Fingerprint).
+// change is kept as keyed fingerprints of its target values (plan.Key).
 //
 // What became of a write (its answer, its operations, how long one without
 // an answer stays in flight) is judged by the rules of verdict.go alone,
