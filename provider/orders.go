@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
 )
 
 // Batch sizes the API accepts.
@@ -41,12 +40,14 @@ func (c *Client) ListCampaignOrders(ctx context.Context, campaignID int64, order
 	var orders []Order
 	seen := make(map[int64]bool)
 	for _, batch := range batches(unique(orderIDs), ordersBatch) {
+		// The spec's orderIds is an array in the query, written as OpenAPI
+		// writes one by default (form, exploded): orderIds=1&orderIds=2.
 		ids := make([]string, len(batch))
 		for i, id := range batch {
 			ids[i] = strconv.FormatInt(id, 10)
 		}
 		err := paginate(func(token string) (string, error) {
-			q := url.Values{"orderIds": {strings.Join(ids, ",")}, "limit": {strconv.Itoa(ordersBatch)}}
+			q := url.Values{"orderIds": ids, "limit": {strconv.Itoa(ordersBatch)}}
 			if token != "" {
 				q.Set("pageToken", token)
 			}
