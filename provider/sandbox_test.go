@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/orderform/orderform/internal/contract"
 	"github.com/orderform/orderform/provider/sandbox"
 )
 
@@ -68,6 +69,13 @@ func newEnvWith(t *testing.T, opt sandbox.Options, cfg Config, wrap func(http.Ha
 	if cfg.Retry == (RetryPolicy{}) {
 		cfg.Retry = RetryPolicy{MaxAttempts: 6, BaseDelay: 2 * time.Millisecond, MaxDelay: 20 * time.Millisecond}
 	}
+	// Every request and answer is checked against the official spec.
+	hc := &http.Client{}
+	if cfg.HTTPClient != nil {
+		*hc = *cfg.HTTPClient
+	}
+	hc.Transport = contract.Transport(hc.Transport, contract.Errorf(t))
+	cfg.HTTPClient = hc
 	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -355,6 +363,8 @@ func TestRefusalsAreTypedErrors(t *testing.T) {
 		{"bad phone", func() error {
 			bad := *customer
 			bad.Phone = "8-903-555-01-01"
+			// The spec's pattern refuses the phone: that is the point.
+			ctx := contract.OnPurpose(ctx, "/order/customer/phone")
 			_, err := e.client.UpdateOrder(ctx, laasCampaign, OrderUpdate{OrderID: 2001, Customer: &bad})
 			return err
 		}, "POST v1/campaigns/{campaignId}/orders/update", laasCampaign, 2001, "INVALID_PHONE_FORMAT"},
