@@ -228,7 +228,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, row *endpoint, rt
 	call.Dropped = drop
 	if resp.status/100 == 2 && !drop {
 		if f, ok := take(&s.malformed, rt.endpoint, call.OrderIDs); ok {
-			resp = response{status: resp.status, raw: []byte(cmp.Or(f.Body, "{}"))}
+			resp = response{status: resp.status, raw: []byte(cmp.Or(f.Body, "{}")), malformed: true}
 		}
 	}
 	s.mu.Unlock()

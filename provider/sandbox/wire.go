@@ -98,12 +98,23 @@ type response struct {
 	// a gateway's page), as contentType (default JSON).
 	raw         []byte
 	contentType string
+	// malformed: the answer is not the documented shape on purpose
+	// (MalformNext), and says so in FaultHeader.
+	malformed bool
 }
+
+// FaultHeader marks an answer the server malformed on purpose
+// (MalformNext), for whatever checks answers against the spec (the
+// contract tests): the API never sends it, and the client ignores it.
+const FaultHeader = "X-Sandbox-Fault"
 
 func ok(body any) response { return response{status: http.StatusOK, body: body} }
 
 func (r response) write(w http.ResponseWriter) {
 	if r.raw != nil {
+		if r.malformed {
+			w.Header().Set(FaultHeader, "malformed")
+		}
 		w.Header().Set("Content-Type", cmp.Or(r.contentType, "application/json; charset=utf-8"))
 		w.WriteHeader(r.status)
 		_, _ = w.Write(r.raw)
