@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/orderform/orderform/provider/sandbox"
 )
 
 // answering is a server that answers every request with status and body.
@@ -258,5 +260,52 @@ func TestRecorderErrNamesEveryViolation(t *testing.T) {
 	want := `getOrder (GET /v2/campaigns/{campaignId}/orders/{orderId}): response 200 body /order/id = "1001": value must be an integer`
 	if err := rec.Err(); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Err() = %v, want it to contain %q", err, want)
+	}
+}
+
+func TestHandlerLeavesTheSandboxsDeliberateAnswersUnchecked(t *testing.T) {
+	if deliberateHeader != sandbox.FaultHeader {
+		t.Fatalf("deliberateHeader %q is not the sandbox's FaultHeader %q", deliberateHeader, sandbox.FaultHeader)
+	}
+	st, err := sandbox.LoadState("../../testdata/sandbox-small.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := sandbox.New(st, sandbox.Options{APIKeys: []string{"k"}})
+	campaign := "/v2/campaigns/21000000"
+	if got := serve(t, Both, srv, "GET", campaign, ""); len(got) != 0 {
+		t.Fatalf("the sandbox's campaign: %v", got)
+	}
+	srv.MalformNext(sandbox.Fault{Endpoint: sandbox.EndpointGetCampaign, Body: `{"campaign":{"id":"21000000"}}`})
+	if got := serve(t, Both, srv, "GET", campaign, ""); len(got) != 0 {
+		t.Errorf("an answer malformed on purpose was checked: %v", got)
+	}
+}
+
+func TestHandlerChecksNoAnswerWhenTheClientLeft(t *testing.T) {
+	arrived := make(chan struct{})
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		<-r.Context().Done() // as the sandbox does during its latency
+	})
+	var rec Recorder
+	hs := httptest.NewServer(Handler(next, Both, rec.Report))
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, "GET", hs.URL+"/v2/campaigns/21000000", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Api-Key", "k")
+	go func() {
+		<-arrived
+		cancel()
+	}()
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatal("the request was answered")
+	}
+	hs.Close()
+	if vs := rec.Violations(); len(vs) != 0 {
+		t.Errorf("an answer nobody received was checked: %v", vs)
 	}
 }

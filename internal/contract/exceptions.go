@@ -84,6 +84,12 @@ var exceptions = []Exception{
 	},
 }
 
+// deliberateHeader marks an answer a test asked the sandbox to break
+// (sandbox.FaultHeader, which MalformNext sets): such an answer is not
+// checked, as a request made with OnPurpose is not, since breaking the
+// spec is its point. No other message goes unchecked as a whole.
+const deliberateHeader = "X-Sandbox-Fault"
+
 // secondsTime is HH:MM:SS, the API's other way to write a time.
 const secondsTime = `^"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"$`
 

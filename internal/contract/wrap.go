@@ -207,7 +207,10 @@ func Handler(next http.Handler, mode Mode, report Report) http.Handler {
 			return // the connection was dropped on purpose: no answer
 		}
 		if rec.status == 0 {
-			rec.status = http.StatusOK
+			if r.Context().Err() != nil {
+				return // the client went away before anything was answered
+			}
+			rec.status = http.StatusOK // what net/http sends for nothing
 		}
 		if vs := x.response(rec.status, rec.header, rec.body.Bytes()); len(vs) > 0 {
 			report(vs)
