@@ -327,27 +327,37 @@ func TestBusinessOrders(t *testing.T) {
 
 func TestNotFound(t *testing.T) {
 	f := newFixture(t, Options{})
+	// 404 where the spec documents one; update-options, update, operations
+	// and delivery-options have none: an unknown campaign or business is
+	// one the key may not use (403), an unknown order bad data (400).
 	tests := []struct {
-		method, path, body, message string
+		method, path, body string
+		status             int
+		code, message      string
 	}{
-		{"GET", "/v2/campaigns/12345/orders/1001", "", "campaign 12345 not found"},
-		{"GET", "/v2/campaigns/21000000/orders/2001", "", "order 2001 not found in campaign 21000000"},
-		{"GET", "/v2/campaigns/21000000/orders/424242", "", "order 424242 not found in campaign 21000000"},
-		{"GET", "/v2/campaigns/12345", "", "campaign 12345 not found"},
+		{"GET", "/v2/campaigns/12345/orders/1001", "", 404, "NOT_FOUND", "campaign 12345 not found"},
+		{"GET", "/v2/campaigns/21000000/orders/2001", "", 404, "NOT_FOUND", "order 2001 not found in campaign 21000000"},
+		{"GET", "/v2/campaigns/21000000/orders/424242", "", 404, "NOT_FOUND", "order 424242 not found in campaign 21000000"},
+		{"GET", "/v2/campaigns/12345", "", 404, "NOT_FOUND", "campaign 12345 not found"},
 		{"POST", "/v2/campaigns/21000000/orders/4001/delivery/track", `{"trackCode": "X", "deliveryServiceId": 51}`,
-			"order 4001 not found in campaign 21000000"},
-		{"POST", "/v1/campaigns/22000000/orders/update-options", `{"id": 1001}`, "order 1001 not found in campaign 22000000"},
+			404, "NOT_FOUND", "order 4001 not found in campaign 21000000"},
+		{"POST", "/v1/campaigns/22000000/orders/update-options", `{"id": 1001}`, 400, "NOT_FOUND", "order 1001 not found in campaign 22000000"},
+		{"POST", "/v1/campaigns/12345/orders/update-options", `{"id": 2001}`, 403, "FORBIDDEN",
+			"campaign 12345 not found, or the API key has no access to it"},
 		{"POST", "/v1/campaigns/22000000/orders/update", `{"order": {"id": 9, "customer": {"firstName": "А", "lastName": "Б", "phone": "+79990001122"}}}`,
-			"order 9 not found in campaign 22000000"},
-		{"POST", "/v1/businesses/5/operations", `{"operationType": "ORDER_RECIPIENT_UPDATE", "operationIds": ["x"]}`, "business 5 not found"},
-		{"GET", "/v2/campaigns/21000000/orders/1001/boxes", "", "no method at /v2/campaigns/21000000/orders/1001/boxes"},
-		{"GET", "/", "", "no method at /"},
+			400, "NOT_FOUND", "order 9 not found in campaign 22000000"},
+		{"POST", "/v1/campaigns/12345/delivery-options", `{"items": [{"offerId": "A", "count": 1, "warehouseId": 1}], "courierDelivery": {"fullAddress": "Москва"}}`,
+			403, "FORBIDDEN", "campaign 12345 not found, or the API key has no access to it"},
+		{"POST", "/v1/businesses/5/operations", `{"operationType": "ORDER_RECIPIENT_UPDATE", "operationIds": ["x"]}`,
+			403, "FORBIDDEN", "business 5 not found, or the API key has no access to it"},
+		{"GET", "/v2/campaigns/21000000/orders/1001/boxes", "", 404, "NOT_FOUND", "no method at /v2/campaigns/21000000/orders/1001/boxes"},
+		{"GET", "/", "", 404, "NOT_FOUND", "no method at /"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
 			got := f.do(tt.method, tt.path, tt.body)
 			code, msg := errorOf(t, got)
-			if diff := cmp.Diff([]any{404, "NOT_FOUND", tt.message}, []any{got.status, code, msg}); diff != "" {
+			if diff := cmp.Diff([]any{tt.status, tt.code, tt.message}, []any{got.status, code, msg}); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})

@@ -14,6 +14,25 @@ import (
 // update-options, update (asynchronous operations), operations,
 // delivery-options.
 
+// The spec and the seeds document no 404 for update-options, update,
+// operations and delivery-options: there a campaign or business of the path
+// the server does not know is one the key has no access to (403), and an
+// order of the body it does not know is bad data (400).
+
+func forbiddenIfNotFound(err *apiError) *apiError {
+	if err.status == http.StatusNotFound {
+		return newAPIError(http.StatusForbidden, "FORBIDDEN", "%s, or the API key has no access to it", err.errs[0].Message)
+	}
+	return err
+}
+
+func badDataIfNotFound(err *apiError) *apiError {
+	if err.status == http.StatusNotFound {
+		err.status = http.StatusBadRequest
+	}
+	return err
+}
+
 // campaignWithModel finds a campaign (404) of the selling model a method is
 // for (400 CAMPAIGN_TYPE_NOT_SUPPORTED otherwise).
 func (s *Server) campaignWithModel(id int64, model string) (*Campaign, *apiError) {
@@ -183,7 +202,7 @@ type updateOptionsBody struct {
 func (s *Server) updateOptions(rt route, body []byte) response {
 	c, err := s.campaignWithModel(rt.campaignID, "LAAS")
 	if err != nil {
-		return err.response()
+		return forbiddenIfNotFound(err).response()
 	}
 	var req struct {
 		ID                *int64  `json:"id"`
@@ -207,7 +226,7 @@ func (s *Server) updateOptions(rt route, body []byte) response {
 	}
 	o, err := s.orderIn(c, *req.ID)
 	if err != nil {
-		return err.response()
+		return badDataIfNotFound(err).response()
 	}
 	var out updateOptionsBody
 	out.Status = "OK"
@@ -358,7 +377,7 @@ type updateBody struct {
 func (s *Server) updateOrder(rt route, body []byte, now time.Time) response {
 	c, err := s.campaignWithModel(rt.campaignID, "LAAS")
 	if err != nil {
-		return err.response()
+		return forbiddenIfNotFound(err).response()
 	}
 	var req updateRequest
 	if err := decodeBody(body, &req); err != nil {
@@ -370,7 +389,7 @@ func (s *Server) updateOrder(rt route, body []byte, now time.Time) response {
 	}
 	o, err := s.orderIn(c, id)
 	if err != nil {
-		return err.response()
+		return badDataIfNotFound(err).response()
 	}
 	if terminal(o.Status) {
 		return newAPIError(http.StatusBadRequest, "ORDER_IN_TERMINAL_STATE",
@@ -472,7 +491,7 @@ type operationsBody struct {
 
 func (s *Server) getOperations(rt route, body []byte) response {
 	if s.business(rt.businessID) == nil {
-		return notFound("business %d not found", rt.businessID).response()
+		return forbiddenIfNotFound(notFound("business %d not found", rt.businessID)).response()
 	}
 	var req struct {
 		OperationType *string  `json:"operationType"`
@@ -655,7 +674,7 @@ func paymentMethods(configured []string) []string {
 func (s *Server) deliveryOptions(rt route, body []byte) response {
 	c, err := s.campaignWithModel(rt.campaignID, "LAAS")
 	if err != nil {
-		return err.response()
+		return forbiddenIfNotFound(err).response()
 	}
 	var req deliveryOptionsRequest
 	if err := decodeBody(body, &req); err != nil {
