@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orderform/orderform/internal/contract"
 )
 
 const seedPath = "../../testdata/sandbox-small.json"
@@ -62,7 +64,9 @@ func newFixtureState(t *testing.T, st *State, opt Options) *fixture {
 		opt.Now = c.Now
 	}
 	srv := New(st, opt)
-	hs := httptest.NewServer(srv)
+	// Every answer is checked against the official spec. The requests are
+	// not: many are invalid on purpose, to see the server refuse them.
+	hs := httptest.NewServer(contract.Handler(srv, contract.Answers, contract.Errorf(t)))
 	t.Cleanup(hs.Close)
 	return &fixture{t: t, srv: srv, http: hs, clock: c}
 }
