@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderform/orderform/internal/contract"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/provider/sandbox"
 )
@@ -61,6 +62,9 @@ func newApplyEnv(t *testing.T, st *sandbox.State, opt sandbox.Options, files map
 	}
 	opt.APIKeys = []string{testKey}
 	e := &applyEnv{t: t, dir: t.TempDir(), srv: sandbox.New(st, opt)}
+	// What reaches the sandbox, and what it answers, is checked against the
+	// official spec; an intercept's answers are the test's own.
+	checked := contract.Handler(e.srv, contract.Both, contract.Errorf(t))
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.mu.Lock()
 		f := e.intercept
@@ -68,7 +72,7 @@ func newApplyEnv(t *testing.T, st *sandbox.State, opt sandbox.Options, files map
 		if f != nil && f(w, r) {
 			return
 		}
-		e.srv.ServeHTTP(w, r)
+		checked.ServeHTTP(w, r)
 	}))
 	t.Cleanup(hs.Close)
 	e.url = hs.URL

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderform/orderform/internal/contract"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/plan"
 	"github.com/orderform/orderform/provider/sandbox"
@@ -209,7 +210,8 @@ func TestJournalScopedByEndpoint(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		elsewhere := httptest.NewServer(sandbox.New(st, sandbox.Options{APIKeys: []string{testKey}}))
+		srv := sandbox.New(st, sandbox.Options{APIKeys: []string{testKey}})
+		elsewhere := httptest.NewServer(contract.Handler(srv, contract.Both, contract.Errorf(t)))
 		defer elsewhere.Close()
 		e.environ = append(os.Environ(), "YANDEX_MARKET_ENDPOINT="+elsewhere.URL, "YANDEX_MARKET_API_KEY="+testKey,
 			"YANDEX_MARKET_BUSINESS_ID=", "NO_COLOR=1", "ORDERFORM_LOG=", "ORDERFORM_QUOTAS=", "ORDERFORM_FINGERPRINT_KEY=")

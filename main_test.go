@@ -24,6 +24,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/orderform/orderform/internal/command"
+	"github.com/orderform/orderform/internal/contract"
 	"github.com/orderform/orderform/provider/sandbox"
 )
 
@@ -113,8 +114,17 @@ func setupSandbox(env *testscript.Env) error {
 		}
 	}
 	srv := sandbox.New(st, opt)
-	hs := httptest.NewServer(srv)
-	env.Defer(hs.Close)
+	// Every request orderform sends and every answer the sandbox gives is
+	// checked against the official spec; the script fails at its end with
+	// whatever broke it.
+	var broken contract.Recorder
+	hs := httptest.NewServer(contract.Handler(srv, contract.Both, broken.Report))
+	env.Defer(func() {
+		hs.Close() // every handler has returned: the record is complete
+		if err := broken.Err(); err != nil {
+			env.T().Fatal(err)
+		}
+	})
 	env.Values["sandbox"] = srv
 	env.Setenv("YANDEX_MARKET_ENDPOINT", hs.URL)
 	env.Setenv("YANDEX_MARKET_API_KEY", testKey)

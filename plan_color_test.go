@@ -22,6 +22,7 @@ import (
 	"unsafe"
 
 	"github.com/orderform/orderform/internal/command"
+	"github.com/orderform/orderform/internal/contract"
 	"github.com/orderform/orderform/provider/sandbox"
 )
 
@@ -99,7 +100,8 @@ func colorSandbox(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(sandbox.New(st, sandbox.Options{APIKeys: []string{testKey}}))
+	srv := sandbox.New(st, sandbox.Options{APIKeys: []string{testKey}})
+	hs := httptest.NewServer(contract.Handler(srv, contract.Both, contract.Errorf(t)))
 	t.Cleanup(hs.Close)
 	t.Setenv("YANDEX_MARKET_ENDPOINT", hs.URL)
 	t.Setenv("YANDEX_MARKET_API_KEY", testKey)

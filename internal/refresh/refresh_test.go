@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/orderform/orderform/internal/contract"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/plan"
 	"github.com/orderform/orderform/provider"
@@ -25,7 +26,7 @@ func setup(t *testing.T, delay time.Duration) (*sandbox.Server, *provider.Client
 		t.Fatal(err)
 	}
 	srv := sandbox.New(st, sandbox.Options{APIKeys: []string{key}, UpdateDelay: delay})
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewServer(contract.Handler(srv, contract.Both, contract.Errorf(t)))
 	t.Cleanup(hs.Close)
 	c, err := provider.New(provider.Config{Endpoint: hs.URL, APIKey: key})
 	if err != nil {
