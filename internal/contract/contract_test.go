@@ -2,6 +2,7 @@ package contract
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -307,5 +308,37 @@ func TestHandlerChecksNoAnswerWhenTheClientLeft(t *testing.T) {
 	hs.Close()
 	if vs := rec.Violations(); len(vs) != 0 {
 		t.Errorf("an answer nobody received was checked: %v", vs)
+	}
+}
+
+// failing is a testing.TB that keeps what Errorf was given.
+type failing struct {
+	testing.TB
+	errors []string
+}
+
+func (f *failing) Errorf(format string, args ...any) {
+	f.errors = append(f.errors, fmt.Sprintf(format, args...))
+}
+
+func TestErrorfFailsTheTestWithEachViolation(t *testing.T) {
+	f := &failing{TB: t}
+	hs := answering(t, 200, "application/json", `{}`)
+	c := &http.Client{Transport: Transport(nil, Errorf(f))}
+	resp, err := c.Post(hs.URL+trackPath, "application/json", strings.NewReader(`{"trackCode":12,"deliveryServiceId":51}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if len(f.errors) != 2 {
+		t.Fatalf("Errorf called %d times, want once for the request and once for the answer: %q", len(f.errors), f.errors)
+	}
+	for i, want := range []string{
+		"setOrderDeliveryTrackCode (" + trackRte + "): request body /trackCode = 12: ",
+		"setOrderDeliveryTrackCode (" + trackRte + "): response 200 body /status = {}: ",
+	} {
+		if !strings.Contains(f.errors[i], want) {
+			t.Errorf("report %d = %q, want it to contain %q", i, f.errors[i], want)
+		}
 	}
 }
