@@ -84,6 +84,18 @@ var exceptions = []Exception{
 	},
 }
 
+// Decided for the spec, so no exception (the digest's last section):
+//   - orders/update's customer: the spec requires firstName, lastName and
+//     phone (^\+[0-9]+$, 5..16 characters); orderform always sends a
+//     complete customer, filling what the configuration leaves out from the
+//     order's current recipient, and blocks the change when it cannot
+//     (plan's customerFor and missingCustomer).
+//   - dates: OrderDTO's are DD-MM-YYYY (DateDdMmYyyy, and DD-MM-YYYY
+//     HH:MM:SS for its date-times), every other schema's YYYY-MM-DD; both
+//     are checked as the spec names them (formats in spec.go).
+//   - "minutes are always 00, except 23:59" is prose in the spec, not a
+//     pattern: times are checked as HH:MM only.
+
 // deliberateHeader marks an answer a test asked the sandbox to break
 // (sandbox.FaultHeader, which MalformNext sets): such an answer is not
 // checked, as a request made with OnPurpose is not, since breaking the
