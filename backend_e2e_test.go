@@ -83,10 +83,14 @@ func TestTwoRunnersOneBackend(t *testing.T) {
 			idle++
 		}
 	}
-	if waited != 1 || idle != 1 {
-		t.Errorf("%d runners waited for a lock and %d found nothing to do, want 1 and 1\nfirst:\n%s%s\nsecond:\n%s%s",
+	// Which of the two gets the locks first is the scheduler's choice, and
+	// whether the other is started before the first is done too: it either
+	// waited for the locks or came after them, and then found nothing to do.
+	if idle != 1 || waited > 1 {
+		t.Errorf("%d runners waited for a lock and %d found nothing to do, want at most 1 and exactly 1\nfirst:\n%s%s\nsecond:\n%s%s",
 			waited, idle, results[0].stdout, results[0].stderr, results[1].stdout, results[1].stderr)
 	}
+	t.Logf("%d of the two runners waited for the other's locks", waited)
 	wantBatch(e, tracks, phones)
 	e.mustExit(0, "plan", "-detailed-exitcode")
 }
