@@ -49,6 +49,25 @@ type Options struct {
 	// KeepCalls is how many recorded calls Calls keeps, the latest
 	// (default 10,000); the older are only counted (CallsDropped).
 	KeepCalls int
+
+	// NotifyURL, when set, is the seller's notification URL: the server
+	// POSTs the Market's push notifications to NotifyURL + "/notification"
+	// when an order's status, delivery dates or shipment date change (see
+	// notify.go), asynchronously, and records them (Notifications).
+	NotifyURL string
+	// NotifyRetry is the interval before a notification not answered 200 is
+	// sent again (default a minute, as the Market).
+	NotifyRetry time.Duration
+	// NotifyAttempts is how many times a notification is sent before the
+	// server gives up (default 61: the first and an hour of retries).
+	NotifyAttempts int
+	// NotifyTimeout limits one attempt (default 10 s, the Market's limit).
+	NotifyTimeout time.Duration
+	// NotifyCopies sends every notification this many times (default 1):
+	// duplicates are normal in the Market.
+	NotifyCopies int
+	// NotifyClient sends the notifications (default http.DefaultClient).
+	NotifyClient *http.Client
 }
 
 // Server is the emulated Market Partner API. It is safe for concurrent use.
@@ -73,6 +92,11 @@ type Server struct {
 	processAbandoned bool
 	// partnerMovesLimit: Options.PartnerMovesLimit.
 	partnerMovesLimit int
+	// notify sends notifications; nil without Options.NotifyURL.
+	notify *notifier
+	// started is when the timeline's delays count from; timers wake it.
+	started time.Time
+	timers  []*time.Timer
 }
 
 // New returns a server serving a copy of st (nil: an empty state).
@@ -93,6 +117,7 @@ func New(st *State, opt Options) *Server {
 
 		processAbandoned:  opt.ProcessAbandoned,
 		partnerMovesLimit: opt.PartnerMovesLimit,
+		notify:            newNotifier(opt),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -109,6 +134,7 @@ func New(st *State, opt Options) *Server {
 	}
 	s.reindex()
 	s.mux = s.newMux()
+	s.startTimeline()
 	return s
 }
 
@@ -288,7 +314,8 @@ func (s *Server) Order(orderID int64) (OrderState, bool) {
 
 // UpdateOrder changes an order as if it changed elsewhere (the buyer, the
 // courier, the Market): f edits a copy, which replaces the order if it is
-// still valid. updatedAt bumps unless f set it.
+// still valid. updatedAt bumps unless f set it. A change of status or dates
+// sends its notification (Options.NotifyURL).
 func (s *Server) UpdateOrder(orderID int64, f func(*OrderState)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -314,7 +341,9 @@ func (s *Server) UpdateOrder(orderID int64, f func(*OrderState)) error {
 	if err := errors.Join(checkOrder(c, model)...); err != nil {
 		return fmt.Errorf("update sandbox order %d: %w", orderID, err)
 	}
+	before := markOf(o)
 	*o = c
+	s.noticeChange(before, o)
 	return nil
 }
 

@@ -27,6 +27,26 @@ type State struct {
 	// OperationSeq numbers operations; their IDs derive from it, which keeps
 	// them stable across runs of the same scenario.
 	OperationSeq int64 `json:"operationSeq,omitempty"`
+	// Timeline is a script of status changes the server plays from its
+	// start, each with its notification; the played ones keep their
+	// PlayedAt, so a restart from the saved state does not replay them.
+	Timeline []TimelineEvent `json:"timeline,omitempty"`
+}
+
+// TimelineEvent is one scripted status change: After (a Go duration, "2s")
+// from the server's start, order Order goes to Status and Substatus.
+type TimelineEvent struct {
+	After     string    `json:"after"`
+	Order     int64     `json:"order"`
+	Status    string    `json:"status"`
+	Substatus string    `json:"substatus"`
+	PlayedAt  time.Time `json:"playedAt,omitzero"`
+}
+
+// delay is e.After parsed; validate has refused what does not parse.
+func (e TimelineEvent) delay() time.Duration {
+	d, _ := time.ParseDuration(e.After)
+	return d
 }
 
 // Business is a seller's cabinet, the owner of campaigns.
@@ -385,6 +405,21 @@ func (st *State) validate() error {
 			bad("operation %s: type %q is not one of %s, %s", op.ID, op.Type, OperationIntervalUpdate, OperationRecipientUpdate)
 		}
 	}
+	for i, e := range st.Timeline {
+		where := fmt.Sprintf("timeline[%d]", i)
+		if d, err := time.ParseDuration(e.After); err != nil || d < 0 {
+			bad("%s: after %q is not a duration >= 0 (e.g. \"2s\", \"1m30s\")", where, e.After)
+		}
+		if !orders[e.Order] {
+			bad("%s: order %d does not exist", where, e.Order)
+		}
+		if !slices.Contains(orderStatuses(), e.Status) {
+			bad("%s: status %q is not an order status", where, e.Status)
+		}
+		if e.Substatus == "" {
+			bad("%s: substatus is required", where)
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -547,6 +582,7 @@ func (st *State) Clone() *State {
 		Orders:       make([]OrderState, len(st.Orders)),
 		Operations:   make([]Operation, len(st.Operations)),
 		OperationSeq: st.OperationSeq,
+		Timeline:     slices.Clone(st.Timeline),
 	}
 	for i, x := range st.Campaigns {
 		c.Campaigns[i] = x.clone()

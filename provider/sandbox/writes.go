@@ -162,6 +162,7 @@ func (s *Server) setDeliveryDate(rt route, body []byte, now time.Time) response 
 	}
 	to := *req.Dates.ToDate
 	if d := &o.Delivery.Dates; d.ToDate != to {
+		before := markOf(o)
 		d.ToDate = to
 		d.FromDate = min(d.FromDate, to) // the interval stays an interval
 		if *req.Reason == "PARTNER_MOVED_DELIVERY_DATES" {
@@ -171,6 +172,7 @@ func (s *Server) setDeliveryDate(rt route, body []byte, now time.Time) response 
 			}
 		}
 		bumpUpdatedAt(o, now)
+		s.noticeChange(before, o)
 	}
 	return ok(okBody{Status: "OK"})
 }
@@ -442,18 +444,26 @@ func (s *Server) operationID(seq, orderID int64) string {
 // the caller holds the lock.
 func (s *Server) settle(now time.Time, all bool) {
 	var changed []*OrderState
+	var before []orderMark
 	for i := range s.st.Operations {
 		op := &s.st.Operations[i]
 		if op.Status == OperationInProgress && (all || !now.Before(op.ApplyAt)) {
+			var mark orderMark
+			if o := s.order(op.OrderID); o != nil {
+				mark = markOf(o)
+			}
 			if o := s.apply(op); o != nil && !slices.Contains(changed, o) {
 				changed = append(changed, o)
+				before = append(before, mark)
 			}
 		}
 	}
 	// One bump per order: the parts of one orders/update land together.
-	for _, o := range changed {
+	for i, o := range changed {
 		bumpUpdatedAt(o, now)
+		s.noticeChange(before[i], o)
 	}
+	s.playTimeline(now)
 }
 
 // apply finishes one operation: it fails if told to or if the order has
