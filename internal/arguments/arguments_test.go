@@ -262,13 +262,27 @@ func TestParseOtherCommands(t *testing.T) {
 	})
 	t.Run("sandbox", func(t *testing.T) {
 		got, diags := ParseSandbox([]string{"-data=seed.json", "-listen=0.0.0.0:9000", "-allow-remote", "-key=k", "-save=s.json", "-update-delay=1s"})
-		want := &Sandbox{Data: "seed.json", Listen: "0.0.0.0:9000", AllowRemote: true, Key: "k", Save: "s.json", UpdateDelay: time.Second}
+		want := &Sandbox{Data: "seed.json", Listen: "0.0.0.0:9000", AllowRemote: true, Key: "k", Save: "s.json", UpdateDelay: time.Second,
+			NotifyCopies: 1, NotifyRetry: time.Minute}
 		if diff := cmp.Diff(want, got); diff != "" || diags != nil {
 			t.Errorf("ParseSandbox (-want +got):\n%s%s", diff, summaries(diags))
 		}
 		_, diags = ParseSandbox(nil)
 		if diff := cmp.Diff([]string{"error: sandbox needs a seed: -data=FILE (the repository has testdata/sandbox-small.json)"}, summaries(diags)); diff != "" {
 			t.Errorf("ParseSandbox() diagnostics (-want +got):\n%s", diff)
+		}
+		got, diags = ParseSandbox([]string{"-data=s.json", "-notify=http://127.0.0.1:8090", "-notify-copies=3", "-notify-retry=2s"})
+		if got.Notify != "http://127.0.0.1:8090" || got.NotifyCopies != 3 || got.NotifyRetry != 2*time.Second || diags != nil {
+			t.Errorf("ParseSandbox(-notify...) = %+v%s", got, summaries(diags))
+		}
+		_, diags = ParseSandbox([]string{"-data=s.json", "-notify=127.0.0.1:8090", "-notify-copies=0", "-notify-retry=0s"})
+		want2 := []string{
+			"error: -notify=127.0.0.1:8090 is not an http or https URL without a query, e.g. http://127.0.0.1:8090",
+			"error: -notify-copies=0: want at least 1",
+			"error: -notify-retry=0s: want a duration > 0",
+		}
+		if diff := cmp.Diff(want2, summaries(diags)); diff != "" {
+			t.Errorf("ParseSandbox(bad -notify...) diagnostics (-want +got):\n%s", diff)
 		}
 	})
 	t.Run("version", func(t *testing.T) {

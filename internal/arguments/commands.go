@@ -2,6 +2,7 @@ package arguments
 
 import (
 	"flag"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -196,6 +197,11 @@ type Sandbox struct {
 	Key         string // "" = $YANDEX_MARKET_API_KEY, else "sandbox"
 	UpdateDelay time.Duration
 	AllowRemote bool
+	// Notify is the seller's notification URL ("" = none); notifications
+	// go to Notify + "/notification".
+	Notify       string
+	NotifyCopies int
+	NotifyRetry  time.Duration
 }
 
 func (s *Sandbox) flagSet() *flag.FlagSet {
@@ -206,6 +212,9 @@ func (s *Sandbox) flagSet() *flag.FlagSet {
 	fs.StringVar(&s.Key, "key", "", "the API key the emulator accepts (default $YANDEX_MARKET_API_KEY, else \"sandbox\")")
 	fs.DurationVar(&s.UpdateDelay, "update-delay", 30*time.Second, "how long orders/update operations stay IN_PROGRESS")
 	fs.BoolVar(&s.AllowRemote, "allow-remote", false, "allow a non-loopback -listen address (needs an explicit -key)")
+	fs.StringVar(&s.Notify, "notify", "", "POST the Market's push notifications to URL/notification when an order changes, e.g. http://127.0.0.1:8090")
+	fs.IntVar(&s.NotifyCopies, "notify-copies", 1, "send every notification N times (the Market sends duplicates)")
+	fs.DurationVar(&s.NotifyRetry, "notify-retry", time.Minute, "wait this long before sending a notification not answered 200 again")
 	return fs
 }
 
@@ -223,6 +232,17 @@ func ParseSandbox(args []string) (*Sandbox, hcl.Diagnostics) {
 	}
 	if s.Data == "" {
 		diags = append(diags, errorf("sandbox needs a seed: -data=FILE (the repository has testdata/sandbox-small.json)"))
+	}
+	if s.Notify != "" {
+		if u, err := url.Parse(s.Notify); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			diags = append(diags, errorf("-notify=%s is not an http or https URL without a query, e.g. http://127.0.0.1:8090", s.Notify))
+		}
+	}
+	if s.NotifyCopies < 1 {
+		diags = append(diags, errorf("-notify-copies=%d: want at least 1", s.NotifyCopies))
+	}
+	if s.NotifyRetry <= 0 {
+		diags = append(diags, errorf("-notify-retry=%s: want a duration > 0", s.NotifyRetry))
 	}
 	return s, diags
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/orderform/orderform/internal/arguments"
@@ -42,7 +43,9 @@ func runSandbox(ctx context.Context, m *meta, args []string) int {
 		m.errorf(opt, "%v", err)
 		return exitError
 	}
-	srv := sandbox.New(st, sandbox.Options{APIKeys: []string{accepted}, UpdateDelay: a.UpdateDelay})
+	srv := sandbox.New(st, sandbox.Options{APIKeys: []string{accepted}, UpdateDelay: a.UpdateDelay,
+		NotifyURL: a.Notify, NotifyCopies: a.NotifyCopies, NotifyRetry: a.NotifyRetry})
+	defer srv.Close()
 	ln, err := net.Listen("tcp", a.Listen)
 	if err != nil {
 		m.errorf(opt, "%v", err)
@@ -53,6 +56,9 @@ func runSandbox(ctx context.Context, m *meta, args []string) int {
 	fmt.Fprintf(m.Stderr, "  export YANDEX_MARKET_ENDPOINT=http://%s\n", ln.Addr())
 	if a.Key == "" && os.Getenv("YANDEX_MARKET_API_KEY") == "" {
 		fmt.Fprintf(m.Stderr, "  export YANDEX_MARKET_API_KEY=sandbox\n")
+	}
+	if a.Notify != "" {
+		fmt.Fprintf(m.Stderr, "  notifications go to %s/notification\n", strings.TrimSuffix(a.Notify, "/"))
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -67,6 +73,7 @@ func runSandbox(ctx context.Context, m *meta, args []string) int {
 		_ = hs.Shutdown(sctx)
 		cancel()
 	}
+	_ = srv.Close() // no timeline event plays after the state is saved
 	if a.Save != "" {
 		if err := srv.Save(a.Save); err != nil {
 			m.errorf(opt, "%v", err)
