@@ -63,6 +63,7 @@ func TestScripts(t *testing.T) {
 			"exit":        cmdExit,
 			"json":        cmdJSON,
 			"mode":        cmdMode,
+			"notified":    cmdNotified,
 		},
 	})
 }
@@ -75,6 +76,11 @@ type sandboxOptions struct {
 		Limit  int    `json:"limit"`
 		Period string `json:"period"`
 	} `json:"quotas"`
+	// Notify is the sandbox's notification URL (sandbox.Options.NotifyURL),
+	// NotifyCopies and NotifyRetry its Options.NotifyCopies and NotifyRetry.
+	Notify       string `json:"notify"`
+	NotifyCopies int    `json:"notify_copies"`
+	NotifyRetry  string `json:"notify_retry"`
 }
 
 // setupSandbox serves a fresh emulator for each script, seeded from
@@ -101,6 +107,12 @@ func setupSandbox(env *testscript.Env) error {
 			}
 		}
 		opt.Parallel = so.Parallel
+		opt.NotifyURL, opt.NotifyCopies = so.Notify, so.NotifyCopies
+		if so.NotifyRetry != "" {
+			if opt.NotifyRetry, err = time.ParseDuration(so.NotifyRetry); err != nil {
+				return fmt.Errorf("sandbox-options.json: %w", err)
+			}
+		}
 		opt.Quotas = map[sandbox.Endpoint]sandbox.Quota{}
 		for e, q := range so.Quotas {
 			if !slices.Contains(sandbox.Endpoints(), sandbox.Endpoint(e)) {
@@ -125,6 +137,7 @@ func setupSandbox(env *testscript.Env) error {
 			env.T().Fatal(err)
 		}
 	})
+	env.Defer(func() { _ = srv.Close() })
 	env.Values["sandbox"] = srv
 	env.Setenv("YANDEX_MARKET_ENDPOINT", hs.URL)
 	env.Setenv("YANDEX_MARKET_API_KEY", testKey)
@@ -289,6 +302,32 @@ func cmdMutate(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	})
 	ts.Check(err)
+}
+
+// cmdNotified checks the notifications the sandbox sent (or is still
+// trying to send) of a type about an order: `notified TYPE ORDER [COUNT]`,
+// COUNT (default 1) with the copies; `! notified TYPE ORDER`: none.
+func cmdNotified(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 || len(args) > 3 || (neg && len(args) == 3) {
+		ts.Fatalf("usage: notified TYPE ORDER [COUNT], ! notified TYPE ORDER")
+	}
+	want := 1
+	if len(args) == 3 {
+		want = int(atoi(ts, args[2]))
+	}
+	id := atoi(ts, args[1])
+	got := 0
+	for _, s := range server(ts).Notifications() {
+		if string(s.Notification.Type) == args[0] && s.Notification.OrderID == id {
+			got++
+		}
+	}
+	switch {
+	case neg && got > 0:
+		ts.Fatalf("%d %s notifications about order %d, want none", got, args[0], id)
+	case !neg && got != want:
+		ts.Fatalf("%d %s notifications about order %d, want %d", got, args[0], id, want)
+	}
 }
 
 // endpoint reads an endpoint name of a script command ("any": "", every

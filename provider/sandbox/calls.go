@@ -85,8 +85,9 @@ func (s *Server) ResetCalls() {
 
 // Wrote reports whether any write (track, delivery_date, update) took
 // effect since the server started: processed and answered 2xx, whether or
-// not the answer reached the client. It is kept apart from the recorded
-// calls, so it holds however many calls were dropped.
+// not the answer reached the client, or a timeline event played (the state
+// changed and is worth saving). It is kept apart from the recorded calls, so
+// it holds however many calls were dropped.
 func (s *Server) Wrote() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

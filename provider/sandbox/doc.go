@@ -52,6 +52,8 @@
 // Files: routes.go is routing (the table, the mux, path parameters),
 // server.go a request's way through auth, limits and faults to the handler,
 // control.go what tests do from outside the API (faults, latency, settling),
+// notify.go notifications (queue, sending, SetStatus), timeline.go the
+// scripted status changes,
 // calls.go call recording (the latest Options.KeepCalls, and Wrote),
 // persist.go the state file, limits.go quotas, orders.go the reads, writes.go
 // the writes and operations, state.go the state and its validation, wire.go
@@ -62,6 +64,35 @@
 // applyAt, and whatever touches the state first after that instant (a
 // request, Snapshot, Order, Save) settles it, so pending operations survive a
 // restart through the state file.
+//
+// # Notifications
+//
+// With Options.NotifyURL the server pushes the Market's notifications (the
+// provider/notification types) to NotifyURL + "/notification" when an order
+// changes, whatever changed it (UpdateOrder and SetStatus, an API write, a
+// settled operation, the timeline):
+//
+//	status changes                 ORDER_STATUS_UPDATED {campaignId, orderId, status, substatus, updatedAt}
+//	status becomes CANCELLED       ORDER_CANCELLED {campaignId, orderId, cancelledAt, items[{offerId, count}]}
+//	delivery dates or times move   ORDER_UPDATED {..., updateType: DELIVERY_DATE_UPDATED, updatedAt}
+//	shipment date moves            ORDER_UPDATED {..., updateType: SHIPMENT_DATE_UPDATED, updatedAt}
+//
+// A track or a recipient change sends nothing: the Market has no
+// notification that says so. The instant is the order's new updatedAt. The
+// server's lock only queues a notification; one goroutine POSTs them in
+// queue order, each attempt limited by NotifyTimeout (10 s), and sends one
+// not answered 200 again every NotifyRetry (a minute) up to NotifyAttempts
+// (61: an hour), as the Market does. NotifyCopies sends each one N times,
+// the duplicates a receiver must absorb. Notifications returns every one
+// with its attempts and answers; WaitNotifications waits until none is
+// left to send; Close stops the sending and the timeline.
+//
+// The timeline (State.Timeline) scripts status changes: {"after": "2s",
+// "order": 1001, "status": "PROCESSING", "substatus": "STARTED"} happens 2 s
+// (on Options.Now's clock) after New; a timer wakes the server then, and any
+// touch of the state plays what is due. A played event gets playedAt, is
+// saved with the state (it counts as a write, see Wrote) and never plays
+// again.
 //
 // # State file
 //
@@ -90,7 +121,9 @@
 //	    "failOperations": false}],
 //	  "operations": [{"id": "...", "type": "ORDER_RECIPIENT_UPDATE", "status": "IN_PROGRESS", "businessId": 9000000,
 //	    "campaignId": 22000000, "orderId": 2001, "customer": {...}, "submittedAt": "...", "applyAt": "...", "fail": false}],
-//	  "operationSeq": 1
+//	  "operationSeq": 1,
+//	  "timeline": [{"after": "2s", "order": 1001, "status": "DELIVERY", "substatus": "DELIVERY_SERVICE_RECEIVED",
+//	    "playedAt": "..."}]
 //	}
 //
 // Derived fields may be left out: delivery.partnerType (SHOP for DBS,
