@@ -336,6 +336,7 @@ func (m *meta) startSandbox(seed string) (key, endpoint string, closeFn func() e
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = hs.Shutdown(ctx)
+		_ = srv.Close() // the seed's timeline stops before the state is saved
 		// Only a run that wrote saves: a plan running beside an apply
 		// (plan takes no lock) must not put back the state it loaded over
 		// the apply's writes. Operations still in progress are in the
