@@ -137,7 +137,7 @@ func (w *wire) timeOf(t Type) **string {
 // send what Parse would refuse.
 func (n Notification) Marshal() ([]byte, error) {
 	if err := n.check(); err != nil {
-		return nil, fmt.Errorf("marshal %s notification: %w", cmpType(n.Type), err)
+		return nil, fmt.Errorf("marshal %s notification: %w", typeName(n.Type), err)
 	}
 	t := string(n.Type)
 	w := wire{NotificationType: &t}
@@ -166,7 +166,7 @@ func (n Notification) Marshal() ([]byte, error) {
 	return json.Marshal(w)
 }
 
-func cmpType(t Type) string {
+func typeName(t Type) string {
 	if t == "" {
 		return "untyped"
 	}
