@@ -57,7 +57,7 @@ type Submission struct {
 // address order, so the same input always makes the same plan.
 func Build(in Input) *Plan {
 	p := &Plan{FormatVersion: FormatVersion, CreatedAt: in.Now, BusinessID: in.BusinessID,
-		Changes: []Change{}, Pending: []Pending{}, Blocked: []Blocked{}}
+		Changes: []Change{}, Pending: []Pending{}, Deferred: []Deferred{}, Blocked: []Blocked{}}
 	desired := slices.Clone(in.Desired)
 	sort.SliceStable(desired, func(i, j int) bool { return desired[i].Address < desired[j].Address })
 	for _, d := range desired {
@@ -377,8 +377,13 @@ func planOrder(p *Plan, k Key, d schema.Order, cur Current, subs []Submission, n
 	if o.CancelRequested && !df.empty() {
 		refusals = append(refusals, blocked("", ReasonCancelRequested, "the buyer asked to cancel this order; it is not changed while the request is open"))
 	}
-	// Each call's gate, once for the blocks it would send.
-	for _, c := range calls {
+	// Each call's gate, once for the blocks it would send. A gate that
+	// refuses only for now (the status comes before one it allows) defers
+	// its blocks instead of blocking them.
+	var deferred []*callSpec
+	later := map[int]bool{} // refusals that only defer
+	for i := range calls {
+		c := &calls[i]
 		var names []string
 		for _, b := range blocks {
 			if b.call == c.kind && len(df[b.name]) > 0 {
@@ -389,6 +394,10 @@ func planOrder(p *Plan, k Key, d schema.Order, cur Current, subs []Submission, n
 			continue
 		}
 		if r, detail := c.gate.refuse(model, o.Status); r != "" {
+			if c.gate.defers(model, o.Status) {
+				later[len(refusals)] = true
+				deferred = append(deferred, c)
+			}
 			refusals = append(refusals, blocked(strings.Join(names, ", "), r, detail))
 		}
 	}
@@ -396,16 +405,46 @@ func planOrder(p *Plan, k Key, d schema.Order, cur Current, subs []Submission, n
 		if b.check == nil || !b.declared(d) {
 			continue
 		}
-		if r := b.check(blockCheck{d: d, cur: cur, fields: df[b.name], refused: len(refusals) > 0, now: now}); r != nil {
+		waits := slices.ContainsFunc(deferred, func(c *callSpec) bool { return c.kind == b.call })
+		if r := b.check(blockCheck{d: d, cur: cur, fields: df[b.name], refused: len(refusals) > len(later) || waits, now: now}); r != nil {
 			x := blocked(r.Field, r.Reason, r.Detail)
 			x.Available = r.Available
 			refusals = append(refusals, x)
 		}
 	}
 
-	if len(refusals) > 0 {
+	if len(refusals) > len(later) {
+		// Something will never be allowed: the order is not touched, and
+		// what only waits is listed with it (nothing of it will be sent).
 		p.Blocked = append(p.Blocked, refusals...)
 		return
+	}
+	var dfr *Deferred
+	if len(deferred) > 0 {
+		dfr = &Deferred{Change: Change{Address: d.Address, OrderID: d.ID, CampaignID: d.CampaignID, Action: Update,
+			Status: o.Status, Model: model, Sensitive: d.Sensitive}}
+		var names, details []string
+		for i, c := range deferred {
+			for _, b := range blocks {
+				if b.call == c.kind && len(df[b.name]) > 0 {
+					names = append(names, b.name)
+					dfr.Fields = append(dfr.Fields, df[b.name]...)
+					delete(df, b.name)
+				}
+			}
+			if i == 0 {
+				dfr.WaitsFor = slices.Clone(c.gate.statuses)
+			} else {
+				dfr.WaitsFor = slices.DeleteFunc(dfr.WaitsFor, func(s string) bool { return !slices.Contains(c.gate.statuses, s) })
+			}
+		}
+		for i := range refusals {
+			details = append(details, refusals[i].Detail)
+		}
+		dfr.Blocks, dfr.Detail = strings.Join(names, ", "), strings.Join(details, "; ")
+		dfr.Range = declRange(d, names[0])
+		dfr.Observed = observe(k, names, o)
+		p.Deferred = append(p.Deferred, *dfr)
 	}
 	if len(pend.Fields) > 0 {
 		pend.Address, pend.OrderID, pend.CampaignID = d.Address, d.ID, d.CampaignID
@@ -421,6 +460,9 @@ func planOrder(p *Plan, k Key, d schema.Order, cur Current, subs []Submission, n
 		ch.Fields = append(ch.Fields, df[b.name]...)
 	}
 	ch.Unchanged = max(0, declaredFields(d)-len(ch.Fields))
+	if dfr != nil {
+		ch.Unchanged = max(0, ch.Unchanged-len(dfr.Fields))
+	}
 	// The calls come from the fields, as apply makes them again from its
 	// re-read: what the plan shows is what is sent.
 	var err error
@@ -500,4 +542,55 @@ func declaredFields(d schema.Order) int {
 		}
 	}
 	return n
+}
+
+// Recheck judges a deferred change on a fresh read of its order. ready: the
+// order's status allows it now, and it is sent. stale: why it can no longer
+// be sent as planned (what it was decided on moved, or the status went
+// where it will never be allowed): plan again. Neither: it still waits.
+// Unlike a change's (Stale), a status that moved is not stale in itself:
+// moving on to a status that allows it is what the change waited for.
+func (d Deferred) Recheck(k Key, o provider.Order) (ready bool, stale string) {
+	keys := make([]string, 0, len(d.Observed.Values))
+	for name := range d.Observed.Values {
+		keys = append(keys, name)
+	}
+	sort.Strings(keys)
+	now := observe(k, keys, o)
+	if now.Model != d.Observed.Model {
+		return false, fmt.Sprintf("selling model is %s, the plan saw %s", now.Model, d.Observed.Model)
+	}
+	for _, name := range keys {
+		if now.Values[name] != d.Observed.Values[name] {
+			return false, name + " changed since the plan was made"
+		}
+	}
+	if o.CancelRequested {
+		return false, "the buyer asked to cancel this order"
+	}
+	waiting := false
+	for _, k := range calledBy(d.Fields) {
+		g := callOf(k).gate
+		if r, detail := g.refuse(now.Model, o.Status); r != "" {
+			if !g.defers(now.Model, o.Status) {
+				return false, fmt.Sprintf("status is %s, the plan saw %s: %s", o.Status, d.Observed.Status, detail)
+			}
+			waiting = true
+		}
+	}
+	return !waiting, ""
+}
+
+// calledBy lists the calls that set fields, in the table's order.
+func calledBy(fields []Field) []CallKind {
+	var out []CallKind
+	for _, c := range calls {
+		for _, f := range fields {
+			if _, b := fieldAt(f.Path); b != nil && b.call == c.kind {
+				out = append(out, c.kind)
+				break
+			}
+		}
+	}
+	return out
 }

@@ -167,6 +167,11 @@ type gate struct {
 	models []string
 	// statuses allow the call; nil: every status but a terminal one.
 	statuses []string
+	// before are the statuses an order passes through on its way to
+	// statuses: a change refused in one of them is deferred (sent once the
+	// order gets there), not blocked. Any other refused status never comes
+	// back to an allowed one.
+	before []string
 	// model says whose orders the call changes, for a refused model.
 	model string
 	// status says why the status refuses it: with %s for the allowed
@@ -203,6 +208,17 @@ func (g gate) refuse(model, status string) (Reason, string) {
 	return "", ""
 }
 
+// defers reports whether the gate refuses a change of an order of model in
+// status only for now: the status comes before one it allows.
+func (g gate) defers(model, status string) bool {
+	return slices.Contains(g.models, model) && !g.allowsStatus(status) && slices.Contains(g.before, status)
+}
+
+// beforeProcessing are the statuses of an order not yet handed to the
+// seller to ship, in the order it passes through them: what comes before
+// PROCESSING.
+var beforeProcessing = []string{"PLACING", "RESERVED", "UNPAID", "PENDING"}
+
 // orList is "A, B or C".
 func orList(xs []string) string {
 	if len(xs) < 2 {
@@ -218,6 +234,7 @@ var calls = []callSpec{
 		kind: CallTrack, what: "track", make: makeTrack,
 		gate: gate{models: []string{provider.ModelDBS},
 			statuses: []string{provider.StatusProcessing, provider.StatusDelivery, provider.StatusPickup},
+			before:   beforeProcessing,
 			model:    "track numbers are set only for DBS orders",
 			status:   "a track number can be set only in status %s; the order is %s"},
 	},
@@ -231,6 +248,7 @@ var calls = []callSpec{
 		kind: CallDeliveryDate, what: "delivery date", make: makeDeliveryDate,
 		gate: gate{models: []string{provider.ModelDBS},
 			statuses: []string{provider.StatusProcessing, provider.StatusDelivery},
+			before:   beforeProcessing,
 			model:    "delivery dates are moved only for DBS orders",
 			status:   "a delivery date can be moved only in status %s; the order is %s"},
 	},

@@ -57,7 +57,10 @@ type Plan struct {
 
 	Changes []Change
 	Pending []Pending
-	Blocked []Blocked
+	// Deferred are changes the orders' statuses do not allow yet but will:
+	// shown, not sent, neither a change nor an error.
+	Deferred []Deferred
+	Blocked  []Blocked
 	// Unchanged counts the declared orders that already match.
 	Unchanged int
 	// UnkeyedObserved is set for a plan read from a file written before
@@ -142,6 +145,28 @@ type Pending struct {
 	Why string
 }
 
+// Deferred is a change the order's status does not allow yet but will (a
+// track for an order still PENDING): it waits, and the first apply that
+// re-reads the order in a status that allows it sends it. The change's
+// other parts, if any, are planned as usual: a deferred part is not a
+// blocked one. An order with a blocked part is blocked whole, its
+// not-yet-allowed parts included, as it always was.
+type Deferred struct {
+	// Change is what will be sent: the fields, and the state it was
+	// decided on (Observed: the deferred blocks only). It has no Calls:
+	// apply makes them from a fresh read once the status allows them.
+	Change
+	// Blocks names what waits ("track", or "track, delivery_date").
+	Blocks string
+	// WaitsFor are the statuses that allow it, the first the one the order
+	// comes to next.
+	WaitsFor []string
+	// Detail says in words why it waits (the API's rule).
+	Detail string
+	// Range is where the first deferred block is declared.
+	Range hcl.Range
+}
+
 // Reason tells why a change is blocked, in words scripts can match.
 type Reason string
 
@@ -180,13 +205,14 @@ type Blocked struct {
 // an operation the Market reports in progress (or a write it answered);
 // Unknown those waiting on a write that got no answer, which nobody can
 // say is pending.
+// Deferred counts the changes waiting for their order's status.
 type Summary struct {
-	Change, Pending, Unknown, Blocked, Unchanged int
+	Change, Pending, Unknown, Deferred, Blocked, Unchanged int
 }
 
 // Summary counts the plan's entries.
 func (p *Plan) Summary() Summary {
-	s := Summary{Change: len(p.Changes), Blocked: len(p.Blocked), Unchanged: p.Unchanged}
+	s := Summary{Change: len(p.Changes), Deferred: len(p.Deferred), Blocked: len(p.Blocked), Unchanged: p.Unchanged}
 	for _, pd := range p.Pending {
 		if pd.Unknown {
 			s.Unknown++
@@ -199,7 +225,8 @@ func (p *Plan) Summary() Summary {
 
 // Converges reports whether the orders will match the configuration with
 // nothing more sent: no change, and nothing waiting on a write whose outcome
-// is unknown.
+// is unknown. A deferred change does not count: nothing can be sent for it
+// until the Market moves the order on.
 func (p *Plan) Converges() bool { return len(p.Changes) == 0 && p.Summary().Unknown == 0 }
 
 // HasChanges reports whether applying the plan would send anything.
