@@ -21,6 +21,7 @@ type planJSON struct {
 	CreatedAt     *string          `json:"created_at"`
 	Changes       []changeJSON     `json:"changes"`
 	Pending       []pendingJSON    `json:"pending"`
+	Deferred      []deferredJSON   `json:"deferred"`
 	Blocked       []blockedJSON    `json:"blocked"`
 	DataSources   []dataSourceJSON `json:"data_sources"`
 	Diagnostics   []diagnosticJSON `json:"diagnostics"`
@@ -101,6 +102,22 @@ type pendingJSON struct {
 	UnknownReason  string `json:"unknown_reason,omitempty"`
 }
 
+// deferredJSON is a change waiting for its order's status: what it will
+// set (masked as a change's fields are), what waits and for which statuses
+// (waits_for, the first the one the order comes to next).
+type deferredJSON struct {
+	Address    string      `json:"address"`
+	OrderID    int64       `json:"order_id"`
+	CampaignID int64       `json:"campaign_id"`
+	Status     string      `json:"status"`
+	Model      string      `json:"model"`
+	Blocks     string      `json:"blocks"`
+	WaitsFor   []string    `json:"waits_for"`
+	Detail     string      `json:"detail"`
+	Fields     []fieldJSON `json:"fields"`
+	Range      *rangeJSON  `json:"range,omitempty"`
+}
+
 type blockedJSON struct {
 	Address    string         `json:"address"`
 	OrderID    int64          `json:"order_id"`
@@ -120,6 +137,7 @@ type summaryJSON struct {
 	Change    int `json:"change"`
 	Pending   int `json:"pending"`
 	Unknown   int `json:"unknown,omitempty"` // writes without an answer; absent when none
+	Deferred  int `json:"deferred"`
 	Blocked   int `json:"blocked"`
 	Unchanged int `json:"unchanged"`
 }
@@ -156,6 +174,7 @@ func PlanJSON(p *plan.Plan, diags hcl.Diagnostics, opt Options) ([]byte, error) 
 		CreatedAt:     timeJSON(p.CreatedAt),
 		Changes:       []changeJSON{},
 		Pending:       []pendingJSON{},
+		Deferred:      []deferredJSON{},
 		Blocked:       []blockedJSON{},
 		DataSources:   dataSourcesJSON(p.DataSources),
 		Diagnostics:   diagnosticsJSON(diags),
@@ -170,11 +189,19 @@ func PlanJSON(p *plan.Plan, diags hcl.Diagnostics, opt Options) ([]byte, error) 
 			SubmittedAt: timeJSON(pd.SubmittedAt), OutcomeUnknown: pd.Unknown, UnknownReason: pd.Why,
 		})
 	}
+	for _, d := range byAddress(p.Deferred, func(d plan.Deferred) string { return d.Address }) {
+		v := deferredJSON{Address: d.Address, OrderID: d.OrderID, CampaignID: d.CampaignID, Status: d.Status, Model: d.Model,
+			Blocks: d.Blocks, WaitsFor: nonNil(d.WaitsFor), Detail: d.Detail, Fields: changeView(&d.Change, opt).Fields}
+		if d.Range.Filename != "" {
+			v.Range = rangeView(d.Range)
+		}
+		out.Deferred = append(out.Deferred, v)
+	}
 	for _, b := range byAddress(p.Blocked, func(b plan.Blocked) string { return b.Address }) {
 		out.Blocked = append(out.Blocked, blockedView(b))
 	}
 	s := p.Summary()
-	out.Summary = summaryJSON{Change: s.Change, Pending: s.Pending, Unknown: s.Unknown, Blocked: s.Blocked, Unchanged: s.Unchanged}
+	out.Summary = summaryJSON{Change: s.Change, Pending: s.Pending, Unknown: s.Unknown, Deferred: s.Deferred, Blocked: s.Blocked, Unchanged: s.Unchanged}
 	return marshal(out)
 }
 

@@ -111,14 +111,14 @@ func TestPlanJSON(t *testing.T) {
 					"start": map[string]any{"line": 7.0, "column": 3.0, "byte": 82.0},
 					"end":   map[string]any{"line": 7.0, "column": 20.0, "byte": 99.0}}},
 		},
-		"data_sources": []any{},
+		"data_sources": []any{}, "deferred": []any{},
 		"diagnostics": []any{
 			map[string]any{"severity": "warning", "summary": "Deprecated attribute", "detail": "Use track.code.",
 				"range": map[string]any{"filename": "orders.hcl",
 					"start": map[string]any{"line": 2.0, "column": 3.0, "byte": 20.0},
 					"end":   map[string]any{"line": 2.0, "column": 8.0, "byte": 25.0}}},
 		},
-		"summary": map[string]any{"change": 3.0, "pending": 1.0, "unknown": 1.0, "blocked": 3.0, "unchanged": 3.0},
+		"summary": map[string]any{"change": 3.0, "pending": 1.0, "unknown": 1.0, "deferred": 0.0, "blocked": 3.0, "unchanged": 3.0},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("plan -json (-want +got):\n%s", diff)
@@ -156,8 +156,8 @@ func TestPlanJSONEmpty(t *testing.T) {
 		}
 		want := map[string]any{
 			"format_version": plan.FormatVersion, "created_at": nil,
-			"changes": []any{}, "pending": []any{}, "blocked": []any{}, "data_sources": []any{}, "diagnostics": []any{},
-			"summary": map[string]any{"change": 0.0, "pending": 0.0, "blocked": 0.0, "unchanged": 0.0},
+			"changes": []any{}, "pending": []any{}, "deferred": []any{}, "blocked": []any{}, "data_sources": []any{}, "diagnostics": []any{},
+			"summary": map[string]any{"change": 0.0, "pending": 0.0, "deferred": 0.0, "blocked": 0.0, "unchanged": 0.0},
 		}
 		if diff := cmp.Diff(want, decode(t, out)); diff != "" {
 			t.Errorf("empty plan -json (-want +got):\n%s", diff)

@@ -24,7 +24,7 @@ func Markdown(w io.Writer, p *plan.Plan) {
 	var b strings.Builder
 	s := p.Summary()
 	fmt.Fprintf(&b, "**Plan:** %s\n", strings.TrimPrefix(summaryLine(s), "Plan: "))
-	if s.Change+s.Pending+s.Unknown+s.Blocked == 0 {
+	if s.Change+s.Pending+s.Unknown+s.Deferred+s.Blocked == 0 {
 		b.WriteString("\nNo changes. Your orders match the configuration.")
 		if s.Unchanged > 0 {
 			fmt.Fprintf(&b, " %d %s checked.", s.Unchanged, plural(s.Unchanged, "order", "orders"))
@@ -85,6 +85,16 @@ func Markdown(w io.Writer, p *plan.Plan) {
 		for _, pd := range byAddress(p.Pending, func(p plan.Pending) string { return p.Address }) {
 			if pd.Unknown == sec.unknown {
 				fmt.Fprintf(&b, "- %s: %s (%s)\n", htmlCode(pd.Address), mdText(strings.Join(pd.Fields, ", ")), mdText(pendingNote(pd)))
+			}
+		}
+	}
+	if s.Deferred > 0 {
+		b.WriteString("\n### Deferred\n\nThe order's status does not allow it yet; the first apply that finds it does sends it:\n\n")
+		for _, d := range byAddress(p.Deferred, func(d plan.Deferred) string { return d.Address }) {
+			fmt.Fprintf(&b, "- %s (%s): %s, %s\n", htmlCode(d.Address), mdText(orderHeading(&d.Change)), mdText(d.Blocks), mdText(waitsFor(d)))
+			for _, f := range d.Fields {
+				e := exposureOf(&d.Change, f.Path, opt)
+				fmt.Fprintf(&b, "  - %s: %s → %s\n", mdText(f.Path), mdText(humanValue(f.Path, f.Before, e)), mdText(humanValue(f.Path, f.After, e)))
 			}
 		}
 	}

@@ -16,8 +16,9 @@ import (
 // what is pending, then every
 // blocked order as an error pointing at its declaration (with a snippet of
 // it from files, the configuration's files by name; nil for a saved plan),
-// then the summary line "Plan: X to change, Y pending, Z blocked." (public:
-// keep its wording).
+// then what is deferred (waiting for its order's status), then the summary
+// line "Plan: X to change, Y pending, Z blocked." (public: keep its wording;
+// "N deferred" goes before "blocked" only when there is any).
 func Plan(w io.Writer, p *plan.Plan, files map[string]*hcl.File, opt Options) {
 	if p == nil {
 		p = &plan.Plan{}
@@ -26,7 +27,7 @@ func Plan(w io.Writer, p *plan.Plan, files map[string]*hcl.File, opt Options) {
 	var b strings.Builder
 	writeDataSources(&b, p.DataSources, pal)
 	s := p.Summary()
-	if s.Change+s.Pending+s.Unknown+s.Blocked == 0 {
+	if s.Change+s.Pending+s.Unknown+s.Deferred+s.Blocked == 0 {
 		b.WriteString("No changes. Your orders match the configuration.\n")
 		if s.Unchanged > 0 {
 			fmt.Fprintf(&b, "\n%d %s checked.\n", s.Unchanged, plural(s.Unchanged, "order", "orders"))
@@ -64,6 +65,16 @@ func Plan(w io.Writer, p *plan.Plan, files map[string]*hcl.File, opt Options) {
 		b.WriteString("\n")
 	}
 
+	if s.Deferred > 0 {
+		b.WriteString("Deferred (the order's status does not allow it yet; the first apply that finds it does sends it):\n\n")
+		for _, d := range byAddress(p.Deferred, func(d plan.Deferred) string { return d.Address }) {
+			fmt.Fprintf(&b, "  %s %s (%s): %s %s\n", paint(pal.pending, "~"), paint(pal.bold, clean(d.Address)), orderHeading(&d.Change),
+				clean(d.Blocks), waitsFor(d))
+			writeFields(&b, &d.Change, paint(pal.pending, "~"), opt)
+			b.WriteString("\n")
+		}
+	}
+
 	for _, bl := range byAddress(p.Blocked, func(b plan.Blocked) string { return b.Address }) {
 		writeBlocked(&b, bl, files, pal, opt)
 	}
@@ -75,10 +86,23 @@ func Plan(w io.Writer, p *plan.Plan, files map[string]*hcl.File, opt Options) {
 // summaryLine is the public summary wording, shared by the human and the
 // Markdown views.
 func summaryLine(s plan.Summary) string {
+	line := fmt.Sprintf("Plan: %d to change, %d pending, ", s.Change, s.Pending)
 	if s.Unknown > 0 {
-		return fmt.Sprintf("Plan: %d to change, %d pending, %d unknown, %d blocked.", s.Change, s.Pending, s.Unknown, s.Blocked)
+		line += fmt.Sprintf("%d unknown, ", s.Unknown)
 	}
-	return fmt.Sprintf("Plan: %d to change, %d pending, %d blocked.", s.Change, s.Pending, s.Blocked)
+	if s.Deferred > 0 {
+		line += fmt.Sprintf("%d deferred, ", s.Deferred)
+	}
+	return line + fmt.Sprintf("%d blocked.", s.Blocked)
+}
+
+// waitsFor says what a deferred change waits for: the status the order
+// comes to next that allows it.
+func waitsFor(d plan.Deferred) string {
+	if len(d.WaitsFor) == 0 {
+		return "waits for its order's status"
+	}
+	return "waits for " + clean(d.WaitsFor[0])
 }
 
 // orderHeading says which order, in what campaign, model and status: what a
@@ -96,6 +120,11 @@ func orderHeading(c *plan.Change) string {
 func writeChange(b *strings.Builder, c *plan.Change, pal palette, opt Options) {
 	sym := paint(pal.update, string(plan.Update))
 	fmt.Fprintf(b, "  %s %s (%s)\n", sym, paint(pal.bold, clean(c.Address)), orderHeading(c))
+	writeFields(b, c, sym, opt)
+}
+
+// writeFields writes a change's fields, "before -> after", each marked sym.
+func writeFields(b *strings.Builder, c *plan.Change, sym string, opt Options) {
 	width := 0
 	for _, f := range c.Fields {
 		width = max(width, len(f.Path))
