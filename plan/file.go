@@ -35,13 +35,29 @@ const fileKind = "orderform-plan"
 //     before-values masked; blocked entries may carry the range of their
 //     declaration (an optional key, which readers of 2.0 that came before
 //     it ignore).
+//   - 2.1: deferred changes (the "deferred" key): changes an order's
+//     status does not allow yet, which a later apply sends once it does.
+//     A reader must understand them (a 2.0 reader would refuse the key
+//     anyway, or, were it lenient, silently drop a change it was meant to
+//     send), so a file that holds any is 2.1; one that holds none is
+//     written as 2.0, and an orderform that reads only 2.0 still applies
+//     it.
 //
 // A minor version only adds. This orderform reads 1.x (checking each
 // change's calls against its fields, then dropping them) and 2.x up to
 // this version; anything else is refused, naming both versions, since it
 // may hold what this one does not understand (an orderform that reads 2.0
 // would apply a 3.0 change it cannot see the whole of).
-const FileFormatVersion = "2.0"
+const FileFormatVersion = "2.1"
+
+// fileFormatFor is the lowest format that holds p: 2.1 for deferred
+// changes, else 2.0.
+func fileFormatFor(p *Plan) string {
+	if p != nil && len(p.Deferred) > 0 {
+		return FileFormatVersion
+	}
+	return "2.0"
+}
 
 // File is a saved plan: the plan itself and where it was made. It holds no
 // API key: apply takes the key from the environment again. It does hold the
@@ -86,6 +102,7 @@ type filePlan struct {
 	BusinessID   int64            `json:"business_id,omitempty"`
 	Changes      []fileChange     `json:"changes"`
 	Pending      []filePending    `json:"pending"`
+	Deferred     []fileDeferred   `json:"deferred,omitempty"` // format 2.1
 	Blocked      []fileBlocked    `json:"blocked"`
 	Unchanged    int              `json:"unchanged"`
 	DataSources  []fileDataSource `json:"data_sources,omitempty"`
@@ -159,6 +176,23 @@ type filePending struct {
 	Why         string    `json:"unknown_reason,omitempty"`
 }
 
+// fileDeferred is a Deferred: its change's fields and observed state (as a
+// change's: personal before-values masked), what waits and for what.
+type fileDeferred struct {
+	Address    string       `json:"address"`
+	OrderID    int64        `json:"order_id"`
+	CampaignID int64        `json:"campaign_id"`
+	Status     string       `json:"status"`
+	Model      string       `json:"model"`
+	Fields     []fileField  `json:"fields"`
+	Sensitive  []string     `json:"sensitive_fields,omitempty"`
+	Observed   fileObserved `json:"observed"`
+	Blocks     string       `json:"blocks"`
+	WaitsFor   []string     `json:"waits_for"`
+	Detail     string       `json:"detail"`
+	Range      *fileRange   `json:"range,omitempty"`
+}
+
 type fileBlocked struct {
 	Address    string         `json:"address"`
 	OrderID    int64          `json:"order_id"`
@@ -208,7 +242,7 @@ func Write(path string, f *File) error {
 	if !validVersion(f.Version) {
 		return fmt.Errorf("write plan: orderform version %s is not a semantic version (such as 1.2.0 or 0.1.0-dev), and a plan file needs one", strconv.Quote(f.Version))
 	}
-	f.Kind, f.FormatVersion = fileKind, FileFormatVersion
+	f.Kind, f.FormatVersion = fileKind, fileFormatFor(f.Plan)
 	out := fileJSON{Kind: f.Kind, FormatVersion: f.FormatVersion, Version: f.Version, Endpoint: f.Endpoint}
 	if f.Plan != nil {
 		out.Plan = toFile(f.Plan)
@@ -229,17 +263,27 @@ func toFile(p *Plan) *filePlan {
 	fp := &filePlan{ViewsVersion: p.FormatVersion, CreatedAt: p.CreatedAt, BusinessID: p.BusinessID, Unchanged: p.Unchanged,
 		Changes: make([]fileChange, 0, len(p.Changes)), Pending: make([]filePending, 0, len(p.Pending)),
 		Blocked: make([]fileBlocked, 0, len(p.Blocked))}
-	for _, c := range p.Changes {
-		fc := fileChange{Address: c.Address, OrderID: c.OrderID, CampaignID: c.CampaignID, Action: c.Action.String(),
-			Status: c.Status, Model: c.Model, Unchanged: c.Unchanged, Sensitive: c.Sensitive,
-			Observed: fileObserved{Status: c.Observed.Status, Model: c.Observed.Model, UpdatedAt: c.Observed.UpdatedAt, Values: c.Observed.Values}}
-		fc.Fields = convert(c.Fields, func(f Field) fileField {
+	fields := func(fs []Field) []fileField {
+		return convert(fs, func(f Field) fileField {
 			if IsPersonal(f.Path) && f.Before != nil {
 				f.Before = strp(maskValue(f.Path, *f.Before))
 			}
 			return fileField{Path: f.Path, Before: f.Before, After: f.After}
 		})
+	}
+	observed := func(o Observed) fileObserved {
+		return fileObserved{Status: o.Status, Model: o.Model, UpdatedAt: o.UpdatedAt, Values: o.Values}
+	}
+	for _, c := range p.Changes {
+		fc := fileChange{Address: c.Address, OrderID: c.OrderID, CampaignID: c.CampaignID, Action: c.Action.String(),
+			Status: c.Status, Model: c.Model, Unchanged: c.Unchanged, Sensitive: c.Sensitive, Observed: observed(c.Observed)}
+		fc.Fields = fields(c.Fields)
 		fp.Changes = append(fp.Changes, fc)
+	}
+	for _, d := range p.Deferred {
+		fp.Deferred = append(fp.Deferred, fileDeferred{Address: d.Address, OrderID: d.OrderID, CampaignID: d.CampaignID,
+			Status: d.Status, Model: d.Model, Fields: fields(d.Fields), Sensitive: d.Sensitive, Observed: observed(d.Observed),
+			Blocks: d.Blocks, WaitsFor: d.WaitsFor, Detail: d.Detail, Range: toFileRange(d.Range)})
 	}
 	for _, pd := range p.Pending {
 		fp.Pending = append(fp.Pending, filePending{Address: pd.Address, OrderID: pd.OrderID, CampaignID: pd.CampaignID,
@@ -248,11 +292,7 @@ func toFile(p *Plan) *filePlan {
 	for _, b := range p.Blocked {
 		fb := fileBlocked{Address: b.Address, OrderID: b.OrderID, CampaignID: b.CampaignID, Status: b.Status, Model: b.Model,
 			Field: b.Field, Reason: string(b.Reason), Detail: b.Detail, Available: convert(b.Available, toFileInterval)}
-		if r := b.Range; r.Filename != "" {
-			fb.Range = &fileRange{Filename: r.Filename,
-				Start: filePos{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
-				End:   filePos{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte}}
-		}
+		fb.Range = toFileRange(b.Range)
 		fp.Blocked = append(fp.Blocked, fb)
 	}
 	fp.DataSources = convert(p.DataSources, func(d DataSource) fileDataSource {
@@ -264,6 +304,26 @@ func toFile(p *Plan) *filePlan {
 			})}
 	})
 	return fp
+}
+
+// toFileRange is r as the file keeps it; nil for the zero Range.
+func toFileRange(r hcl.Range) *fileRange {
+	if r.Filename == "" {
+		return nil
+	}
+	return &fileRange{Filename: r.Filename,
+		Start: filePos{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
+		End:   filePos{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte}}
+}
+
+// hclRange is the Range r keeps; the zero Range for nil.
+func (r *fileRange) hclRange() hcl.Range {
+	if r == nil {
+		return hcl.Range{}
+	}
+	return hcl.Range{Filename: r.Filename,
+		Start: hcl.Pos{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
+		End:   hcl.Pos{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte}}
 }
 
 func toFileInterval(iv provider.Interval) fileInterval {
@@ -379,6 +439,9 @@ func Read(path string) (*File, error) {
 	if fj.Plan == nil {
 		return nil, fmt.Errorf("read plan: %s holds no plan", path)
 	}
+	if len(fj.Plan.Deferred) > 0 && (major != 2 || minor < 1) {
+		return nil, fmt.Errorf("read plan: %s has format %s, which has no deferred changes, but holds some (edited or damaged?); make it again with `orderform plan -out=FILE`", path, format)
+	}
 	p, problems := fj.Plan.plan(major == 1)
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("read plan: %s is not consistent (edited or damaged?) and is refused whole; make it again with `orderform plan -out=FILE`:\n  %s",
@@ -424,7 +487,7 @@ func jsonKind(t reflect.Type) string {
 func (fp *filePlan) plan(legacy bool) (*Plan, []string) {
 	p := Plan{FormatVersion: fp.ViewsVersion, CreatedAt: fp.CreatedAt, BusinessID: fp.BusinessID, Unchanged: fp.Unchanged,
 		Changes: make([]Change, 0, len(fp.Changes)), Pending: make([]Pending, 0, len(fp.Pending)),
-		Blocked: make([]Blocked, 0, len(fp.Blocked))}
+		Deferred: make([]Deferred, 0, len(fp.Deferred)), Blocked: make([]Blocked, 0, len(fp.Blocked))}
 	for _, pd := range fp.Pending {
 		p.Pending = append(p.Pending, Pending{Address: pd.Address, OrderID: pd.OrderID, CampaignID: pd.CampaignID,
 			Fields: pd.Fields, Operations: pd.Operations, SubmittedAt: pd.SubmittedAt, Unknown: pd.Unknown, Why: pd.Why})
@@ -432,11 +495,7 @@ func (fp *filePlan) plan(legacy bool) (*Plan, []string) {
 	for _, fb := range fp.Blocked {
 		b := Blocked{Address: fb.Address, OrderID: fb.OrderID, CampaignID: fb.CampaignID, Status: fb.Status, Model: fb.Model,
 			Field: fb.Field, Reason: Reason(fb.Reason), Detail: fb.Detail, Available: convert(fb.Available, fileInterval.interval)}
-		if r := fb.Range; r != nil {
-			b.Range = hcl.Range{Filename: r.Filename,
-				Start: hcl.Pos{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
-				End:   hcl.Pos{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte}}
-		}
+		b.Range = fb.Range.hclRange()
 		p.Blocked = append(p.Blocked, b)
 	}
 	p.DataSources = convert(fp.DataSources, func(d fileDataSource) DataSource {
@@ -499,7 +558,61 @@ func (fp *filePlan) plan(legacy bool) (*Plan, []string) {
 		}
 		p.Changes = append(p.Changes, c)
 	}
+	deferredOrders := map[int64]int{}
+	for i, fd := range fp.Deferred {
+		d := Deferred{Change: Change{Address: fd.Address, OrderID: fd.OrderID, CampaignID: fd.CampaignID, Action: Update,
+			Status: fd.Status, Model: fd.Model, Sensitive: fd.Sensitive,
+			Fields:   convert(fd.Fields, func(f fileField) Field { return Field{Path: f.Path, Before: f.Before, After: f.After} }),
+			Observed: Observed{Status: fd.Observed.Status, Model: fd.Observed.Model, UpdatedAt: fd.Observed.UpdatedAt, Values: fd.Observed.Values}},
+			Blocks: fd.Blocks, WaitsFor: fd.WaitsFor, Detail: fd.Detail, Range: fd.Range.hclRange()}
+		label := fmt.Sprintf("deferred change %d (%s)", i+1, printable(d.Address))
+		bad := func(format string, args ...any) {
+			problems = append(problems, label+": "+fmt.Sprintf(format, args...))
+		}
+		switch {
+		case d.Address == "":
+			bad("names no address")
+		case d.OrderID <= 0:
+			bad("names no order ID")
+		case d.CampaignID <= 0:
+			bad("names no campaign ID")
+		}
+		if j, ok := deferredOrders[d.OrderID]; ok && d.OrderID > 0 {
+			bad("order %d is already deferred by deferred change %d", d.OrderID, j+1)
+		} else {
+			deferredOrders[d.OrderID] = i
+		}
+		// An order may have a change and a deferred part (the status allows
+		// one and not yet the other), but they are its parts: not the same
+		// field twice, and the same address.
+		if j, ok := byOrder[d.OrderID]; ok {
+			if fp.Changes[j].Address != d.Address {
+				bad("is for order %d, as change %d, which names another address", d.OrderID, j+1)
+			}
+			for _, f := range fp.Changes[j].Fields {
+				if slices.ContainsFunc(d.Fields, func(g Field) bool { return block(g.Path) == block(f.Path) }) {
+					bad("defers %s, which change %d also sets", block(f.Path), j+1)
+					break
+				}
+			}
+		}
+		for _, why := range checkFields(d.Change) {
+			bad("%s", why)
+		}
+		if d.Status != d.Observed.Status || d.Model != d.Observed.Model {
+			bad("shows status %s and model %s, but observed %s and %s",
+				strconv.Quote(d.Status), strconv.Quote(d.Model), strconv.Quote(d.Observed.Status), strconv.Quote(d.Observed.Model))
+		}
+		if len(d.WaitsFor) == 0 {
+			bad("names no status it waits for")
+		}
+		p.Deferred = append(p.Deferred, d)
+	}
 	for _, b := range p.Blocked {
+		if i, ok := deferredOrders[b.OrderID]; ok {
+			problems = append(problems, fmt.Sprintf("deferred change %d (%s): order %d is also listed as blocked (%s)",
+				i+1, printable(p.Deferred[i].Address), b.OrderID, printable(b.Address)))
+		}
 		if i, ok := byOrder[b.OrderID]; ok {
 			problems = append(problems, fmt.Sprintf("change %d (%s): order %d is also listed as blocked (%s)",
 				i+1, printable(fp.Changes[i].Address), b.OrderID, printable(b.Address)))

@@ -43,6 +43,7 @@ func format2Plan() *Plan {
 				Observed: Observed{Status: "PROCESSING", Model: "LAAS", UpdatedAt: "21-11-2026 12:05:31",
 					Values: map[string]string{"delivery_interval": "2026-11-25 10:00/2026-11-25 14:00", "recipient": "de5579caf297a6ad0fb548db"}}},
 		},
+		Deferred: []Deferred{},
 		Pending: []Pending{
 			{Address: "order.2004", OrderID: 2004, CampaignID: 22000000,
 				Fields:     []string{FieldIntervalFromDate, FieldIntervalToDate},
@@ -124,7 +125,7 @@ func TestReadFormat1File(t *testing.T) {
 				Observed: Observed{Status: "PROCESSING", Model: "LAAS", UpdatedAt: "21-11-2026 12:05:31",
 					Values: map[string]string{"delivery_interval": "2026-11-27 10:00/2026-11-27 14:00", "recipient": "de5579caf297a6ad0fb548db"}}},
 		},
-		Pending: []Pending{},
+		Pending: []Pending{}, Deferred: []Deferred{},
 		Blocked: []Blocked{},
 	}
 	if diff := cmp.Diff(want, f.Plan); diff != "" {

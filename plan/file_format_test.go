@@ -16,7 +16,19 @@ func rangedPlan() *Plan {
 	p := format2Plan()
 	p.Blocked[0].Range = hcl.Range{Filename: "orders.hcl", Start: hcl.Pos{Line: 12, Column: 3, Byte: 201}, End: hcl.Pos{Line: 12, Column: 8, Byte: 206}}
 	p.Blocked[1].Range = hcl.Range{Filename: "laas/main.hcl", Start: hcl.Pos{Line: 7, Column: 3, Byte: 90}, End: hcl.Pos{Line: 7, Column: 20, Byte: 107}}
+	p.Deferred = []Deferred{deferredEntry()}
 	return p
+}
+
+// deferredEntry is a track declared for an order still PENDING.
+func deferredEntry() Deferred {
+	return Deferred{Change: Change{Address: "order.1007", OrderID: 1007, CampaignID: 21000000, Action: Update,
+		Status: "PENDING", Model: "DBS", Sensitive: []string{FieldTrackCode},
+		Fields:   []Field{{Path: FieldTrackCode, After: sp("RP7")}, {Path: FieldTrackService, After: sp("51")}},
+		Observed: Observed{Status: "PENDING", Model: "DBS", UpdatedAt: "2026-11-23T10:00:00+03:00", Values: map[string]string{"track": ""}}},
+		Blocks: "track", WaitsFor: []string{"PROCESSING", "DELIVERY", "PICKUP"},
+		Detail: "a track number can be set only in status PROCESSING, DELIVERY or PICKUP; the order is PENDING",
+		Range:  hcl.Range{Filename: "orders.hcl", Start: hcl.Pos{Line: 30, Column: 3, Byte: 400}, End: hcl.Pos{Line: 30, Column: 8, Byte: 405}}}
 }
 
 // Everything a plan holds survives Write and Read, but the previous values
@@ -166,7 +178,8 @@ func TestReadVersions(t *testing.T) {
 		{"release version with v", header(good, `"2.0"`, `"v1.0.0"`), ""},
 		{"build metadata", header(good, `"2.0"`, `"1.0.0-rc.1+abc123"`), ""},
 		{"a later 1.x", header(v1, `"1.3"`, `"0.1.0"`), ""},
-		{"a later 2.x", header(good, `"2.1"`, `"0.2.0"`), "has format 2.1; this orderform reads 1.x and 2.x up to 2.0"},
+		{"a later 2.x", header(good, `"2.2"`, `"0.2.0"`), "has format 2.2; this orderform reads 1.x and 2.x up to 2.1"},
+		{"2.1", header(good, `"2.1"`, `"0.2.0"`), ""},
 		{"a later major", header(good, `"3.0"`, `"2.0.0"`), "has format 3.0; this orderform reads 1.x and 2.x"},
 		{"no minor", header(good, `"2"`, `"0.1.0"`), "has format 2;"},
 		{"a number", header(good, `2.0`, `"0.1.0"`), "has format 2;"},
