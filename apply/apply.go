@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,6 +53,9 @@ const (
 	Pending   Outcome = "pending"   // an earlier submission is still in flight: not sent again
 	Unchanged Outcome = "unchanged" // the order already shows the change: nothing sent
 	Skipped   Outcome = "skipped"   // not started: interrupted before its turn
+	// Deferred: the order's status does not allow the change yet: nothing
+	// sent, and the next apply that finds it allowed sends it.
+	Deferred Outcome = "deferred"
 	// Unknown: sent, no answer, and the order does not show it yet. It is
 	// journaled as in flight, so no later run sends it blind.
 	Unknown Outcome = "unknown"
@@ -216,13 +220,28 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 		}
 	}
 	rep := Report{Blocked: p.Blocked}
-	if len(p.Changes) == 0 && len(p.Pending) == 0 {
+	if len(p.Changes) == 0 && len(p.Pending) == 0 && len(p.Deferred) == 0 {
 		return rep, nil
+	}
+	// The changes, then the deferred ones: a deferred change whose order
+	// now allows it is made like any other.
+	changes := make([]*plan.Change, 0, len(p.Changes)+len(p.Deferred))
+	for i := range p.Changes {
+		changes = append(changes, &p.Changes[i])
+	}
+	for i := range p.Deferred {
+		changes = append(changes, &p.Deferred[i].Change)
+	}
+	deferred := func(i int) *plan.Deferred {
+		if i < len(p.Changes) {
+			return nil
+		}
+		return &p.Deferred[i-len(p.Changes)]
 	}
 
 	// Is the plan still true? One batched re-read of every order it touches.
-	refs := make([]provider.OrderRef, 0, len(p.Changes))
-	for _, c := range p.Changes {
+	refs := make([]provider.OrderRef, 0, len(changes))
+	for _, c := range changes {
 		refs = append(refs, provider.OrderRef{OrderID: c.OrderID, CampaignID: c.CampaignID, Recipient: c.NeedsRecipient()})
 	}
 	now := map[int64]provider.Order{}
@@ -232,24 +251,35 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 			return rep, fmt.Errorf("re-read orders before applying: %w", err)
 		}
 	}
-	results := make([]Result, len(p.Changes), len(p.Changes)+len(p.Pending))
+	results := make([]Result, len(changes), len(changes)+len(p.Pending))
 	staleKey := opt.Key
 	if p.UnkeyedObserved {
 		staleKey = nil
 	}
 	var todo []int
 	pending := map[int][]*submission{}
-	for i := range p.Changes {
-		c := &p.Changes[i]
+	for i, c := range changes {
 		res := Result{Address: c.Address, OrderID: c.OrderID, CampaignID: c.CampaignID, Fields: fieldPaths(c.Fields)}
 		o, found := now[c.OrderID]
+		d := deferred(i)
 		switch {
 		case !found:
 			res.Outcome, res.Detail = Stale, "the order can no longer be read"
 		case plan.Applied(opt.Key, plan.Targets(opt.Key, c.Fields), o):
 			res.Outcome, res.Detail = Unchanged, "the order already shows this change"
 		default:
-			if why := c.Stale(staleKey, o); why != "" {
+			if d != nil {
+				ready, why := d.Recheck(staleKey, o)
+				switch {
+				case why != "":
+					res.Outcome, res.Detail = Stale, why+"; plan again"
+				case !ready:
+					res.Outcome, res.Detail = Deferred, fmt.Sprintf("the order is %s; %s waits for %s", o.Status, d.Blocks, strings.Join(d.WaitsFor[:min(1, len(d.WaitsFor))], ""))
+				}
+				if !ready {
+					break
+				}
+			} else if why := c.Stale(staleKey, o); why != "" {
 				res.Outcome, res.Detail = Stale, why+"; plan again"
 				break
 			}
@@ -278,7 +308,7 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 		results[i] = res
 	}
 
-	subs := r.submit(ctx, p, todo, pending, results)
+	subs := r.submit(ctx, p, changes, todo, pending, results)
 	// What earlier runs left in flight is reported too, and a write of
 	// theirs that never got an answer is followed like one of ours: the
 	// report must not call pending what nobody can learn.
@@ -437,13 +467,13 @@ func calls(c *plan.Change, k plan.Key) []*submission {
 // submit sends the writes of the changes at todo, at most Parallelism
 // changes at a time. An interrupt (ctx) stops new changes from starting;
 // writes already sent run to their answer and are journaled.
-func (r *run) submit(ctx context.Context, p *plan.Plan, todo []int, pending map[int][]*submission, results []Result) map[int][]*submission {
+func (r *run) submit(ctx context.Context, p *plan.Plan, changes []*plan.Change, todo []int, pending map[int][]*submission, results []Result) map[int][]*submission {
 	out := make(map[int][]*submission, len(todo))
 	var mu sync.Mutex
 	sem := make(chan struct{}, r.opt.Parallelism)
 	var wg sync.WaitGroup
 	for _, i := range todo {
-		c := &p.Changes[i]
+		c := changes[i]
 		select {
 		case <-ctx.Done():
 		case sem <- struct{}{}:

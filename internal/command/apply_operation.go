@@ -77,7 +77,10 @@ func (op *applyOperation) run(ctx context.Context) int {
 	// Writes of earlier runs that never got an answer are followed (their
 	// orders re-read) even when nothing is left to send: the run must not
 	// end "complete" on a change nobody knows the fate of.
-	if !p.HasChanges() && p.Summary().Unknown == 0 && len(op.endedSince) == 0 {
+	// A saved plan's deferred changes are re-read: the order may allow
+	// them now (a fresh plan has just found it does not).
+	recheck := a.PlanPath != "" && len(p.Deferred) > 0
+	if !p.HasChanges() && !recheck && p.Summary().Unknown == 0 && len(op.endedSince) == 0 {
 		if d := op.closeConn(); d != nil {
 			return op.fail(apply.Report{Blocked: p.Blocked}, d)
 		}
@@ -216,6 +219,9 @@ func (op *applyOperation) saved(ctx context.Context) (*plan.Plan, *refresh.Reade
 	}
 	for _, pd := range p.Pending {
 		campaigns = append(campaigns, pd.CampaignID)
+	}
+	for _, d := range p.Deferred {
+		campaigns = append(campaigns, d.CampaignID)
 	}
 	if err := op.lock(ctx, op.backend, op.conn.endpoint, campaigns); err != nil {
 		return nil, nil, nil, hcl.Diagnostics{errDiag(err)}
@@ -357,6 +363,9 @@ func reconcileSaved(ctx context.Context, reader *refresh.Reader, b journal.Backe
 	}
 	for _, pd := range p.Pending {
 		touched[pd.OrderID] = true
+	}
+	for _, d := range p.Deferred {
+		touched[d.OrderID] = true
 	}
 	var entries []journal.Entry
 	for _, e := range journal.OpenEntries(recs, endpoint) {

@@ -40,6 +40,9 @@ func ApplyReport(w io.Writer, r apply.Report, opt Options) {
 	if n := r.Count(apply.Skipped); n > 0 {
 		counts += fmt.Sprintf(", %d skipped", n)
 	}
+	if n := r.Count(apply.Deferred); n > 0 {
+		counts += fmt.Sprintf(", %d deferred", n)
+	}
 	fmt.Fprintf(&b, "%s %s.\n", paint(headColor, head), counts)
 
 	type row struct {
@@ -89,7 +92,7 @@ func paintOutcome(pal palette, word, padded string) string {
 	switch apply.Outcome(word) {
 	case apply.Confirmed, apply.Unchanged:
 		return paint(pal.ok, word) + trail
-	case apply.Applied, apply.Pending:
+	case apply.Applied, apply.Pending, apply.Deferred:
 		return paint(pal.pending, word) + trail
 	case apply.Failed, apply.Stale, apply.Skipped, apply.Unknown, "blocked":
 		return paint(pal.bad, word) + trail
@@ -165,6 +168,7 @@ type applyCountsJSON struct {
 	Unchanged int `json:"unchanged"`
 	Skipped   int `json:"skipped"`
 	Unknown   int `json:"unknown"`
+	Deferred  int `json:"deferred"`
 }
 
 type applyResultJSON struct {
@@ -190,6 +194,7 @@ func SummaryJSON(r apply.Report, diags ...*hcl.Diagnostic) ([]byte, error) {
 			Confirmed: r.Count(apply.Confirmed), Applied: r.Count(apply.Applied), Pending: r.Count(apply.Pending),
 			Failed: r.Count(apply.Failed), Blocked: len(r.Blocked), Stale: r.Count(apply.Stale),
 			Unchanged: r.Count(apply.Unchanged), Skipped: r.Count(apply.Skipped), Unknown: r.Count(apply.Unknown),
+			Deferred: r.Count(apply.Deferred),
 		},
 		Results: make([]applyResultJSON, 0, len(r.Results)),
 		Blocked: make([]blockedJSON, 0, len(r.Blocked)),
