@@ -168,7 +168,7 @@ type applyCountsJSON struct {
 	Unchanged int `json:"unchanged"`
 	Skipped   int `json:"skipped"`
 	Unknown   int `json:"unknown"`
-	Deferred  int `json:"deferred"`
+	Deferred  int `json:"deferred,omitempty"` // added with deferred changes: absent when none
 }
 
 type applyResultJSON struct {

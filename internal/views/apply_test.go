@@ -122,7 +122,7 @@ func TestSummaryJSON(t *testing.T) {
 	want := map[string]any{
 		"type": "summary", "ok": false, "interrupted": false,
 		"summary": map[string]any{"confirmed": 1.0, "applied": 0.0, "pending": 0.0, "failed": 1.0, "blocked": 1.0,
-			"stale": 0.0, "unchanged": 0.0, "skipped": 0.0, "unknown": 0.0, "deferred": 0.0},
+			"stale": 0.0, "unchanged": 0.0, "skipped": 0.0, "unknown": 0.0},
 		"results": []any{
 			map[string]any{"address": "order.1", "order_id": 1.0, "campaign_id": 9.0, "outcome": "confirmed",
 				"fields": []any{}, "operations": []any{}},

@@ -137,7 +137,7 @@ type summaryJSON struct {
 	Change    int `json:"change"`
 	Pending   int `json:"pending"`
 	Unknown   int `json:"unknown,omitempty"` // writes without an answer; absent when none
-	Deferred  int `json:"deferred"`
+	Deferred  int `json:"deferred,omitempty"` // changes waiting for their order's status; absent when none
 	Blocked   int `json:"blocked"`
 	Unchanged int `json:"unchanged"`
 }

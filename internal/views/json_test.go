@@ -118,7 +118,7 @@ func TestPlanJSON(t *testing.T) {
 					"start": map[string]any{"line": 2.0, "column": 3.0, "byte": 20.0},
 					"end":   map[string]any{"line": 2.0, "column": 8.0, "byte": 25.0}}},
 		},
-		"summary": map[string]any{"change": 3.0, "pending": 1.0, "unknown": 1.0, "deferred": 0.0, "blocked": 3.0, "unchanged": 3.0},
+		"summary": map[string]any{"change": 3.0, "pending": 1.0, "unknown": 1.0, "blocked": 3.0, "unchanged": 3.0},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("plan -json (-want +got):\n%s", diff)
@@ -157,7 +157,7 @@ func TestPlanJSONEmpty(t *testing.T) {
 		want := map[string]any{
 			"format_version": plan.FormatVersion, "created_at": nil,
 			"changes": []any{}, "pending": []any{}, "deferred": []any{}, "blocked": []any{}, "data_sources": []any{}, "diagnostics": []any{},
-			"summary": map[string]any{"change": 0.0, "pending": 0.0, "deferred": 0.0, "blocked": 0.0, "unchanged": 0.0},
+			"summary": map[string]any{"change": 0.0, "pending": 0.0, "blocked": 0.0, "unchanged": 0.0},
 		}
 		if diff := cmp.Diff(want, decode(t, out)); diff != "" {
 			t.Errorf("empty plan -json (-want +got):\n%s", diff)
