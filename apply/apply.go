@@ -2,7 +2,10 @@
 // plan says and never re-decides, with three exceptions that only ever
 // remove work: an order whose state moved since the plan is skipped as
 // stale, an order that already shows the change is not written again, and a
-// change the journal says is still in flight is left to finish.
+// change the journal says is still in flight is left to finish. A deferred
+// change (plan.Deferred) is the plan's too: it is made only when the
+// re-read order's status allows it (plan.Deferred.Recheck), and until then
+// reported deferred, nothing sent.
 //
 // Every write is journaled (intent before, outcome after, both fsynced), so a
 // crash, a Ctrl-C or a lost answer never leads to a second blind write. It

@@ -1,7 +1,8 @@
 // Package plan is stage three: it compares the desired orders (from schema)
 // with what the API said of them (from provider) and produces a typed Plan:
-// which orders change and how, which are pending an earlier submission, and
-// which are blocked by the order's status or selling model.
+// which orders change and how, which are pending an earlier submission, which
+// wait for a status the order has not reached yet (deferred), and which are
+// blocked by the order's status or selling model.
 //
 // What it manages is one table (fields.go): a row per block, field and API
 // call, from which comparison, gating, staleness, confirming a write by a

@@ -136,7 +136,7 @@ type blockedJSON struct {
 type summaryJSON struct {
 	Change    int `json:"change"`
 	Pending   int `json:"pending"`
-	Unknown   int `json:"unknown,omitempty"` // writes without an answer; absent when none
+	Unknown   int `json:"unknown,omitempty"`  // writes without an answer; absent when none
 	Deferred  int `json:"deferred,omitempty"` // changes waiting for their order's status; absent when none
 	Blocked   int `json:"blocked"`
 	Unchanged int `json:"unchanged"`

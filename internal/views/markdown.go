@@ -10,7 +10,7 @@ import (
 
 // Markdown writes p for a pull-request comment (show -markdown): the summary
 // first, then blocked orders, then one collapsible section per changed order
-// with a table of its fields, then what is pending.
+// with a table of its fields, then what is pending, then what is deferred.
 //
 // Personal data and values from sensitive variables are always masked: a
 // comment is read by everyone with access to the repository, and outlives
