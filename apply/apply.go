@@ -97,6 +97,7 @@ const (
 	ChangeFailed    EventType = "change_failed"    // a write was refused, or did not take
 	ChangeStale     EventType = "change_stale"     // the order moved since the plan: not touched
 	ChangeSkipped   EventType = "change_skipped"   // not sent: the run was interrupted
+	ChangeDeferred  EventType = "change_deferred"  // not sent: the order's status does not allow it yet
 	Waiting         EventType = "waiting"          // following writes still open (Pending of them)
 )
 
@@ -305,8 +306,11 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 				pending[i] = send
 			}
 		}
-		if res.Outcome == Stale {
+		switch res.Outcome {
+		case Stale:
 			r.emit(Event{Type: ChangeStale, Address: c.Address, OrderID: c.OrderID, Detail: res.Detail})
+		case Deferred:
+			r.emit(Event{Type: ChangeDeferred, Address: c.Address, OrderID: c.OrderID, Detail: res.Detail})
 		}
 		results[i] = res
 	}

@@ -29,10 +29,13 @@ func TestDeferredSentOnceAllowed(t *testing.T) {
 	if len(p.Deferred) != 1 || len(p.Changes) != 0 {
 		t.Fatalf("plan: %+v", p)
 	}
+	var events []EventType
 	run := func() Report {
 		t.Helper()
 		j, _ := openJournal(t)
-		rep, err := Run(context.Background(), p, f, f, Options{Journal: j, Wait: time.Minute, PollInterval: time.Millisecond})
+		events = nil
+		rep, err := Run(context.Background(), p, f, f, Options{Journal: j, Wait: time.Minute, PollInterval: time.Millisecond,
+			OnEvent: func(e Event) { events = append(events, e.Type) }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,6 +52,9 @@ func TestDeferredSentOnceAllowed(t *testing.T) {
 		if f.writes != 0 || !rep.OK() || len(rep.Results) != 1 || rep.Results[0].Outcome != Deferred ||
 			rep.Results[0].Detail != "the order is "+status+"; track waits for PROCESSING" {
 			t.Fatalf("in %s: %d writes, ok %v, results %+v", status, f.writes, rep.OK(), rep.Results)
+		}
+		if len(events) != 1 || events[0] != ChangeDeferred {
+			t.Errorf("in %s: events %v, want one change_deferred", status, events)
 		}
 	}
 

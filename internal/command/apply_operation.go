@@ -116,7 +116,9 @@ func (op *applyOperation) run(ctx context.Context) int {
 // and each event to the view.
 func (op *applyOperation) write(ctx context.Context, p *plan.Plan, reader *refresh.Reader, inFlight []journal.Entry) (apply.Report, error) {
 	m, a := op.m, op.args
-	progress := views.NewProgress(m.Stderr, len(p.Changes), isTerminal(m.Stderr), op.errOpt)
+	// Deferred changes are re-read with the others, and made when their
+	// order allows them now.
+	progress := views.NewProgress(m.Stderr, len(p.Changes)+len(p.Deferred), isTerminal(m.Stderr), op.errOpt)
 	m.onWait.Store(progress.RateLimitWait)
 	m.onNote.Store(progress.Note)
 	rep, err := apply.Run(ctx, p, op.conn.client, reader, apply.Options{

@@ -80,7 +80,7 @@ func (p *Progress) Event(e apply.Event) {
 			o.started = true
 		case apply.ChangeApplied, apply.ChangeUnknown, apply.ChangeConfirmed, apply.ChangeFailed:
 			o.calls[e.Call] = e.Type
-		case apply.ChangeStale, apply.ChangeSkipped:
+		case apply.ChangeStale, apply.ChangeSkipped, apply.ChangeDeferred:
 			o.skipped = true
 		}
 	}
