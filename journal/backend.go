@@ -169,9 +169,10 @@ func waitFor(ctx context.Context, key LockKey, timeout time.Duration, onWait fun
 		if waited >= limit {
 			return &LockedError{Key: key, Holder: h, Timeout: timeout}
 		}
-		// A holder caught between two writes of its note reads as empty:
-		// not worth a line of its own.
-		if onWait != nil && timeout > 0 && (!shown || h != last && h != (Holder{})) {
+		// A holder caught between taking the lock and writing its note
+		// reads as empty: give it a few polls before saying "another run".
+		blank := h == (Holder{})
+		if onWait != nil && timeout > 0 && (!blank || (!shown && waited >= 3*lockPoll)) && (!shown || h != last) {
 			onWait(key, h)
 			shown, last = true, h
 		}
