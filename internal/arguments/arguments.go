@@ -209,6 +209,7 @@ var usages = map[string]usage{
 	"import":   {"ORDER_ID...", func() *flag.FlagSet { return (&Import{}).flagSet() }},
 	"journal":  {"", func() *flag.FlagSet { return (&Journal{}).flagSet() }},
 	"sandbox":  {"", func() *flag.FlagSet { return (&Sandbox{}).flagSet() }},
+	"watch":    {"", func() *flag.FlagSet { return (&Watch{}).flagSet() }},
 	"version":  {"", func() *flag.FlagSet { return flagSet("version") }},
 }
 
