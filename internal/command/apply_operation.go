@@ -115,25 +115,16 @@ func (op *applyOperation) run(ctx context.Context) int {
 // write makes p's changes and follows them, showing the progress on stderr
 // and each event to the view.
 func (op *applyOperation) write(ctx context.Context, p *plan.Plan, reader *refresh.Reader, inFlight []journal.Entry) (apply.Report, error) {
-	m, a := op.m, op.args
+	m := op.m
 	// Deferred changes are re-read with the others, and made when their
 	// order allows them now.
 	progress := views.NewProgress(m.Stderr, len(p.Changes)+len(p.Deferred), isTerminal(m.Stderr), op.errOpt)
 	m.onWait.Store(progress.RateLimitWait)
 	m.onNote.Store(progress.Note)
-	rep, err := apply.Run(ctx, p, op.conn.client, reader, apply.Options{
-		Journal:      stamped{Backend: op.backend, endpoint: op.conn.endpoint, by: op.holder.Who()},
-		BusinessID:   op.conn.businessID,
-		Parallelism:  a.Parallelism,
-		Key:          op.conn.fpKey,
-		Wait:         a.Wait,
-		PollInterval: a.PollInterval,
-		InFlight:     inFlight,
-		OnEvent: func(e apply.Event) {
-			op.view.Event(e)
-			progress.Event(e)
-		},
-	})
+	rep, err := apply.Run(ctx, p, op.conn.client, reader, op.applyOptions(inFlight, func(e apply.Event) {
+		op.view.Event(e)
+		progress.Event(e)
+	}))
 	progress.Finish()
 	if err != nil {
 		return rep, err
@@ -145,6 +136,22 @@ func (op *applyOperation) write(ctx context.Context, p *plan.Plan, reader *refre
 		}
 	}
 	return rep, nil
+}
+
+// applyOptions are how this run writes: through its journal, stamped with
+// its endpoint and holder, at its parallelism, following for -wait.
+func (op *applyOperation) applyOptions(inFlight []journal.Entry, onEvent func(apply.Event)) apply.Options {
+	a := op.args
+	return apply.Options{
+		Journal:      stamped{Backend: op.backend, endpoint: op.conn.endpoint, by: op.holder.Who()},
+		BusinessID:   op.conn.businessID,
+		Parallelism:  a.Parallelism,
+		Key:          op.conn.fpKey,
+		Wait:         a.Wait,
+		PollInterval: a.PollInterval,
+		InFlight:     inFlight,
+		OnEvent:      onEvent,
+	}
 }
 
 // fail ends the run on diags (shown), with r what it knew by then.

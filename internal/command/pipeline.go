@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,26 +54,46 @@ func (m *meta) makePlan(ctx context.Context, o arguments.Operation, beforeRead f
 	// Load has already checked the orders with the data sources unknown, so
 	// a mistake in an order costs no API call.
 	p := &planned{cfg: cfg}
-	// The backend before the API: a database that cannot be reached stops
-	// the run before any request, the key included.
-	backend, err := m.openBackend(ctx, cfg.Backend, beforeRead != nil)
-	if err != nil {
-		return p, append(diags, backendDiag(cfg.Backend, err))
+	if d := m.openAll(ctx, p, beforeRead != nil, o.Parallelism); d != nil {
+		return p, append(diags, d)
 	}
-	p.backend = backend
-	conn, err := m.connect(cfg.Provider, o.Parallelism)
+	diags = append(diags, m.planOrders(ctx, p, o, nil, beforeRead)...)
+	if p.plan == nil {
+		p.closeAll()
+	}
+	return p, diags
+}
+
+// openAll opens p.cfg's backend (for writing, or only reading), then
+// connects to its API. The backend comes first: a database that cannot be
+// reached stops the run before any request, the key included.
+func (m *meta) openAll(ctx context.Context, p *planned, write bool, parallelism int) *hcl.Diagnostic {
+	backend, err := m.openBackend(ctx, p.cfg.Backend, write)
+	if err != nil {
+		return backendDiag(p.cfg.Backend, err)
+	}
+	conn, err := m.connect(p.cfg.Provider, parallelism)
 	if err != nil {
 		_ = backend.Close()
-		p.backend = nil
-		return p, append(diags, errDiag(err))
+		return errDiag(err)
 	}
-	p.conn = conn
-	fail := func(d ...*hcl.Diagnostic) (*planned, hcl.Diagnostics) {
-		p.closeAll()
-		return p, append(diags, d...)
-	}
+	p.backend, p.conn = backend, conn
+	return nil
+}
+
+// planOrders makes the plan of p.cfg through p's open backend and
+// connection: read the data sources, evaluate the orders, select them
+// (-target, -exclude, then keep when set: watch's one order), call
+// beforeRead, read their state and the journal's, and diff. It closes
+// nothing: p.plan is nil when there is no plan, and the diagnostics say why.
+// A run that lives on (watch) calls it once per reconcile on one
+// connection.
+func (m *meta) planOrders(ctx context.Context, p *planned, o arguments.Operation, keep func(schema.Order) bool, beforeRead func(*planned) error) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	cfg, conn, backend := p.cfg, p.conn, p.backend
 	results := &schema.DataResults{}
 	if len(cfg.Data) > 0 {
+		var err error
 		results, err = refresh.Data(ctx, conn.client, cfg.Data, cfg.Provider)
 		if err != nil {
 			// Point at the data block the API refused.
@@ -82,52 +103,55 @@ func (m *meta) makePlan(ctx context.Context, o arguments.Operation, beforeRead f
 				r := de.Source.DeclRange
 				d.Subject = &r
 			}
-			return fail(d)
+			return append(diags, d)
 		}
 		p.data = dataSourcesRead(cfg.Data, results, cfg.Provider)
 	}
 	desired, d := cfg.Orders(results)
 	diags = append(diags, d...)
 	if d.HasErrors() {
-		return fail()
+		return diags
 	}
 	p.declared = len(desired)
 	desired, d = selectOrders(desired, cfg.Provider, o.Targets, o.Excludes)
 	diags = append(diags, d...)
 	if d.HasErrors() {
-		return fail()
+		return diags
+	}
+	if keep != nil {
+		desired = slices.DeleteFunc(desired, func(o schema.Order) bool { return !keep(o) })
 	}
 	p.desired = desired
 	p.noneSelected = p.declared > 0 && len(desired) == 0
 
 	if beforeRead != nil {
 		if err := beforeRead(p); err != nil {
-			return fail(errDiag(err))
+			return append(diags, errDiag(err))
 		}
 	}
 	p.reader = &refresh.Reader{API: conn.client, BusinessID: conn.businessID, Parallelism: o.Parallelism, Key: conn.fpKey}
 	current, err := p.reader.Current(ctx, desired)
 	if err != nil {
-		return fail(errDiag(err))
+		return append(diags, errDiag(err))
 	}
 	recs, err := backend.Records(ctx)
 	if err != nil {
-		return fail(errDiag(err))
+		return append(diags, errDiag(err))
 	}
 	entries := journal.OpenEntries(recs, conn.endpoint)
 	now := time.Now().UTC()
 	subs, verdicts, err := p.reader.Reconcile(ctx, entries, current, now)
 	if err != nil {
-		return fail(errDiag(err))
+		return append(diags, errDiag(err))
 	}
 	p.verdicts = verdicts
 	in := plan.Input{Desired: desired, Current: current, Submissions: subs, BusinessID: conn.businessID, Now: now, Key: conn.fpKey}
 	if err := p.reader.Intervals(ctx, &in); err != nil {
-		return fail(errDiag(err))
+		return append(diags, errDiag(err))
 	}
 	p.plan = plan.Build(in)
 	p.plan.DataSources = p.data
-	return p, diags
+	return diags
 }
 
 // closeAll closes the connection and the backend, reporting the first error.
