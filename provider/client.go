@@ -93,6 +93,18 @@ type Hooks struct {
 	// OnRetry: a request to endpoint failed with err and is tried again
 	// after delay, as attempt next of at most max.
 	OnRetry func(endpoint string, err error, next, max int, delay time.Duration)
+	// OnAnswer: a request to an endpoint got an HTTP answer (any status),
+	// for metrics.
+	OnAnswer func(a Answer)
+}
+
+// Answer is one HTTP answer, as OnAnswer sees it.
+type Answer struct {
+	Endpoint string
+	Status   int
+	// Remaining is X-RateLimit-Resource-Remaining, -1 when the answer
+	// does not say.
+	Remaining int
 }
 
 // Wait is one request held back by a rate limit.
@@ -550,6 +562,13 @@ func (c *Client) send(ctx context.Context, r *request, u string, body []byte, wi
 	}
 	c.logResponse(r, u, resp, time.Since(start), data, err)
 	win.observe(resp.Header, time.Now())
+	if c.hooks.OnAnswer != nil {
+		rem, rerr := strconv.Atoi(resp.Header.Get("X-RateLimit-Resource-Remaining"))
+		if rerr != nil {
+			rem = -1
+		}
+		c.hooks.OnAnswer(Answer{Endpoint: r.endpoint, Status: resp.StatusCode, Remaining: rem})
+	}
 	return outcome{status: resp.StatusCode, header: resp.Header, body: data, err: err, sent: true}
 }
 

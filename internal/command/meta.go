@@ -49,6 +49,9 @@ type meta struct {
 	// onNote, when set, shows a line of progress (a retry) on stderr in
 	// place of printing it: apply's progress display keeps its status line.
 	onNote  atomic.Value // func(line string)
+	// onAnswer, when set, sees every HTTP answer of the API (watch's
+	// metrics).
+	onAnswer atomic.Value // func(provider.Answer)
 	notesMu sync.Mutex
 }
 
@@ -268,7 +271,11 @@ func (m *meta) connect(p schema.Provider, parallelism int) (*connection, error) 
 			if f, ok := m.onWait.Load().(func(provider.Wait)); ok {
 				f(w)
 			}
-		}, OnRetry: m.retried}}
+		}, OnRetry: m.retried, OnAnswer: func(a provider.Answer) {
+			if f, ok := m.onAnswer.Load().(func(provider.Answer)); ok {
+				f(a)
+			}
+		}}}
 	if strings.EqualFold(os.Getenv("ORDERFORM_LOG"), "debug") {
 		cfg.DebugLog = m.Stderr
 	}
