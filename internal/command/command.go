@@ -61,6 +61,7 @@ func commands() []cmd {
 		{"show", "Print a saved plan (-json, -markdown)", runShow},
 		{"import", "Write order blocks for existing orders", runImport},
 		{"journal", "List the writes still in flight (-json)", runJournal},
+		{"watch", "Reconcile continuously, on an interval and on the Market's notifications", runWatch},
 		{"sandbox", "Run the local Market API emulator", runSandbox},
 		{"version", "Print the version", runVersion},
 	}

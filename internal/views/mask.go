@@ -122,3 +122,10 @@ func jsonValue(path string, v *string, e exposure) any {
 	}
 	return *v
 }
+
+// LogValue is one field's value of c as watch's log lines carry it: masked
+// (or withheld) as the JSON plan shows it unless showSensitive, null for
+// nothing.
+func LogValue(c *plan.Change, path string, v *string, showSensitive bool) any {
+	return jsonValue(path, v, exposureOf(c, path, Options{ShowSensitive: showSensitive}))
+}
