@@ -48,11 +48,11 @@ type meta struct {
 	waits views.WaitNotices
 	// onNote, when set, shows a line of progress (a retry) on stderr in
 	// place of printing it: apply's progress display keeps its status line.
-	onNote  atomic.Value // func(line string)
+	onNote atomic.Value // func(line string)
 	// onAnswer, when set, sees every HTTP answer of the API (watch's
 	// metrics).
 	onAnswer atomic.Value // func(provider.Answer)
-	notesMu sync.Mutex
+	notesMu  sync.Mutex
 }
 
 // retried shows a request about to be retried, as it happens: an API that
