@@ -17,10 +17,12 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/provider/sandbox"
 )
 
@@ -422,8 +424,14 @@ func TestWatchSIGTERMDuringWrites(t *testing.T) {
 	if code := w.stop(); code != 0 {
 		t.Fatalf("exit %d after SIGTERM, want 0\n%s", code, w.log())
 	}
-	if n := e.effectiveWrites(0); n < 1 || n == len(crashTrackOrders) {
-		t.Logf("%d of %d writes before the stop", n, len(crashTrackOrders))
+	// The write on the wire (700ms) finished; no other was started.
+	if n := e.effectiveWrites(0); n != 1 {
+		t.Errorf("%d writes took effect, want the one in flight at SIGTERM\n%s", n, w.log())
+	}
+	for _, en := range e.journalEntries() {
+		if en.State == journal.KindIntent {
+			t.Errorf("order %d: the journal still has its intent open: the answer was not journaled", en.OrderID)
+		}
 	}
 	e.mustExit(0, "apply", "-auto-approve")
 	wantCrashTracks(e)
@@ -455,4 +463,75 @@ func TestTwoWatchersOneBackend(t *testing.T) {
 	}
 	e.wantField(1007, "tracks", "RP700000007RU@51")
 	e.wantWritesOnce([]int64{1007})
+}
+
+// /healthz says whether the last reconcile could read the orders, and
+// /metrics counts the reconciles and the API's answers; a reconcile that
+// failed is retried without waiting for the interval.
+func TestWatchHealthAndMetrics(t *testing.T) {
+	e := newApplyEnv(t, nil, sandbox.Options{}, map[string]string{"main.hcl": unpaidTrackHCL})
+	var refusing atomic.Bool
+	refusing.Store(true)
+	e.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if !refusing.Load() {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = io.WriteString(w, `{"status":"ERROR","errors":[{"code":"FORBIDDEN","message":"Access denied"}]}`)
+		return true
+	})
+	w := e.startWatch("", "-interval=1h")
+	w.waitFor("a failed reconcile", isMsg("reconcile failed"))
+	if code, body := w.get("/healthz"); code != http.StatusServiceUnavailable {
+		t.Errorf("/healthz after failed reads: %d %q, want 503", code, body)
+	}
+	refusing.Store(false)
+	w.waitFor("the retried reconcile", reconciled("retry"))
+	if code, body := w.get("/healthz"); code != 200 {
+		t.Errorf("/healthz after a good reconcile: %d %q, want 200", code, body)
+	}
+	code, metrics := w.get("/metrics")
+	if code != 200 {
+		t.Fatalf("/metrics: %d", code)
+	}
+	wantContains(t, "/metrics", metrics,
+		`orderform_watch_reconciles_total{result="error",trigger="start"} 1`,
+		`orderform_watch_reconciles_total{result="ok",trigger="retry"} 1`,
+		`orderform_watch_api_requests_total{code="403",endpoint=`,
+		`orderform_watch_api_requests_total{code="200",endpoint=`,
+		`orderform_watch_blocked 1`,
+		"orderform_watch_last_success_timestamp_seconds ")
+	if code := w.stop(); code != 0 {
+		t.Errorf("exit %d after SIGTERM, want 0\n%s", code, w.log())
+	}
+}
+
+// An apply from CI and a watcher on one configuration interleave: the
+// watcher, finding the campaign locked, retries and then finds the changes
+// made; each is sent once in all.
+func TestWatchAndApplyInterleave(t *testing.T) {
+	e := newApplyEnv(t, nil, sandbox.Options{}, map[string]string{"main.hcl": crashTracksHCL})
+	e.srv.SetLatency(sandbox.EndpointTrack, 400*time.Millisecond)
+	applied := make(chan finished, 1)
+	go func() { applied <- e.run(false, "apply", "-auto-approve", "-parallelism=1") }()
+	deadline := time.Now().Add(watchDeadline)
+	for !hasWrite(e.srv.Calls()) {
+		if time.Now().After(deadline) {
+			t.Fatal("apply never started writing")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	w := e.startWatch("", "-interval=1h")
+	w.waitFor("the lock refused", func(ev map[string]any) bool {
+		return ev["msg"] == "write failed" && strings.Contains(fmt.Sprint(ev["error"]), "lock")
+	})
+	if r := <-applied; r.code != 0 {
+		t.Fatalf("apply: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	w.waitFor("the retry that finds nothing to send", reconciled("retry"))
+	if code := w.stop(); code != 0 {
+		t.Errorf("exit %d after SIGTERM, want 0\n%s", code, w.log())
+	}
+	wantCrashTracks(e)
 }

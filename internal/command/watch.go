@@ -130,6 +130,11 @@ type watcher struct {
 	writeMu sync.Mutex
 	holder  journal.Holder
 	started atomic.Bool
+	// failures counts each key's failed reconciles in a row, for the
+	// backoff of its retry.
+	failMu   sync.Mutex
+	failures map[watch.Key]int
+	retrying map[watch.Key]bool // queued by retry: their trigger
 	// readsOK: the last reconcile's reads succeeded (/healthz).
 	readsOK atomic.Bool
 	metrics *watchMetrics
@@ -179,7 +184,7 @@ func newWatcher(m *meta, a *arguments.Watch) *watcher {
 	} else {
 		h = slog.NewTextHandler(m.Stderr, nil)
 	}
-	w := &watcher{m: m, args: a, log: slog.New(h), queue: watch.NewQueue(),
+	w := &watcher{m: m, args: a, log: slog.New(h), queue: watch.NewQueue(), failures: map[watch.Key]int{}, retrying: map[watch.Key]bool{},
 		holder: journal.Me("orderform watch "+strings.Join(a.CommandLine, " "), os.Getenv)}
 	w.metrics = newWatchMetrics()
 	m.onAnswer.Store(w.metrics.answered)
@@ -198,11 +203,22 @@ func (w *watcher) load(ctx context.Context) hcl.Diagnostics {
 	if diags.HasErrors() {
 		return diags
 	}
-	p := &planned{cfg: cfg}
-	if d := w.m.openAll(ctx, p, !w.args.Observe, w.args.Parallelism); d != nil {
-		return append(diags, d)
+	s := &session{cfg: cfg, stamp: stamp}
+	w.mu.RLock()
+	old := w.sess
+	w.mu.RUnlock()
+	if old != nil && sameTarget(old.cfg, cfg) {
+		// The same API and backend: keep the connection (an embedded
+		// sandbox keeps its state; a second one would start from the
+		// file the first has not saved yet) and the backend's session.
+		s.conn, s.backend = old.conn, old.backend
+	} else {
+		p := &planned{cfg: cfg}
+		if d := w.m.openAll(ctx, p, !w.args.Observe, w.args.Parallelism); d != nil {
+			return append(diags, d)
+		}
+		s.conn, s.backend = p.conn, p.backend
 	}
-	s := &session{cfg: cfg, backend: p.backend, conn: p.conn, stamp: stamp}
 	// The orders the configuration declares without reading anything (an
 	// order whose ID comes from a data source is learnt by the first
 	// reconcile of everything).
@@ -212,16 +228,25 @@ func (w *watcher) load(ctx context.Context) hcl.Diagnostics {
 		}
 	}
 	w.mu.Lock()
-	old := w.sess
 	w.sess = s
 	w.mu.Unlock()
-	if old != nil {
+	if old != nil && old.conn != s.conn {
 		old.close()
 	}
 	for _, d := range diags {
 		w.log.Warn("configuration warning", "diagnostic", diagLine(d))
 	}
 	return nil
+}
+
+// sameTarget reports whether two configurations talk to the same API and
+// keep their journal in the same backend.
+func sameTarget(a, b *schema.Config) bool {
+	pa, pb := a.Provider, b.Provider
+	pa.DeclRange, pb.DeclRange = hcl.Range{}, hcl.Range{}
+	ba, bb := a.Backend, b.Backend
+	ba.DeclRange, bb.DeclRange = hcl.Range{}, hcl.Range{}
+	return pa == pb && ba == bb
 }
 
 func (w *watcher) close() {
@@ -342,6 +367,12 @@ func (w *watcher) reconcile(ctx context.Context, k watch.Key) {
 			trigger = "start"
 		}
 	}
+	w.failMu.Lock()
+	if w.retrying[k] {
+		trigger = "retry"
+		delete(w.retrying, k)
+	}
+	w.failMu.Unlock()
 	began := time.Now()
 	w.mu.RLock()
 	defer w.mu.RUnlock()
@@ -362,7 +393,7 @@ func (w *watcher) reconcile(ctx context.Context, k watch.Key) {
 	if p.plan == nil {
 		w.readsOK.Store(false)
 		w.metrics.reconciles.WithLabelValues(trigger, "error").Inc()
-		log.Error("reconcile failed", "diagnostics", diagLines(diags))
+		log.Error("reconcile failed", "diagnostics", diagLines(diags), "retry_in", w.retry(ctx, k).String())
 		return
 	}
 	w.readsOK.Store(true)
@@ -371,20 +402,44 @@ func (w *watcher) reconcile(ctx context.Context, k watch.Key) {
 	}
 	w.observe(log, p.plan)
 	if w.args.Observe || (p.plan.Converges() && len(p.plan.Changes) == 0) {
+		w.succeeded(k)
 		w.done(log, trigger, "ok", began, p.plan, apply.Report{})
 		return
 	}
 	rep, err := w.write(ctx, s, p.plan, keep)
 	if err != nil {
 		w.metrics.reconciles.WithLabelValues(trigger, "error").Inc()
-		log.Error("write failed", "error", err.Error())
+		log.Error("write failed", "error", err.Error(), "retry_in", w.retry(ctx, k).String())
 		return
 	}
+	w.succeeded(k)
 	result := "ok"
 	if !rep.OK() {
 		result = "error"
 	}
 	w.done(log, trigger, result, began, p.plan, rep)
+}
+
+// retry queues k again after a backoff that grows with its failures in a
+// row (a lock another run holds, an API that does not answer), as Argo
+// CD retries a failed sync; it returns the wait.
+func (w *watcher) retry(ctx context.Context, k watch.Key) time.Duration {
+	w.failMu.Lock()
+	w.failures[k]++
+	d := watch.Backoff(w.failures[k], min(w.args.Interval, 5*time.Minute))
+	w.retrying[k] = true
+	w.failMu.Unlock()
+	if ctx.Err() == nil {
+		w.queue.AddAfter(k, d)
+	}
+	return d
+}
+
+// succeeded ends k's run of failures.
+func (w *watcher) succeeded(k watch.Key) {
+	w.failMu.Lock()
+	delete(w.failures, k)
+	w.failMu.Unlock()
 }
 
 // observe reports what a plan would change (the drift) and what waits,

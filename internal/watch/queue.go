@@ -14,6 +14,7 @@ package watch
 
 import (
 	"sync"
+	"time"
 )
 
 // Key is what one reconcile is about: one order, or (OrderID 0) the whole
@@ -86,6 +87,22 @@ func (q *Queue) Done(k Key) {
 		q.ready = append(q.ready, k)
 		q.cond.Signal()
 	}
+}
+
+// AddAfter adds k once d has passed (a retry with backoff); it is dropped
+// if the queue is shut down by then.
+func (q *Queue) AddAfter(k Key, d time.Duration) {
+	time.AfterFunc(d, func() { q.Add(k) })
+}
+
+// Backoff is the wait before the retry after failures failed reconciles
+// in a row: 1s, 2s, 4s, ... up to limit.
+func Backoff(failures int, limit time.Duration) time.Duration {
+	d := time.Second
+	for i := 1; i < failures && d < limit; i++ {
+		d *= 2
+	}
+	return min(d, limit)
 }
 
 // Len is how many keys wait (not those in flight).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -117,5 +118,16 @@ func TestLoopBurstWhileInFlight(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[Key]int{All: 1, {5}: 2}, counts); diff != "" {
 		t.Errorf("reconciles (-want +got):\n%s", diff)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	var got []time.Duration
+	for n := 1; n <= 6; n++ {
+		got = append(got, Backoff(n, 10*time.Second))
+	}
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 10 * time.Second, 10 * time.Second}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Backoff (-want +got):\n%s", diff)
 	}
 }
