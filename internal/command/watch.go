@@ -26,6 +26,7 @@ import (
 	"github.com/orderform/orderform/internal/watch"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/plan"
+	"github.com/orderform/orderform/provider/notification"
 	"github.com/orderform/orderform/schema"
 )
 
@@ -334,9 +335,9 @@ func (w *watcher) routes(allow []netip.Prefix) http.Handler {
 
 // notified queues a reconcile of the order a notification names, if the
 // configuration declares it; others are answered and ignored.
-func (w *watcher) notified(n watch.Notification) {
+func (w *watcher) notified(n notification.Notification) {
 	if !n.IsOrder() {
-		w.metrics.notifications.WithLabelValues(n.Type, "ignored").Inc()
+		w.metrics.notifications.WithLabelValues(typeLabel(n), "ignored").Inc()
 		w.log.Info("notification ignored", "type", n.Type, "reason", "not about an order")
 		return
 	}
@@ -344,13 +345,23 @@ func (w *watcher) notified(n watch.Notification) {
 	declared := w.sess != nil && w.sess.isDeclared(n.OrderID)
 	w.mu.RUnlock()
 	if !declared {
-		w.metrics.notifications.WithLabelValues(n.Type, "ignored").Inc()
+		w.metrics.notifications.WithLabelValues(typeLabel(n), "ignored").Inc()
 		w.log.Info("notification ignored", "type", n.Type, "order_id", n.OrderID, "campaign_id", n.CampaignID, "reason", "order not declared")
 		return
 	}
 	queued := w.queue.Add(watch.Key{OrderID: n.OrderID})
-	w.metrics.notifications.WithLabelValues(n.Type, "queued").Inc()
+	w.metrics.notifications.WithLabelValues(typeLabel(n), "queued").Inc()
 	w.log.Info("notification", "type", n.Type, "order_id", n.OrderID, "campaign_id", n.CampaignID, "coalesced", !queued)
+}
+
+// typeLabel is n's type as a metric's label: the known types by name, the
+// others as "other" (anyone can post to the endpoint; a label per made-up
+// type would grow the metrics without bound).
+func typeLabel(n notification.Notification) string {
+	if n.Known() {
+		return string(n.Type)
+	}
+	return "other"
 }
 
 // reconcile is one reconcile of k: plan (no lock), report the drift, and,

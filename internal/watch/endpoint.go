@@ -1,8 +1,6 @@
 package watch
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,67 +9,13 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/orderform/orderform/provider/notification"
 )
 
 // MaxNotificationSize bounds a notification's body: the Market's largest
 // (ORDER_CREATED with its items) is a few KiB.
 const MaxNotificationSize = 1 << 20
-
-// Notification is what the endpoint needs of one of the Market's push
-// notifications: its type and, for an order's, the order.
-type Notification struct {
-	Type       string
-	CampaignID int64
-	OrderID    int64
-}
-
-// IsOrder reports whether the notification is about one order (ORDER_*),
-// and names it.
-func (n Notification) IsOrder() bool {
-	return strings.HasPrefix(n.Type, "ORDER_") && n.OrderID > 0
-}
-
-// wireNotification is the body as the Market sends it; the fields the
-// endpoint does not use are not decoded.
-type wireNotification struct {
-	NotificationType string `json:"notificationType"`
-	CampaignID       *int64 `json:"campaignId"`
-	OrderID          *int64 `json:"orderId"`
-	Time             string `json:"time"`
-}
-
-// ParseNotification reads one notification's body. It refuses what the
-// Market would never send: not a JSON object, no notificationType, a PING
-// without its time, an order's notification without a positive campaignId
-// and orderId. Types it does not know (chats, reviews, returns) are valid.
-func ParseNotification(body []byte) (Notification, error) {
-	var w wireNotification
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&w); err != nil {
-		return Notification{}, fmt.Errorf("the body is not a JSON object: %v", err)
-	}
-	if dec.More() {
-		return Notification{}, errors.New("the body holds more than one JSON value")
-	}
-	n := Notification{Type: w.NotificationType}
-	switch {
-	case n.Type == "":
-		return n, errors.New("notificationType is missing")
-	case n.Type == "PING":
-		if _, err := time.Parse(time.RFC3339, w.Time); err != nil {
-			return n, fmt.Errorf("PING: time %q is not an RFC 3339 time", w.Time)
-		}
-	case strings.HasPrefix(n.Type, "ORDER_"):
-		if w.OrderID == nil || *w.OrderID <= 0 {
-			return n, fmt.Errorf("%s: orderId is missing or not positive", n.Type)
-		}
-		if w.CampaignID == nil || *w.CampaignID <= 0 {
-			return n, fmt.Errorf("%s: campaignId is missing or not positive", n.Type)
-		}
-		n.OrderID, n.CampaignID = *w.OrderID, *w.CampaignID
-	}
-	return n, nil
-}
 
 // MarketNetworks are the source networks the Market documents for its
 // notifications, for -allow-from.
@@ -86,7 +30,7 @@ type Endpoint struct {
 	Name, Version string
 	// Notify receives every valid notification other than PING; it must
 	// not block (it queues).
-	Notify func(Notification)
+	Notify func(notification.Notification)
 	// AllowFrom, when set, are the only source networks served; others
 	// get 403.
 	AllowFrom []netip.Prefix
@@ -96,32 +40,43 @@ type Endpoint struct {
 
 func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !e.allowed(r) {
-		writeError(w, http.StatusForbidden, "UNKNOWN", "this source network is not allowed to send notifications")
+		writeError(w, http.StatusForbidden, notification.ErrorAnswer{Type: notification.UnknownError, Message: "this source network is not allowed to send notifications"})
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxNotificationSize))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "WRONG_EVENT_FORMAT", fmt.Sprintf("the body is larger than %d bytes", MaxNotificationSize))
+			writeError(w, http.StatusRequestEntityTooLarge, notification.ErrorAnswer{Type: notification.WrongEventFormat,
+				Message: fmt.Sprintf("the body is larger than %d bytes", MaxNotificationSize)})
 			return
 		}
-		writeError(w, http.StatusBadRequest, "WRONG_EVENT_FORMAT", "the body could not be read")
+		writeError(w, http.StatusBadRequest, notification.ErrorAnswer{Type: notification.WrongEventFormat, Message: "the body could not be read"})
 		return
 	}
-	n, err := ParseNotification(body)
+	n, err := notification.Parse(body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "WRONG_EVENT_FORMAT", err.Error())
+		var fe *notification.FormatError
+		if errors.As(err, &fe) {
+			writeError(w, http.StatusBadRequest, fe.Answer())
+			return
+		}
+		writeError(w, http.StatusBadRequest, notification.ErrorAnswer{Type: notification.WrongEventFormat, Message: err.Error()})
 		return
 	}
-	if n.Type != "PING" && e.Notify != nil {
+	if n.Type != notification.Ping && e.Notify != nil {
 		e.Notify(n)
 	}
 	now := time.Now
 	if e.Now != nil {
 		now = e.Now
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"version": e.Version, "name": e.Name, "time": now().UTC().Format(time.RFC3339)})
+	data, err := notification.Answer{Version: e.Version, Name: e.Name, Time: now()}.Marshal()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, notification.ErrorAnswer{Type: notification.UnknownError, Message: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, data)
 }
 
 // allowed reports whether r comes from an allowed network. The peer is the
@@ -179,12 +134,11 @@ func ParseAllowFrom(s string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-func writeError(w http.ResponseWriter, status int, typ, msg string) {
-	writeJSON(w, status, map[string]any{"error": map[string]string{"type": typ, "message": msg}})
+func writeError(w http.ResponseWriter, status int, e notification.ErrorAnswer) {
+	writeJSON(w, status, e.Marshal())
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	data, _ := json.Marshal(v)
+func writeJSON(w http.ResponseWriter, status int, data []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(data, '\n'))

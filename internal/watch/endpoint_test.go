@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orderform/orderform/provider/notification"
 )
 
 func post(t *testing.T, e *Endpoint, remote, body string) (int, map[string]any) {
@@ -29,8 +31,14 @@ func post(t *testing.T, e *Endpoint, remote, body string) (int, map[string]any) 
 
 func TestEndpointContract(t *testing.T) {
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	var got []Notification
-	e := &Endpoint{Name: "orderform", Version: "1.2.3", Now: func() time.Time { return now }, Notify: func(n Notification) { got = append(got, n) }}
+	type seen struct {
+		Type              notification.Type
+		CampaignID, Order int64
+	}
+	var got []seen
+	e := &Endpoint{Name: "orderform", Version: "1.2.3", Now: func() time.Time { return now }, Notify: func(n notification.Notification) {
+		got = append(got, seen{n.Type, n.CampaignID, n.OrderID})
+	}}
 	ok := map[string]any{"name": "orderform", "version": "1.2.3", "time": "2026-12-01T10:00:00Z"}
 	for _, tc := range []struct {
 		name, body string
@@ -61,7 +69,7 @@ func TestEndpointContract(t *testing.T) {
 			}
 		})
 	}
-	want := []Notification{{Type: "ORDER_STATUS_UPDATED", CampaignID: 21000000, OrderID: 1001}, {Type: "CHAT_CREATED"}}
+	want := []seen{{"ORDER_STATUS_UPDATED", 21000000, 1001}, {"CHAT_CREATED", 0, 0}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("notified (-want +got):\n%s", diff)
 	}
