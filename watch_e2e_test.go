@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"sync"
@@ -534,4 +535,79 @@ func TestWatchAndApplyInterleave(t *testing.T) {
 		t.Errorf("exit %d after SIGTERM, want 0\n%s", code, w.log())
 	}
 	wantCrashTracks(e)
+}
+
+// receiver forwards the sandbox's notifications to a watcher whose port
+// is known only once it runs.
+type receiver struct {
+	srv    *httptest.Server
+	target atomic.Pointer[string]
+}
+
+func newReceiver(t *testing.T) *receiver {
+	rc := &receiver{}
+	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		addr := rc.target.Load()
+		if addr == nil {
+			http.Error(w, `{"error":{"type":"UNKNOWN","message":"no watcher yet"}}`, http.StatusInternalServerError)
+			return
+		}
+		resp, err := http.Post("http://"+*addr+r.URL.Path, "application/json", r.Body)
+		if err != nil {
+			http.Error(w, `{"error":{"type":"UNKNOWN","message":"watcher unreachable"}}`, http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	t.Cleanup(rc.srv.Close)
+	return rc
+}
+
+// The sandbox's own ORDER_STATUS_UPDATED, delivered three times, makes a
+// running watch set the track within 2 s, exactly once; every copy is
+// answered 200.
+func TestWatchSandboxNotificationSetsTheTrack(t *testing.T) {
+	rc := newReceiver(t)
+	e := newApplyEnv(t, nil, sandbox.Options{NotifyURL: rc.srv.URL, NotifyCopies: 3, NotifyRetry: 100 * time.Millisecond},
+		map[string]string{"main.hcl": unpaidTrackHCL})
+	w := e.startWatch("", "-interval=1h")
+	rc.target.Store(&w.addr)
+	w.waitFor("the first reconcile", reconciled("start"))
+	e.wantField(1007, "tracks", "none")
+
+	paid := time.Now()
+	if err := e.srv.SetStatus(1007, "PROCESSING", "STARTED"); err != nil {
+		t.Fatal(err)
+	}
+	w.waitFor("the track set", func(ev map[string]any) bool {
+		return (ev["msg"] == "change_confirmed" || ev["msg"] == "change_applied") && ev["order_id"] == float64(1007)
+	})
+	if took := time.Since(paid); took > 2*time.Second {
+		t.Errorf("the track was set %v after the notification, want within 2s", took)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), watchDeadline)
+	defer cancel()
+	if err := e.srv.WaitNotifications(ctx); err != nil {
+		t.Fatal(err)
+	}
+	copies := 0
+	for _, s := range e.srv.Notifications() {
+		if s.Notification.Type == "ORDER_STATUS_UPDATED" && s.Notification.OrderID == 1007 {
+			copies++
+			if !s.Delivered || len(s.Attempts) != 1 {
+				t.Errorf("copy %d: delivered %v after %d attempts, want answered 200 at the first", s.Copy, s.Delivered, len(s.Attempts))
+			}
+		}
+	}
+	if copies != 3 {
+		t.Errorf("the sandbox sent %d copies, want 3", copies)
+	}
+	if code := w.stop(); code != 0 {
+		t.Errorf("exit %d after SIGTERM, want 0\n%s", code, w.log())
+	}
+	e.wantField(1007, "tracks", "RP700000007RU@51")
+	e.wantWritesOnce([]int64{1007})
 }
