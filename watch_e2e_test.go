@@ -611,3 +611,19 @@ func TestWatchSandboxNotificationSetsTheTrack(t *testing.T) {
 	e.wantField(1007, "tracks", "RP700000007RU@51")
 	e.wantWritesOnce([]int64{1007})
 }
+
+// SIGHUP reloads the configuration though no file changed, and the reload
+// reconciles everything at once.
+func TestWatchSIGHUPReloads(t *testing.T) {
+	e := newApplyEnv(t, nil, sandbox.Options{}, map[string]string{"main.hcl": unpaidTrackHCL})
+	w := e.startWatch("", "-interval=1h")
+	w.waitFor("the first reconcile", reconciled("start"))
+	if err := w.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	w.waitFor("the reload", isMsg("configuration reloaded"))
+	w.waitFor("the reconcile after it", reconciled("reload"))
+	if code := w.stop(); code != 0 {
+		t.Errorf("exit %d after SIGTERM, want 0\n%s", code, w.log())
+	}
+}

@@ -66,6 +66,8 @@ func runWatch(ctx context.Context, m *meta, args []string) int {
 		return exitError
 	}
 	defer w.close()
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 
 	var hs *http.Server
 	served := make(chan error, 1)
@@ -84,7 +86,8 @@ func runWatch(ctx context.Context, m *meta, args []string) int {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	go w.watchConfig(ctx, hup)
+	reloads := make(chan struct{})
+	go func() { w.watchConfig(ctx, hup); close(reloads) }()
 
 	loop := &watch.Loop{Queue: w.queue, Reconcile: w.reconcile, Interval: a.Interval, Jitter: 0.1, Workers: watchWorkers}
 	loopDone := make(chan struct{})
@@ -103,11 +106,9 @@ func runWatch(ctx context.Context, m *meta, args []string) int {
 		_ = hs.Shutdown(sctx)
 		cancel()
 	}
-	if code != exitOK {
-		// The loop stops with ctx only; end it here too.
-		w.queue.ShutDown()
-	}
+	stop() // when the endpoint failed: the loop and the reloads end too
 	<-loopDone
+	<-reloads // before the session closes
 	w.log.Info("stopped")
 	return code
 }
@@ -120,9 +121,14 @@ type watcher struct {
 	log  *slog.Logger
 
 	queue *watch.Queue
-	// mu guards sess: reconciles hold it for reading, a reload swaps it.
+	// mu guards sess: reconciles hold it for reading, a reload swaps it
+	// once they are done with the one it replaces.
 	mu   sync.RWMutex
 	sess *session
+	// cur is sess for the endpoint's handler, which must answer at once
+	// and so never waits for mu (a reload waiting there for a long
+	// reconcile blocks new readers).
+	cur atomic.Pointer[session]
 	// lastFiles are the files of the last load, for diagnostics' snippets.
 	lastFiles map[string]*hcl.File
 	// writeMu makes one reconcile at a time write: the backend's locks keep
@@ -135,7 +141,9 @@ type watcher struct {
 	// backoff of its retry.
 	failMu   sync.Mutex
 	failures map[watch.Key]int
-	retrying map[watch.Key]bool // queued by retry: their trigger
+	// triggers are why keys were queued, when not the interval's or a
+	// notification's: "retry", "reload".
+	triggers map[watch.Key]string
 	// readsOK: the last reconcile's reads succeeded (/healthz).
 	readsOK atomic.Bool
 	metrics *watchMetrics
@@ -185,7 +193,7 @@ func newWatcher(m *meta, a *arguments.Watch) *watcher {
 	} else {
 		h = slog.NewTextHandler(m.Stderr, nil)
 	}
-	w := &watcher{m: m, args: a, log: slog.New(h), queue: watch.NewQueue(), failures: map[watch.Key]int{}, retrying: map[watch.Key]bool{},
+	w := &watcher{m: m, args: a, log: slog.New(h), queue: watch.NewQueue(), failures: map[watch.Key]int{}, triggers: map[watch.Key]string{},
 		holder: journal.Me("orderform watch "+strings.Join(a.CommandLine, " "), os.Getenv)}
 	w.metrics = newWatchMetrics()
 	m.onAnswer.Store(w.metrics.answered)
@@ -230,6 +238,7 @@ func (w *watcher) load(ctx context.Context) hcl.Diagnostics {
 	}
 	w.mu.Lock()
 	w.sess = s
+	w.cur.Store(s)
 	w.mu.Unlock()
 	if old != nil && old.conn != s.conn {
 		old.close()
@@ -256,6 +265,7 @@ func (w *watcher) close() {
 	if w.sess != nil {
 		w.sess.close()
 		w.sess = nil
+		w.cur.Store(nil)
 	}
 }
 
@@ -291,6 +301,9 @@ func (w *watcher) watchConfig(ctx context.Context, hup <-chan os.Signal) {
 		}
 		w.metrics.reloads.WithLabelValues("ok").Inc()
 		w.log.Info("configuration reloaded")
+		w.failMu.Lock()
+		w.triggers[watch.All] = "reload"
+		w.failMu.Unlock()
 		w.queue.Add(watch.All)
 	}
 }
@@ -341,9 +354,8 @@ func (w *watcher) notified(n notification.Notification) {
 		w.log.Info("notification ignored", "type", n.Type, "reason", "not about an order")
 		return
 	}
-	w.mu.RLock()
-	declared := w.sess != nil && w.sess.isDeclared(n.OrderID)
-	w.mu.RUnlock()
+	s := w.cur.Load()
+	declared := s != nil && s.isDeclared(n.OrderID)
 	if !declared {
 		w.metrics.notifications.WithLabelValues(typeLabel(n), "ignored").Inc()
 		w.log.Info("notification ignored", "type", n.Type, "order_id", n.OrderID, "campaign_id", n.CampaignID, "reason", "order not declared")
@@ -379,9 +391,9 @@ func (w *watcher) reconcile(ctx context.Context, k watch.Key) {
 		}
 	}
 	w.failMu.Lock()
-	if w.retrying[k] {
-		trigger = "retry"
-		delete(w.retrying, k)
+	if t, ok := w.triggers[k]; ok {
+		trigger = t
+		delete(w.triggers, k)
 	}
 	w.failMu.Unlock()
 	began := time.Now()
@@ -438,7 +450,7 @@ func (w *watcher) retry(ctx context.Context, k watch.Key) time.Duration {
 	w.failMu.Lock()
 	w.failures[k]++
 	d := watch.Backoff(w.failures[k], min(w.args.Interval, 5*time.Minute))
-	w.retrying[k] = true
+	w.triggers[k] = "retry"
 	w.failMu.Unlock()
 	if ctx.Err() == nil {
 		w.queue.AddAfter(k, d)

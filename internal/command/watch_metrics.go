@@ -33,7 +33,7 @@ func newWatchMetrics() *watchMetrics {
 	m := &watchMetrics{
 		reg: prometheus.NewRegistry(),
 		reconciles: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "reconciles_total",
-			Help: "Reconciles by trigger (start, interval, notification) and result (ok, error)."}, []string{"trigger", "result"}),
+			Help: "Reconciles by trigger (start, interval, notification, retry, reload) and result (ok, error)."}, []string{"trigger", "result"}),
 		changes: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "changes_total",
 			Help: "Changes written, by outcome (confirmed, applied, failed, stale, pending, unchanged, skipped, unknown)."}, []string{"outcome"}),
 		notifications: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "notifications_total",
