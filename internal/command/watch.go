@@ -429,7 +429,7 @@ func (w *watcher) reconcile(ctx context.Context, k watch.Key) {
 		w.done(log, trigger, "ok", began, p.plan, apply.Report{})
 		return
 	}
-	rep, err := w.write(ctx, s, p.plan, keep)
+	rep, err := w.write(ctx, log, s, p.plan, keep)
 	if err != nil {
 		w.metrics.reconciles.WithLabelValues(trigger, "error").Inc()
 		log.Error("write failed", "error", err.Error(), "retry_in", w.retry(ctx, k).String())
@@ -508,7 +508,7 @@ func (w *watcher) done(log *slog.Logger, trigger, result string, began time.Time
 // locks of the campaigns p writes to, plans those orders again under them
 // (another run may have written since), settles the journal and writes.
 // The locks are given back before it returns.
-func (w *watcher) write(ctx context.Context, s *session, p *plan.Plan, keep func(schema.Order) bool) (apply.Report, error) {
+func (w *watcher) write(ctx context.Context, log *slog.Logger, s *session, p *plan.Plan, keep func(schema.Order) bool) (apply.Report, error) {
 	w.writeMu.Lock()
 	defer w.writeMu.Unlock()
 	touched := map[int64]bool{}
@@ -548,13 +548,25 @@ func (w *watcher) write(ctx context.Context, s *session, p *plan.Plan, keep func
 	if again.plan.Converges() && len(again.plan.Changes) == 0 {
 		return apply.Report{}, nil
 	}
-	log := w.log
 	return apply.Run(ctx, again.plan, s.conn.client, again.reader, op.applyOptions(inFlight, func(e apply.Event) {
 		switch e.Type {
 		case apply.ChangeStarted, apply.Waiting:
 			return
 		}
-		log.Info(string(e.Type), "address", e.Address, "order_id", e.OrderID, "call", e.Call, "code", e.Code, "detail", e.Detail)
+		attrs := []any{"address", e.Address, "order_id", e.OrderID, "call", e.Call}
+		for _, kv := range [][2]string{{"code", e.Code}, {"detail", e.Detail}} {
+			if kv[1] != "" {
+				attrs = append(attrs, kv[0], kv[1])
+			}
+		}
+		if len(e.Operations) > 0 {
+			attrs = append(attrs, "operations", e.Operations)
+		}
+		level := slog.LevelInfo
+		if e.Type == apply.ChangeFailed || e.Type == apply.ChangeUnknown {
+			level = slog.LevelWarn
+		}
+		log.Log(context.Background(), level, string(e.Type), attrs...)
 	}))
 }
 
