@@ -470,7 +470,8 @@ func TestTwoWatchersOneBackend(t *testing.T) {
 // /metrics counts the reconciles and the API's answers; a reconcile that
 // failed is retried without waiting for the interval.
 func TestWatchHealthAndMetrics(t *testing.T) {
-	e := newApplyEnv(t, nil, sandbox.Options{}, map[string]string{"main.hcl": unpaidTrackHCL})
+	// 1003 is DELIVERED: its track is blocked for good.
+	e := newApplyEnv(t, nil, sandbox.Options{}, map[string]string{"main.hcl": strings.ReplaceAll(unpaidTrackHCL, "1007", "1003")})
 	var refusing atomic.Bool
 	refusing.Store(true)
 	e.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
