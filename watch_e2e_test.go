@@ -574,6 +574,12 @@ func TestWatchSandboxNotificationSetsTheTrack(t *testing.T) {
 	rc := newReceiver(t)
 	e := newApplyEnv(t, nil, sandbox.Options{NotifyURL: rc.srv.URL, NotifyCopies: 3, NotifyRetry: 100 * time.Millisecond},
 		map[string]string{"main.hcl": unpaidTrackHCL})
+	// The order waits for the shop's confirmation (its notification finds
+	// no watcher yet: the sandbox retries it, and the watcher reconciles
+	// the order for nothing).
+	if err := e.srv.SetStatus(1007, "PENDING", "AWAIT_CONFIRMATION"); err != nil {
+		t.Fatal(err)
+	}
 	w := e.startWatch("", "-interval=1h")
 	rc.target.Store(&w.addr)
 	w.waitFor("the first reconcile", reconciled("start"))
@@ -596,7 +602,7 @@ func TestWatchSandboxNotificationSetsTheTrack(t *testing.T) {
 	}
 	copies := 0
 	for _, s := range e.srv.Notifications() {
-		if s.Notification.Type == "ORDER_STATUS_UPDATED" && s.Notification.OrderID == 1007 {
+		if s.Notification.Type == "ORDER_STATUS_UPDATED" && s.Notification.OrderID == 1007 && s.Notification.Status == "PROCESSING" {
 			copies++
 			if !s.Delivered || len(s.Attempts) != 1 {
 				t.Errorf("copy %d: delivered %v after %d attempts, want answered 200 at the first", s.Copy, s.Delivered, len(s.Attempts))
