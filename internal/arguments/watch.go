@@ -37,7 +37,7 @@ func (w *Watch) flagSet() *flag.FlagSet {
 	fs.StringVar(&w.Listen, "listen", "", "serve the Market's notifications (POST /notification), /healthz and /metrics at `ADDR` (e.g. 127.0.0.1:8080)")
 	fs.StringVar(&w.AllowFrom, "allow-from", "", "only accept notifications from these networks (`CIDR,...`; \"market\" is the Market's documented ones)")
 	fs.BoolVar(&w.Observe, "observe", false, "never write: report the drift each reconcile finds")
-	fs.DurationVar(&w.LockTimeout, "lock-timeout", 0, "how long a write waits for another run's lock of its campaign; 0 gives up at once and retries on the next reconcile")
+	fs.DurationVar(&w.LockTimeout, "lock-timeout", 0, "how long a write waits for another run's lock of its campaign; 0 gives up within a second and retries with backoff")
 	return fs
 }
 
