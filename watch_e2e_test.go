@@ -634,3 +634,34 @@ func TestWatchSIGHUPReloads(t *testing.T) {
 		t.Errorf("exit %d after SIGTERM, want 0\n%s", code, w.log())
 	}
 }
+
+// An asynchronous orders/update is submitted and not followed under the
+// lock: the next reconciles find it pending, then done, and never send it
+// again.
+func TestWatchUpdateSettlesOnLaterReconciles(t *testing.T) {
+	e := newApplyEnv(t, nil, sandbox.Options{UpdateDelay: 3 * time.Second}, map[string]string{"main.hcl": `
+provider "yandex_market" {
+  campaign_id = 22000000
+}
+
+order "o2001" {
+  id = 2001
+  recipient {
+    phone = "+79990001199"
+  }
+}
+`})
+	w := e.startWatch("", "-interval=1s")
+	w.waitFor("the update submitted", func(ev map[string]any) bool { return ev["msg"] == "change_applied" && ev["order_id"] == float64(2001) })
+	w.waitFor("a reconcile that finds it pending", func(ev map[string]any) bool {
+		return ev["msg"] == "reconciled" && ev["trigger"] == "interval" && ev["pending"] == float64(1)
+	})
+	w.waitFor("a reconcile that finds it done", func(ev map[string]any) bool {
+		return ev["msg"] == "reconciled" && ev["trigger"] == "interval" && ev["pending"] == float64(0) && ev["changes"] == float64(0)
+	})
+	if code := w.stop(); code != 0 {
+		t.Errorf("exit %d after SIGTERM, want 0\n%s", code, w.log())
+	}
+	e.wantField(2001, "phone", "+79990001199")
+	e.wantWritesOnce([]int64{2001})
+}

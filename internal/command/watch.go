@@ -36,8 +36,11 @@ import (
 const watchWorkers = 4
 
 // watchWait is how long a reconcile follows the asynchronous operations it
-// submitted: short, since the next reconcile follows them anyway.
-const watchWait = 10 * time.Second
+// submitted: not at all (apply -wait=0). Following would hold the
+// campaigns' locks for as long as the Market takes; the journal keeps the
+// submission open, and the next reconcile (the Market's notification of
+// the change, or the interval) reads the order and settles it.
+const watchWait = 0
 
 // runWatch is watch: arguments, then the watcher until SIGINT or SIGTERM.
 func runWatch(ctx context.Context, m *meta, args []string) int {
