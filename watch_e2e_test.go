@@ -580,9 +580,16 @@ func TestWatchSandboxNotificationSetsTheTrack(t *testing.T) {
 	if err := e.srv.SetStatus(1007, "PENDING", "AWAIT_CONFIRMATION"); err != nil {
 		t.Fatal(err)
 	}
+	// Deferred in the plan: not a change, not an error.
+	r := e.mustExit(0, "plan", "-detailed-exitcode")
+	wantContains(t, "plan", r.stdout, "1 deferred")
 	w := e.startWatch("", "-interval=1h")
 	rc.target.Store(&w.addr)
-	w.waitFor("the first reconcile", reconciled("start"))
+	ev := w.waitFor("the first reconcile", reconciled("start"))
+	if ev["deferred"] != float64(1) {
+		t.Errorf("the first reconcile: %v, want the track deferred", ev)
+	}
+	w.waitFor("the deferred track reported", func(ev map[string]any) bool { return ev["msg"] == "deferred" && ev["order_id"] == float64(1007) })
 	e.wantField(1007, "tracks", "none")
 
 	paid := time.Now()

@@ -482,6 +482,9 @@ func (w *watcher) observe(log *slog.Logger, p *plan.Plan) {
 		w.metrics.drift.Inc()
 		log.Info("drift", "address", c.Address, "order_id", c.OrderID, "campaign_id", c.CampaignID, "status", c.Status, "fields", fields)
 	}
+	for _, d := range p.Deferred {
+		log.Info("deferred", "address", d.Address, "order_id", d.OrderID, "blocks", d.Blocks, "waits_for", d.WaitsFor, "status", d.Status)
+	}
 	for _, b := range p.Blocked {
 		log.Warn("blocked", "address", b.Address, "order_id", b.OrderID, "field", b.Field, "reason", string(b.Reason), "detail", b.Detail)
 	}
@@ -496,14 +499,14 @@ func (w *watcher) done(log *slog.Logger, trigger, result string, began time.Time
 	w.metrics.reconciles.WithLabelValues(trigger, result).Inc()
 	w.metrics.blocked.Set(float64(s.Blocked))
 	w.metrics.pending.Set(float64(s.Pending + s.Unknown))
-	w.metrics.deferred.Set(float64(deferredCount(p)))
+	w.metrics.deferred.Set(float64(s.Deferred))
 	for _, r := range rep.Results {
 		w.metrics.changes.WithLabelValues(string(r.Outcome)).Inc()
 	}
 	if result == "ok" {
 		w.metrics.lastSuccess.SetToCurrentTime()
 	}
-	log.Info("reconciled", "result", result, "changes", s.Change, "pending", s.Pending+s.Unknown, "blocked", s.Blocked,
+	log.Info("reconciled", "result", result, "changes", s.Change, "pending", s.Pending+s.Unknown, "deferred", s.Deferred, "blocked", s.Blocked,
 		"unchanged", s.Unchanged, "applied", len(rep.Results), "observe", w.args.Observe, "took", time.Since(began).Round(time.Millisecond).String())
 }
 
@@ -572,10 +575,6 @@ func (w *watcher) write(ctx context.Context, log *slog.Logger, s *session, p *pl
 		log.Log(context.Background(), level, string(e.Type), attrs...)
 	}))
 }
-
-// deferredCount is how many of p's changes wait for a status (none until
-// the plan knows deferred changes).
-func deferredCount(*plan.Plan) int { return 0 }
 
 // diagLines are diagnostics as single lines for the log.
 func diagLines(diags hcl.Diagnostics) []string {
