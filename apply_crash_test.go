@@ -265,15 +265,16 @@ func TestApplyKilledWhileFollowing(t *testing.T) {
 		t.Run("re-read", func(t *testing.T) {
 			e := newApplyEnv(t, nil, sandbox.Options{}, map[string]string{"main.hcl": crashTracksHCL})
 			use(e)
-			// Without a business ID apply follows by re-reading the orders:
-			// die on the first read after the writes.
+			// Tracks are followed by re-reading the orders (through the
+			// business learnt from the campaign): die on the first read
+			// after the writes.
 			var wrote atomic.Int32
 			afterWrites := func(r *http.Request) bool {
 				if isWrite(r) {
 					wrote.Add(1)
 					return false
 				}
-				return wrote.Load() == int32(len(crashTrackOrders)) && endpointOf(r) == sandbox.EndpointListOrders
+				return wrote.Load() == int32(len(crashTrackOrders)) && endpointOf(r) == sandbox.EndpointBusinessOrders
 			}
 			e.killedRun(e.killAt(afterWrites, 1, beforeMarket), "apply", "-auto-approve")
 			if n := e.effectiveWrites(0); n != len(crashTrackOrders) {

@@ -395,7 +395,7 @@ func TestPlanStopsOnAFarOffRateLimitReset(t *testing.T) {
 			until := time.Now().Add(ahead).Truncate(time.Second)
 			var reads atomic.Int32
 			e.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
-				if ep := endpointOf(r); ep != sandbox.EndpointListOrders && ep != sandbox.EndpointGetOrder {
+				if ep := endpointOf(r); ep != sandbox.EndpointBusinessOrders && ep != sandbox.EndpointListOrders && ep != sandbox.EndpointGetOrder {
 					return false
 				}
 				reads.Add(1)
@@ -403,7 +403,7 @@ func TestPlanStopsOnAFarOffRateLimitReset(t *testing.T) {
 				return true
 			})
 			r := e.mustExit(1, "plan")
-			wantContains(t, "stderr", r.stderr, "rate limit of list_orders in campaign 21000000 (10000 requests per 1h0m0s)",
+			wantContains(t, "stderr", r.stderr, "rate limit of business_orders in business 9000000 (10000 requests per 1h0m0s)",
 				"allows the next request at "+until.UTC().Format(time.RFC3339), "longer than this run waits (2m0s)")
 			if strings.Contains(r.stderr, "Waiting") {
 				t.Errorf("plan announced a wait it does not make:\n%s", r.stderr)
@@ -503,7 +503,7 @@ func TestPlanShowsARateLimitWaitWhileWaiting(t *testing.T) {
 	var reads atomic.Int32
 	var sawLine, sawLineBeforeRetry atomic.Bool
 	e.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
-		if endpointOf(r) != sandbox.EndpointListOrders {
+		if endpointOf(r) != sandbox.EndpointBusinessOrders {
 			return false
 		}
 		if reads.Add(1) == 1 {
@@ -536,7 +536,7 @@ func TestPlanShowsARateLimitWaitWhileWaiting(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("plan: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), strings.Join(lines, "\n"))
 	}
-	want := "for the Market's rate limit on list_orders in campaign 21000000, until " + until.UTC().Format("15:04:05 UTC") + "."
+	want := "for the Market's rate limit on business_orders in business 9000000, until " + until.UTC().Format("15:04:05 UTC") + "."
 	found := false
 	for _, l := range lines {
 		found = found || (strings.HasPrefix(l, "Waiting ") && strings.HasSuffix(l, want))
@@ -564,7 +564,7 @@ func TestApplyStopsFollowingWhenRereadsAreRateLimited(t *testing.T) {
 			wrote.Store(true)
 			return false
 		}
-		if wrote.Load() && endpointOf(r) == sandbox.EndpointListOrders {
+		if wrote.Load() && endpointOf(r) == sandbox.EndpointBusinessOrders {
 			answer420(w, until)
 			return true
 		}
@@ -572,7 +572,7 @@ func TestApplyStopsFollowingWhenRereadsAreRateLimited(t *testing.T) {
 	})
 	r := e.mustExit(0, "apply", "-auto-approve", "-poll-interval=20ms")
 	wantContains(t, "apply", r.stdout, "Apply complete: 0 confirmed, 4 applied",
-		"accepted, not confirmed yet: its order could not be re-read", "rate limit of list_orders in campaign 21000000 (10000 requests per 1h0m0s)")
+		"accepted, not confirmed yet: its order could not be re-read", "rate limit of business_orders in business 9000000 (10000 requests per 1h0m0s)")
 	e.setIntercept(nil)
 	r = e.mustExit(0, "apply", "-auto-approve")
 	wantContains(t, "rerun", r.stdout, "Nothing to apply.")

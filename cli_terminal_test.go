@@ -141,7 +141,7 @@ func TestUnreachableEndpointShowsRetries(t *testing.T) {
 			lines <- sc.Text()
 		}
 	}()
-	retry := regexp.MustCompile(`^list_orders: dial tcp 127\.0\.0\.1:\d+: connect: connection refused; retrying in [0-9.]+m?s \(attempt 2 of 8\)$`)
+	retry := regexp.MustCompile(`^get_campaign: dial tcp 127\.0\.0\.1:\d+: connect: connection refused; retrying in [0-9.]+m?s \(attempt 2 of 8\)$`)
 	var seen []string
 	for line := range lines {
 		seen = append(seen, line)

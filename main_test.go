@@ -25,6 +25,7 @@ import (
 
 	"github.com/orderform/orderform/internal/command"
 	"github.com/orderform/orderform/internal/contract"
+	"github.com/orderform/orderform/provider"
 	"github.com/orderform/orderform/provider/sandbox"
 )
 
@@ -64,6 +65,7 @@ func TestScripts(t *testing.T) {
 			"json":        cmdJSON,
 			"mode":        cmdMode,
 			"notified":    cmdNotified,
+			"integration": cmdIntegration,
 		},
 	})
 }
@@ -188,6 +190,25 @@ func cmdCalls(ts *testscript.TestScript, neg bool, args []string) {
 		seen = append(seen, fmt.Sprintf("%s %s -> %d", c.Method, c.Path, c.Status))
 	}
 	check(ts, neg, n == want, "calls %s: got %d, want %d; calls:\n%s", strings.Join(args[:len(args)-1], " "), n, want, strings.Join(seen, "\n"))
+}
+
+// integration: every request the sandbox recorded (there must be some)
+// named orderform and its version in the X-Market-Integration header, as
+// the Market's request log shows it.
+func cmdIntegration(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: integration")
+	}
+	want := provider.Integration(command.Version)
+	calls := server(ts).Calls()
+	if len(calls) == 0 {
+		ts.Fatalf("integration: no request recorded")
+	}
+	for _, c := range calls {
+		if c.Integration != want {
+			ts.Fatalf("%s %s carried X-Market-Integration %q, want %q", c.Method, c.Path, c.Integration, want)
+		}
+	}
 }
 
 // writes ORDER N: exactly N writes (track, delivery_date, update) about

@@ -135,6 +135,10 @@ type Options struct {
 	Now      func() time.Time
 	// Key keys the fingerprints, as the plan's were (plan.Key).
 	Key plan.Key
+	// BusinessOf, when BusinessID is 0, names the business of a campaign's
+	// orders (refresh.Reader.Business: the one learnt from the campaign, 0
+	// if none), so that updates are followed and journaled in it.
+	BusinessOf func(campaignID int64) int64
 }
 
 // Report is the end of a run.
@@ -175,6 +179,8 @@ type submission struct {
 	cause      error // why the outcome is unknown (journal.KindUnknown)
 	sentAt     time.Time
 	recipient  bool // re-reading needs the order's recipient
+	// business: its operations are asked in this business (0: none known).
+	business int64
 	// earlier: a write of an earlier run, still in flight, that this run
 	// follows instead of sending again.
 	earlier bool
@@ -363,6 +369,15 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 	return rep, nil
 }
 
+// business is the business the orders of a campaign belong to, 0 if not
+// known.
+func (r *run) business(campaignID int64) int64 {
+	if r.opt.BusinessID == 0 && r.opt.BusinessOf != nil {
+		return r.opt.BusinessOf(campaignID)
+	}
+	return r.opt.BusinessID
+}
+
 func fieldPaths(fs []plan.Field) []string {
 	out := make([]string, len(fs))
 	for i, f := range fs {
@@ -428,7 +443,10 @@ func (r *run) earlier(pd plan.Pending) []*submission {
 		}
 		s := &submission{id: e.ID, call: e.Call, targets: e.Targets, operations: e.Operations, earlier: true,
 			change: &plan.Change{Address: pd.Address, OrderID: pd.OrderID, CampaignID: pd.CampaignID},
-			sentAt: e.LastAt, state: journal.KindSubmitted}
+			sentAt: e.LastAt, state: journal.KindSubmitted, business: e.BusinessID}
+		if s.business == 0 {
+			s.business = r.business(pd.CampaignID)
+		}
 		if s.sentAt.IsZero() {
 			s.sentAt = e.SubmittedAt
 		}
@@ -519,6 +537,7 @@ func (r *run) submit(ctx context.Context, p *plan.Plan, changes []*plan.Change, 
 func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 	c := s.change
 	s.id = newID()
+	s.business = r.business(c.CampaignID)
 	if ctx.Err() != nil {
 		s.state, s.detail = "", "not sent: the run was interrupted"
 		return
@@ -533,7 +552,7 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 		// Without a durable intent the write must not go out: a crash
 		// after it would leave no trace of it.
 		intent := journal.Record{Kind: journal.KindIntent, ID: s.id, Call: s.call, Address: c.Address, OrderID: c.OrderID,
-			CampaignID: c.CampaignID, BusinessID: r.opt.BusinessID, Targets: s.targets}
+			CampaignID: c.CampaignID, BusinessID: s.business, Targets: s.targets}
 		if err := r.opt.Journal.Append(intent); err != nil {
 			jerr = err
 			return err
@@ -707,7 +726,7 @@ func (r *run) stuck(open []*submission, deadline time.Time) bool {
 	}
 	for _, s := range open {
 		if !plan.CallKind(s.call).Synchronous() && s.state == journal.KindSubmitted && len(s.operations) > 0 &&
-			r.opt.BusinessID != 0 && r.opCalls < OperationsBudget {
+			s.business != 0 && r.opCalls < OperationsBudget {
 			return false
 		}
 	}
@@ -732,12 +751,18 @@ func pick(all map[int][]*submission, states ...string) []*submission {
 // submission still open by re-reading its order.
 func (r *run) poll(ctx context.Context, open []*submission) {
 	defer r.flush()
-	byType := map[string][]string{}
+	// The operations of one business and type are asked together.
+	type opKey struct {
+		business int64
+		opType   string
+	}
+	byKey := map[opKey][]string{}
 	opOwner := map[string]*submission{}
 	for _, s := range open {
-		if !plan.CallKind(s.call).Synchronous() && s.state == journal.KindSubmitted && r.opt.BusinessID != 0 && len(s.operations) > 0 {
+		if !plan.CallKind(s.call).Synchronous() && s.state == journal.KindSubmitted && s.business != 0 && len(s.operations) > 0 {
 			for _, o := range s.operations {
-				byType[o.Type] = append(byType[o.Type], o.ID)
+				k := opKey{s.business, o.Type}
+				byKey[k] = append(byKey[k], o.ID)
 				opOwner[o.ID] = s
 			}
 		}
@@ -745,13 +770,18 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 	// Operations: a submission is done when all its operations are DONE,
 	// failed when all are over and one FAILED.
 	status := map[string]string{}
-	types := make([]string, 0, len(byType))
-	for t := range byType {
-		types = append(types, t)
+	keys := make([]opKey, 0, len(byKey))
+	for k := range byKey {
+		keys = append(keys, k)
 	}
-	sort.Strings(types)
-	for _, t := range types {
-		ids := byType[t]
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].business != keys[j].business {
+			return keys[i].business < keys[j].business
+		}
+		return keys[i].opType < keys[j].opType
+	})
+	for _, k := range keys {
+		ids := byKey[k]
 		for len(ids) > 0 {
 			n := min(len(ids), operationsBatch)
 			if r.opCalls >= OperationsBudget {
@@ -762,7 +792,7 @@ func (r *run) poll(ctx context.Context, open []*submission) {
 			// One request a call: the budget counts requests, and a
 			// failure is followed by re-reading the orders at once, not
 			// after the client's retries.
-			ops, err := r.api.Operations(provider.OneAttempt(ctx), r.opt.BusinessID, t, ids[:n])
+			ops, err := r.api.Operations(provider.OneAttempt(ctx), k.business, k.opType, ids[:n])
 			ids = ids[n:]
 			if err != nil {
 				r.opErr = err // re-read below; reads retry inside the client already

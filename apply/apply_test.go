@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,6 +34,7 @@ type fake struct {
 	// opStatus answers the n-th Operations call (0-based) for op id.
 	opStatus func(n int, id string) string
 	opCalls  int
+	opBiz    []int64 // the business of each Operations call
 	writes   int
 	reads    int // ReadOrders calls
 }
@@ -87,9 +89,10 @@ func (f *fake) UpdateOrder(ctx context.Context, _ int64, u provider.OrderUpdate)
 		{ID: fmt.Sprint("rc-", u.OrderID), Type: "ORDER_RECIPIENT_UPDATE"}}, nil
 }
 
-func (f *fake) Operations(_ context.Context, _ int64, _ string, ids []string) ([]provider.Operation, error) {
+func (f *fake) Operations(_ context.Context, businessID int64, _ string, ids []string) ([]provider.Operation, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.opBiz = append(f.opBiz, businessID)
 	var out []provider.Operation
 	for _, id := range ids {
 		out = append(out, provider.Operation{ID: id, Status: f.opStatus(f.opCalls, id)})
@@ -577,5 +580,62 @@ func TestDeliveryDateIsJournaledLikeATrack(t *testing.T) {
 	}
 	if e := entries(t, dir); len(e) != 1 || e[0].State != journal.KindFailed {
 		t.Errorf("journal %+v, want the submission failed", e)
+	}
+}
+
+// Without a business ID, updates are journaled and followed in the business
+// each campaign's orders belong to (Options.BusinessOf, which the command
+// layer answers with what refresh learnt from the campaigns); with none
+// known they are followed by re-reading their orders.
+func TestUpdatesAreFollowedInTheLearntBusiness(t *testing.T) {
+	other := laasOrder(3101)
+	other.CampaignID = 32000000
+	moveOther := moveAndCall
+	moveOther.Address, moveOther.ID, moveOther.CampaignID = "order.3101", 3101, 32000000
+	businessOf := map[int64]int64{22000000: 9000000, 32000000: 9100000}
+	for _, known := range []bool{true, false} {
+		f := &fake{orders: map[int64]provider.Order{2001: laasOrder(2001), 3101: other}}
+		f.opStatus = func(int, string) string { return provider.OperationDone }
+		p := build(t, f, moveAndCall, moveOther)
+		p.BusinessID = 0 // none configured
+		j, dir := openJournal(t)
+		// The fake's orders never show an update: with no business known,
+		// -wait runs out with the updates applied, not confirmed.
+		opt := Options{Journal: j, Wait: 30 * time.Millisecond, PollInterval: time.Millisecond}
+		if known {
+			opt.Wait = time.Minute
+			opt.BusinessOf = func(c int64) int64 { return businessOf[c] }
+		}
+		rep, err := Run(context.Background(), p, f, f, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if known {
+			if rep.Count(Confirmed) != 2 {
+				t.Errorf("results %+v, want both confirmed through their operations", rep.Results)
+			}
+			slices.Sort(f.opBiz)
+			if want := []int64{9000000, 9000000, 9100000, 9100000}; !slices.Equal(f.opBiz, want) {
+				t.Errorf("operations asked in businesses %v, want %v (each order's own, once per operation type)", f.opBiz, want)
+			}
+		} else if len(f.opBiz) != 0 || rep.Count(Applied) != 2 {
+			t.Errorf("operations asked in businesses %v with none known; results %+v", f.opBiz, rep.Results)
+		}
+		recs, err := journal.Read(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			if r.Kind != journal.KindIntent {
+				continue
+			}
+			want := int64(0)
+			if known {
+				want = businessOf[r.CampaignID]
+			}
+			if r.BusinessID != want {
+				t.Errorf("known %v: intent of order %d journaled in business %d, want %d", known, r.OrderID, r.BusinessID, want)
+			}
+		}
 	}
 }

@@ -146,14 +146,19 @@ type Config struct {
 	// longer (a quota that resets in an hour) fails at once with a
 	// *RateLimitError and is not sent. 0: no bound.
 	MaxWait time.Duration
+	// Version is orderform's version: every request says
+	// X-Market-Integration: orderform/VERSION, which names the integration
+	// in the seller's request log. "" is "dev".
+	Version string
 }
 
 // Client is a Market Partner API client. It is safe for concurrent use; its
 // rate limits are per Client, so a process should share one.
 type Client struct {
-	base string
-	key  string
-	hc   *http.Client
+	base        string
+	key         string
+	integration string // the X-Market-Integration header
+	hc          *http.Client
 	// traceable: hc's transport calls httptrace's GotConn before it writes
 	// a byte, so a failure without GotConn proves nothing was sent.
 	traceable bool
@@ -233,19 +238,41 @@ func New(cfg Config) (*Client, error) {
 	hc = &own
 	_, stdTransport := hc.Transport.(*http.Transport)
 	return &Client{
-		base:      strings.TrimRight(base, "/"),
-		key:       cfg.APIKey,
-		hc:        hc,
-		traceable: hc.Transport == nil || stdTransport,
-		quotas:    quotas,
-		parallel:  parallel,
-		retry:     retry,
-		hooks:     cfg.Hooks,
-		maxWait:   max(cfg.MaxWait, 0),
-		debug:     cfg.DebugLog,
-		windows:   make(map[limitKey]*window),
-		gates:     make(map[scope]*gate),
+		base:        strings.TrimRight(base, "/"),
+		key:         cfg.APIKey,
+		integration: Integration(cfg.Version),
+		hc:          hc,
+		traceable:   hc.Transport == nil || stdTransport,
+		quotas:      quotas,
+		parallel:    parallel,
+		retry:       retry,
+		hooks:       cfg.Hooks,
+		maxWait:     max(cfg.MaxWait, 0),
+		debug:       cfg.DebugLog,
+		windows:     make(map[limitKey]*window),
+		gates:       make(map[scope]*gate),
 	}, nil
+}
+
+// IntegrationHeader names the integration in the seller's request log.
+const IntegrationHeader = "X-Market-Integration"
+
+// Integration is the X-Market-Integration value of a version:
+// "orderform/VERSION". A character a header value cannot carry, or one
+// outside the token characters a version is made of, becomes "_": a
+// version set at build time must never make every request fail.
+func Integration(version string) string {
+	if version == "" {
+		version = "dev"
+	}
+	b := []byte(version)
+	for i, c := range b {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(".-+_~", c) >= 0
+		if !ok {
+			b[i] = '_'
+		}
+	}
+	return "orderform/" + string(b[:min(len(b), 100)])
 }
 
 // request is one API call, described once and sent as many times as retries
@@ -532,6 +559,7 @@ func (c *Client) send(ctx context.Context, r *request, u string, body []byte, wi
 		return outcome{err: err}
 	}
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set(IntegrationHeader, c.integration)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

@@ -44,6 +44,9 @@ type applyOperation struct {
 	// has since failed or expired (reconcileSaved's verdicts): the plan
 	// sends nothing for them, and they do not have the change.
 	endedSince map[int64]string
+	// warned: the reader's fallbacks (refresh.Reader.Fallbacks) already
+	// shown as warnings.
+	warned int
 }
 
 // run is the whole operation; it returns the exit code.
@@ -74,6 +77,7 @@ func (op *applyOperation) run(ctx context.Context) int {
 	if err != nil {
 		return op.fail(apply.Report{Blocked: p.Blocked}, errDiag(err))
 	}
+	op.warnFallbacks(reader) // a saved plan's reads so far
 	// Writes of earlier runs that never got an answer are followed (their
 	// orders re-read) even when nothing is left to send: the run must not
 	// end "complete" on a change nobody knows the fate of.
@@ -97,6 +101,7 @@ func (op *applyOperation) run(ctx context.Context) int {
 	}
 
 	rep, err := op.write(ctx, p, reader, inFlight)
+	op.warnFallbacks(reader) // apply's own reads
 	if err != nil {
 		return op.fail(rep, errDiag(err))
 	}
@@ -112,6 +117,16 @@ func (op *applyOperation) run(ctx context.Context) int {
 	return exitOK
 }
 
+// warnFallbacks shows the reader's fallbacks to the deprecated campaign
+// reads not shown yet (makePlan's diagnostics showed the plan's).
+func (op *applyOperation) warnFallbacks(reader *refresh.Reader) {
+	fbs := reader.Fallbacks()
+	if len(fbs) > op.warned {
+		op.view.Diagnostics(fallbackDiags(fbs[op.warned:]), nil)
+		op.warned = len(fbs)
+	}
+}
+
 // write makes p's changes and follows them, showing the progress on stderr
 // and each event to the view.
 func (op *applyOperation) write(ctx context.Context, p *plan.Plan, reader *refresh.Reader, inFlight []journal.Entry) (apply.Report, error) {
@@ -121,7 +136,7 @@ func (op *applyOperation) write(ctx context.Context, p *plan.Plan, reader *refre
 	progress := views.NewProgress(m.Stderr, len(p.Changes)+len(p.Deferred), isTerminal(m.Stderr), op.errOpt)
 	m.onWait.Store(progress.RateLimitWait)
 	m.onNote.Store(progress.Note)
-	rep, err := apply.Run(ctx, p, op.conn.client, reader, op.applyOptions(inFlight, func(e apply.Event) {
+	rep, err := apply.Run(ctx, p, op.conn.client, reader, op.applyOptions(reader, inFlight, func(e apply.Event) {
 		op.view.Event(e)
 		progress.Event(e)
 	}))
@@ -139,12 +154,14 @@ func (op *applyOperation) write(ctx context.Context, p *plan.Plan, reader *refre
 }
 
 // applyOptions are how this run writes: through its journal, stamped with
-// its endpoint and holder, at its parallelism, following for -wait.
-func (op *applyOperation) applyOptions(inFlight []journal.Entry, onEvent func(apply.Event)) apply.Options {
+// its endpoint and holder, at its parallelism, following for -wait, in the
+// businesses reader knows of its campaigns.
+func (op *applyOperation) applyOptions(reader *refresh.Reader, inFlight []journal.Entry, onEvent func(apply.Event)) apply.Options {
 	a := op.args
 	return apply.Options{
 		Journal:      stamped{Backend: op.backend, endpoint: op.conn.endpoint, by: op.holder.Who()},
 		BusinessID:   op.conn.businessID,
+		BusinessOf:   reader.Business,
 		Parallelism:  a.Parallelism,
 		Key:          op.conn.fpKey,
 		Wait:         a.Wait,
@@ -180,6 +197,7 @@ func (op *applyOperation) fresh(ctx context.Context) (*plan.Plan, *refresh.Reade
 		return nil, nil, nil, diags
 	}
 	op.conn, op.backend = pl.conn, pl.backend
+	op.warned = len(pl.reader.Fallbacks())
 	op.view.Diagnostics(diags, op.files) // warnings, before the plan they are about
 	op.view.Planned(views.Planned{Plan: pl.plan, Files: op.files, Declared: pl.declared,
 		NoneSelected: pl.noneSelected, Dir: op.m.relDir})

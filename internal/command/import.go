@@ -124,6 +124,7 @@ func (m *meta) importOrders(ctx context.Context, a *arguments.Import) (imported,
 		}
 		maps.Copy(orders, more)
 	}
+	diags = append(diags, fallbackDiags(reader.Fallbacks())...)
 	f := hclwrite.NewEmptyFile()
 	body := f.Body()
 	for _, id := range ids {

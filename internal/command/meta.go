@@ -263,7 +263,7 @@ func (m *meta) connect(p schema.Provider, parallelism int) (*connection, error) 
 		return nil, errors.New("no API key: set YANDEX_MARKET_API_KEY (a token with the inventory-and-order-processing permission), or set sandbox = \"FILE\" in the provider block to try orderform on the built-in emulator")
 	}
 	cfg := provider.Config{Endpoint: endpoint, APIKey: key, Quotas: quotas, Parallel: min(max(parallelism, 1), 6),
-		MaxWait: m.maxWait,
+		MaxWait: m.maxWait, Version: Version,
 		Hooks: provider.Hooks{OnWait: func(w provider.Wait) {
 			if line := m.waits.Note(w); line != "" {
 				m.note(line)

@@ -151,6 +151,20 @@ func (m *meta) planOrders(ctx context.Context, p *planned, o arguments.Operation
 	}
 	p.plan = plan.Build(in)
 	p.plan.DataSources = p.data
+	diags = append(diags, fallbackDiags(p.reader.Fallbacks())...)
+	return diags
+}
+
+// fallbackDiags warns, one line each, of the businesses whose order list
+// refused the key: their orders were read through the deprecated campaign
+// endpoints, which shut down on refresh.CampaignReadsShutdown.
+func fallbackDiags(fbs []refresh.Fallback) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, fb := range fbs {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning,
+			Summary: fmt.Sprintf("POST v1/businesses/%d/orders refused this API key (HTTP 403), so orders were read through GET v2/campaigns/{campaignId}/orders, which shuts down on %s; give the key access to business %d",
+				fb.BusinessID, refresh.CampaignReadsShutdown, fb.BusinessID)})
+	}
 	return diags
 }
 

@@ -554,7 +554,7 @@ func (w *watcher) write(ctx context.Context, log *slog.Logger, s *session, p *pl
 	if again.plan.Converges() && len(again.plan.Changes) == 0 {
 		return apply.Report{}, nil
 	}
-	return apply.Run(ctx, again.plan, s.conn.client, again.reader, op.applyOptions(inFlight, func(e apply.Event) {
+	return apply.Run(ctx, again.plan, s.conn.client, again.reader, op.applyOptions(again.reader, inFlight, func(e apply.Event) {
 		switch e.Type {
 		case apply.ChangeStarted, apply.Waiting:
 			return

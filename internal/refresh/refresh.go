@@ -13,6 +13,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"sync"
@@ -38,10 +39,20 @@ type API interface {
 	DeliveryOptions(ctx context.Context, campaignID int64, r provider.DeliveryOptionsRequest) ([]provider.DeliveryOption, error)
 }
 
+// CampaignReadsShutdown is the day the campaign order reads (GET
+// v2/campaigns/{campaignId}/orders and .../orders/{orderId}) shut down; they
+// degrade from 2027-01-18. Orders are read through the business order list
+// wherever the business is known, and through them only for what only they
+// carry (a recipient) or when the business list is refused.
+const CampaignReadsShutdown = "2027-04-12"
+
 // Reader reads orders. It implements apply.Reader.
 type Reader struct {
-	API        API
-	BusinessID int64 // 0: read through the campaign endpoints only
+	API API
+	// BusinessID is the provider block's business. 0: each campaign's is
+	// learnt from GET v2/campaigns/{campaignId}, which a run asks anyway
+	// for the campaign's selling model.
+	BusinessID int64
 	// Parallelism bounds the list calls in flight (default 10); the
 	// provider bounds them again per campaign and per endpoint quota.
 	Parallelism int
@@ -49,7 +60,27 @@ type Reader struct {
 	Key plan.Key
 
 	mu        sync.Mutex
-	campaigns map[int64]provider.Campaign // asked once per run
+	campaigns map[int64]*campaignRead // asked once per run
+	refused   map[int64]bool          // businesses whose order list answered 403
+	fallbacks []Fallback
+}
+
+// campaignRead is one campaign's answer, asked once: the concurrent
+// batches of one campaign all want it at once, and wait for one answer
+// rather than each ask.
+type campaignRead struct {
+	mu   sync.Mutex
+	done bool
+	c    provider.Campaign
+}
+
+// Fallback is a business whose order list (POST
+// v1/businesses/{businessId}/orders) refused this key (403), so that its
+// orders were read through the deprecated campaign endpoints instead, which
+// shut down on CampaignReadsShutdown. The command layer warns about it.
+type Fallback struct {
+	BusinessID int64
+	Err        error // the refusal
 }
 
 func (r *Reader) parallelism() int {
@@ -59,13 +90,102 @@ func (r *Reader) parallelism() int {
 	return r.Parallelism
 }
 
-// ReadOrders reads the orders refs name. With a business ID, one batched
-// business read gives status, dates, tracks and the selling model of every
-// order, and the campaign list is read only for the orders whose recipient
-// is needed (the business endpoint does not carry it). Without one, the
-// campaign lists are read and each campaign's model is asked once. Orders
-// not found are absent from the answer.
+// Business is the business the orders of a campaign are read and followed
+// in: the reader's, else the one learnt from the campaign by an earlier
+// read (0 when none is known yet). It makes no request.
+func (r *Reader) Business(campaignID int64) int64 {
+	if r.BusinessID != 0 {
+		return r.BusinessID
+	}
+	r.mu.Lock()
+	cr := r.campaigns[campaignID]
+	r.mu.Unlock()
+	if cr == nil {
+		return 0
+	}
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	return cr.c.BusinessID
+}
+
+// Fallbacks are the businesses whose order list was refused so far, in
+// the order they were refused.
+func (r *Reader) Fallbacks() []Fallback {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.fallbacks)
+}
+
+// refuse records that a business's order list refused the key: its orders
+// are read through their campaigns from now on.
+func (r *Reader) refuse(businessID int64, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.refused[businessID] {
+		return
+	}
+	if r.refused == nil {
+		r.refused = map[int64]bool{}
+	}
+	r.refused[businessID] = true
+	r.fallbacks = append(r.fallbacks, Fallback{BusinessID: businessID, Err: err})
+}
+
+func (r *Reader) isRefused(businessID int64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.refused[businessID]
+}
+
+// forbidden reports a 403: the key may not use the business order list
+// (a token issued for the campaign only). Any other failure is the read's.
+func forbidden(err error) bool {
+	ae, ok := provider.AsAPIError(err)
+	return ok && ae.StatusCode == http.StatusForbidden
+}
+
+// businesses names the business of every campaign refs read in: the
+// reader's, else each campaign's own (GET campaign, once per run). 0: the
+// campaign names none, and its orders are read through it.
+func (r *Reader) businesses(ctx context.Context, refs []provider.OrderRef) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	for _, ref := range refs {
+		out[ref.CampaignID] = r.BusinessID
+	}
+	if r.BusinessID != 0 {
+		return out, nil
+	}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.parallelism())
+	for c := range out {
+		g.Go(func() error {
+			cp, err := r.campaign(gctx, c)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			out[c] = cp.BusinessID
+			mu.Unlock()
+			return nil
+		})
+	}
+	return out, g.Wait()
+}
+
+// ReadOrders reads the orders refs name. Where the business is known (the
+// reader's, or learnt from the campaign) one batched business read gives
+// status, dates, tracks and the selling model of every order, and the
+// deprecated campaign list is read only for the orders whose recipient is
+// needed (the business endpoint does not carry it). The campaign list reads
+// the rest: the orders of a campaign that names no business, and of a
+// business whose order list refuses the key (403), which Fallbacks then
+// reports. Orders not found are absent from the answer.
 func (r *Reader) ReadOrders(ctx context.Context, refs []provider.OrderRef) (map[int64]provider.Order, error) {
+	business, err := r.businesses(ctx, refs)
+	if err != nil {
+		return nil, err
+	}
 	out := make(map[int64]provider.Order, len(refs))
 	var mu sync.Mutex
 	put := func(os []provider.Order, model map[int64]string) {
@@ -78,46 +198,60 @@ func (r *Reader) ReadOrders(ctx context.Context, refs []provider.OrderRef) (map[
 			out[o.ID] = o
 		}
 	}
-	byCampaign := map[int64][]int64{}
-	var all []int64
+	byBusiness := map[int64][]int64{}
 	for _, ref := range refs {
-		if r.BusinessID == 0 || ref.Recipient {
-			byCampaign[ref.CampaignID] = append(byCampaign[ref.CampaignID], ref.OrderID)
+		if b := business[ref.CampaignID]; b != 0 && !r.isRefused(b) {
+			byBusiness[b] = append(byBusiness[b], ref.OrderID)
 		}
-		all = append(all, ref.OrderID)
 	}
+	// answered: the orders a business read answered for, found or not.
+	answered := map[int64]bool{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.parallelism())
-	if r.BusinessID != 0 {
-		slices.Sort(all)
-		for _, ids := range provider.OrderBatches(slices.Compact(all)) {
+	for _, b := range sortedKeys(byBusiness) {
+		ids := byBusiness[b]
+		slices.Sort(ids)
+		for _, part := range provider.OrderBatches(slices.Compact(ids)) {
 			g.Go(func() error {
-				os, err := r.API.ListBusinessOrders(gctx, r.BusinessID, ids)
+				if r.isRefused(b) {
+					return nil
+				}
+				os, err := r.API.ListBusinessOrders(gctx, b, part)
+				if forbidden(err) {
+					r.refuse(b, err)
+					return nil
+				}
 				if err != nil {
-					return fmt.Errorf("read orders of business %d: %w", r.BusinessID, err)
+					return fmt.Errorf("read orders of business %d: %w", b, err)
 				}
 				put(os, nil)
+				mu.Lock()
+				for _, id := range part {
+					answered[id] = true
+				}
+				mu.Unlock()
 				return nil
 			})
 		}
-		if err := g.Wait(); err != nil {
-			return nil, err
-		}
-		g, gctx = errgroup.WithContext(ctx)
-		g.SetLimit(r.parallelism())
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	// Business orders already carry the model; keep it when the campaign
 	// read replaces the order.
-	bizModel := map[int64]string{}
+	bizModel := make(map[int64]string, len(out))
 	for id, o := range out {
 		bizModel[id] = o.Model
 	}
-	campaigns := make([]int64, 0, len(byCampaign))
-	for c := range byCampaign {
-		campaigns = append(campaigns, c)
+	byCampaign := map[int64][]int64{}
+	for _, ref := range refs {
+		if ref.Recipient || !answered[ref.OrderID] {
+			byCampaign[ref.CampaignID] = append(byCampaign[ref.CampaignID], ref.OrderID)
+		}
 	}
-	sort.Slice(campaigns, func(i, j int) bool { return campaigns[i] < campaigns[j] })
-	for _, c := range campaigns {
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(r.parallelism())
+	for _, c := range sortedKeys(byCampaign) {
 		ids := byCampaign[c]
 		slices.Sort(ids)
 		for _, part := range provider.OrderBatches(slices.Compact(ids)) {
@@ -134,7 +268,7 @@ func (r *Reader) ReadOrders(ctx context.Context, refs []provider.OrderRef) (map[
 						return err
 					}
 				}
-				if r.BusinessID == 0 {
+				if slices.ContainsFunc(os, func(o provider.Order) bool { return bizModel[o.ID] == "" }) {
 					m, err := r.model(gctx, c)
 					if err != nil {
 						return err
@@ -160,6 +294,15 @@ func (r *Reader) ReadOrders(ctx context.Context, refs []provider.OrderRef) (map[
 		}
 	}
 	return out, nil
+}
+
+func sortedKeys[V any](m map[int64]V) []int64 {
+	keys := make([]int64, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // fallback reports whether a failed list read should be retried one order
@@ -194,23 +337,29 @@ func (r *Reader) model(ctx context.Context, campaignID int64) (string, error) {
 	return c.Model, err
 }
 
-// campaign is asked once per run. The lock is held across the call: the
-// concurrent batches of one campaign all want it at once, and should wait
-// for one answer rather than each ask.
+// campaign is asked once per run (a failure is asked again by the next
+// caller).
 func (r *Reader) campaign(ctx context.Context, campaignID int64) (provider.Campaign, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if c, ok := r.campaigns[campaignID]; ok {
-		return c, nil
+	if r.campaigns == nil {
+		r.campaigns = map[int64]*campaignRead{}
+	}
+	cr := r.campaigns[campaignID]
+	if cr == nil {
+		cr = &campaignRead{}
+		r.campaigns[campaignID] = cr
+	}
+	r.mu.Unlock()
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	if cr.done {
+		return cr.c, nil
 	}
 	c, err := r.API.GetCampaign(ctx, campaignID)
 	if err != nil {
 		return provider.Campaign{}, fmt.Errorf("read campaign %d: %w", campaignID, err)
 	}
-	if r.campaigns == nil {
-		r.campaigns = map[int64]provider.Campaign{}
-	}
-	r.campaigns[campaignID] = c
+	cr.c, cr.done = c, true
 	return c, nil
 }
 

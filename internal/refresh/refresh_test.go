@@ -58,11 +58,12 @@ func TestReadOrdersWithAndWithoutBusiness(t *testing.T) {
 		for _, call := range srv.Calls() {
 			count[call.Endpoint]++
 		}
-		want := map[sandbox.Endpoint]int{sandbox.EndpointListOrders: 2, sandbox.EndpointGetCampaign: 2}
+		// One batched business read, plus the campaign list only for the
+		// order whose recipient is needed. Without a business ID each
+		// campaign is asked once for its business (and model).
+		want := map[sandbox.Endpoint]int{sandbox.EndpointBusinessOrders: 1, sandbox.EndpointListOrders: 1, sandbox.EndpointGetCampaign: 2}
 		if biz != 0 {
-			// One batched business read, plus the campaign list only for
-			// the order whose recipient is needed; no campaign reads.
-			want = map[sandbox.Endpoint]int{sandbox.EndpointBusinessOrders: 1, sandbox.EndpointListOrders: 1}
+			delete(want, sandbox.EndpointGetCampaign)
 		}
 		if diff := cmp.Diff(want, count); diff != "" {
 			t.Errorf("business %d: calls (-want +got):\n%s", biz, diff)
@@ -181,3 +182,124 @@ func TestReconcile(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// callCounts counts the sandbox's recorded calls by endpoint.
+func callCounts(srv *sandbox.Server) map[sandbox.Endpoint]int {
+	count := map[sandbox.Endpoint]int{}
+	for _, call := range srv.Calls() {
+		count[call.Endpoint]++
+	}
+	return count
+}
+
+// Without a business ID and without recipients, the business is learnt from
+// each campaign and no deprecated campaign read is made, for orders of
+// several campaigns and businesses alike.
+func TestReadOrdersLearnsEachCampaignsBusiness(t *testing.T) {
+	srv, c := setup(t, 0)
+	r := &Reader{API: c}
+	refs := []provider.OrderRef{{OrderID: 1001, CampaignID: 21000000}, {OrderID: 1002, CampaignID: 21000000},
+		{OrderID: 2001, CampaignID: 22000000}, {OrderID: 4001, CampaignID: 31000000}, {OrderID: 999999, CampaignID: 21000000}}
+	got, err := r.ReadOrders(context.Background(), refs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{1001, 1002, 2001, 4001} {
+		if got[id].ID != id || got[id].Status == "" || got[id].Model == "" {
+			t.Errorf("order %d: %+v, want it read with its status and model", id, got[id])
+		}
+	}
+	if _, ok := got[999999]; ok {
+		t.Error("an unknown order must be absent")
+	}
+	want := map[sandbox.Endpoint]int{sandbox.EndpointGetCampaign: 3, sandbox.EndpointBusinessOrders: 2}
+	if diff := cmp.Diff(want, callCounts(srv)); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+	for _, call := range srv.Calls() {
+		if call.Endpoint == sandbox.EndpointBusinessOrders && call.BusinessID != 9000000 && call.BusinessID != 9100000 {
+			t.Errorf("business read of business %d", call.BusinessID)
+		}
+	}
+	for campaign, business := range map[int64]int64{21000000: 9000000, 22000000: 9000000, 31000000: 9100000, 23000000: 0} {
+		if got := r.Business(campaign); got != business {
+			t.Errorf("Business(%d) = %d, want %d", campaign, got, business)
+		}
+	}
+	if fb := r.Fallbacks(); len(fb) != 0 {
+		t.Errorf("fallbacks %+v, want none", fb)
+	}
+
+	// A second read asks no campaign again.
+	srv.ResetCalls()
+	if _, err := r.ReadOrders(context.Background(), refs[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[sandbox.Endpoint]int{sandbox.EndpointBusinessOrders: 1}, callCounts(srv)); diff != "" {
+		t.Errorf("second read: calls (-want +got):\n%s", diff)
+	}
+}
+
+// A business whose order list refuses the key (403) is read through the
+// campaign endpoints, once refused for the whole run, and reported; another
+// business's orders still go through their business.
+func TestReadOrdersFallsBackWhenTheBusinessListIsRefused(t *testing.T) {
+	for _, configured := range []int64{0, 9000000} {
+		srv, c := setup(t, 0)
+		srv.FailNext(sandbox.Fault{Endpoint: sandbox.EndpointBusinessOrders, OrderID: 1001, Status: 403, Count: 1})
+		r := &Reader{API: c, BusinessID: configured}
+		refs := []provider.OrderRef{{OrderID: 1001, CampaignID: 21000000}, {OrderID: 2001, CampaignID: 22000000}}
+		if configured == 0 {
+			refs = append(refs, provider.OrderRef{OrderID: 4001, CampaignID: 31000000})
+		}
+		got, err := r.ReadOrders(context.Background(), refs)
+		if err != nil {
+			t.Fatalf("business %d: %v", configured, err)
+		}
+		for _, ref := range refs {
+			if o := got[ref.OrderID]; o.Status == "" || o.Model == "" || o.CampaignID != ref.CampaignID {
+				t.Errorf("business %d: order %d: %+v, want it read", configured, ref.OrderID, o)
+			}
+		}
+		fb := r.Fallbacks()
+		if len(fb) != 1 || fb[0].BusinessID != 9000000 || !forbidden(fb[0].Err) {
+			t.Fatalf("business %d: fallbacks %+v, want business 9000000 refused with a 403", configured, fb)
+		}
+		lists := map[int64]int{}
+		for _, call := range srv.Calls() {
+			if call.Endpoint == sandbox.EndpointListOrders {
+				lists[call.CampaignID]++
+			}
+		}
+		if diff := cmp.Diff(map[int64]int{21000000: 1, 22000000: 1}, lists); diff != "" {
+			t.Errorf("business %d: campaign list reads (-want +got):\n%s", configured, diff)
+		}
+
+		// The refusal holds for the run: no second try of the business.
+		srv.ResetCalls()
+		if _, err := r.ReadOrders(context.Background(), refs[:1]); err != nil {
+			t.Fatal(err)
+		}
+		count := callCounts(srv)
+		if count[sandbox.EndpointBusinessOrders] != 0 || count[sandbox.EndpointListOrders] != 1 {
+			t.Errorf("business %d: second read: calls %v, want the campaign list only", configured, count)
+		}
+		if len(r.Fallbacks()) != 1 {
+			t.Errorf("business %d: the same refusal reported twice: %+v", configured, r.Fallbacks())
+		}
+	}
+}
+
+// Only a 403 falls back: another failure of the business list is the
+// read's, and no deprecated endpoint is tried.
+func TestReadOrdersDoesNotFallBackOnOtherFailures(t *testing.T) {
+	srv, c := setup(t, 0)
+	srv.FailNext(sandbox.Fault{Endpoint: sandbox.EndpointBusinessOrders, Status: 404, Count: 1})
+	r := &Reader{API: c}
+	if _, err := r.ReadOrders(context.Background(), []provider.OrderRef{{OrderID: 1001, CampaignID: 21000000}}); err == nil {
+		t.Fatal("a 404 of the business list read as success")
+	}
+	if n := callCounts(srv)[sandbox.EndpointListOrders]; n != 0 || len(r.Fallbacks()) != 0 {
+		t.Errorf("%d campaign list reads, fallbacks %+v; want none", n, r.Fallbacks())
+	}
+}

@@ -23,7 +23,11 @@ type Call struct {
 	BusinessID int64   // from the path, or the campaign's business
 	OrderIDs   []int64 // the orders the request names (path, query or body)
 	Body       []byte
-	Status     int // 0 while in flight, or when the client went away first
+	// Integration is the request's X-Market-Integration header: the
+	// Market shows it in the seller's request log as the integration
+	// that made the request.
+	Integration string
+	Status      int // 0 while in flight, or when the client went away first
 	// Processed is true when the request reached the endpoint's logic (which
 	// may still have answered 4xx): false for auth failures, 420s, injected
 	// failures and malformed paths. A 2xx write with Processed took effect.

@@ -198,7 +198,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, row *endpoint, rt
 
 	s.mu.Lock()
 	call := &Call{Time: arrived, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-		Endpoint: rt.endpoint, CampaignID: rt.campaignID, BusinessID: rt.businessID, Body: body}
+		Endpoint: rt.endpoint, CampaignID: rt.campaignID, BusinessID: rt.businessID, Body: body,
+		Integration: r.Header.Get("X-Market-Integration")}
 	if c := s.campaign(rt.campaignID); c != nil {
 		call.BusinessID = c.BusinessID
 	}
