@@ -145,6 +145,9 @@ func (c *Config) Orders(results *DataResults) ([]Order, hcl.Diagnostics) {
 	if c == nil || c.eval == nil {
 		return nil, nil
 	}
+	if c.eval.final != nil {
+		return slices.Clone(c.eval.final), nil // its diagnostics were Load's
+	}
 	c.eval.budget.reset()
 	orders, diags := c.eval.evalOrders(results)
 	var out hcl.Diagnostics
@@ -195,6 +198,7 @@ func (ev *evaluator) evalOrders(results *DataResults) ([]Order, hcl.Diagnostics)
 			})}
 			ev.instance(ob, child, nil, true, c, nil)
 		case valid:
+			orders = slices.Grow(orders, len(keys))
 			for i, k := range keys {
 				child := ctx.NewChild()
 				child.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{

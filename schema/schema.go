@@ -194,4 +194,8 @@ type evaluator struct {
 	reported   map[diagKey]bool // diagnostics returned by Load
 	fileOrder  map[string]int
 	budget     *budget // what each evaluation pass may build
+	// final: the orders of phase 1 when they are already final (no data
+	// source, no error), so that Orders does not evaluate every instance
+	// a second time to the same result.
+	final []Order
 }

@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -162,6 +163,8 @@ func main() { os.Exit(run()) }
 func run() int {
 	n := flag.Int("n", 10000, "orders to declare")
 	business := flag.Bool("business", true, "set business_id in the provider block (batched business reads)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the plan to this file")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the plan to this file")
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "plan10k-")
 	if err != nil {
@@ -179,11 +182,35 @@ func run() int {
 		os.Setenv(k, v)
 	}
 	runtime.GC()
+	if *memProfile != "" {
+		runtime.MemProfileRate = 4096
+	}
+	stopCPU := func() {}
+	if *cpuProfile != "" {
+		out, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer out.Close()
+		if err := pprof.StartCPUProfile(out); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		stopCPU = pprof.StopCPUProfile
+	}
 	before := usage.Take()
 	start := time.Now()
 	code := f.Plan(io.Discard)
 	elapsed := time.Since(start)
 	after := usage.Take()
+	stopCPU()
+	if *memProfile != "" {
+		if err := writeHeapProfile(*memProfile); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
 	fmt.Printf("plan of %d orders (business_id: %v; %d track and %d interval changes declared): exit %d\n",
 		*n, *business, mix.TrackChanges, mix.IntervalChanges, code)
 	fmt.Printf("elapsed     %v\n", elapsed.Round(time.Millisecond))
@@ -193,4 +220,13 @@ func run() int {
 		return 1
 	}
 	return 0
+}
+
+func writeHeapProfile(path string) error {
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	return pprof.Lookup("allocs").WriteTo(out, 0)
 }

@@ -252,14 +252,15 @@ type orderFilter struct {
 	updatedFrom, updatedTo time.Time
 }
 
+// keeps reports whether the filter keeps o; the IDs are the caller's (page
+// looks the named orders up instead of testing every order).
 func (f *orderFilter) keeps(o *OrderState) bool {
 	var created string // the creation day in Moscow, only when a filter needs it
 	if f.createdFrom != "" || f.createdTo != "" {
 		created = o.CreationDate.In(moscow()).Format(time.DateOnly)
 	}
 	switch {
-	case len(f.ids) > 0 && !slices.Contains(f.ids, o.ID),
-		len(f.statuses) > 0 && !slices.Contains(f.statuses, o.Status),
+	case len(f.statuses) > 0 && !slices.Contains(f.statuses, o.Status),
 		len(f.substatuses) > 0 && !slices.Contains(f.substatuses, o.Substatus),
 		f.fake != nil && o.Fake != *f.fake,
 		f.createdFrom != "" && created < f.createdFrom,
@@ -271,20 +272,35 @@ func (f *orderFilter) keeps(o *OrderState) bool {
 	return true
 }
 
-// page sorts the orders the filter keeps by ID and cuts the page after the
-// token's order.
-func (s *Server) page(f *orderFilter, inScope func(*OrderState) bool, token string, limit int) ([]*OrderState, string, *apiError) {
+// page lists, by ID, the orders of scope (indexes of st.Orders sorted by
+// order ID: a campaign's or a business's) that inScope and the filter keep,
+// after the token's order, and cuts the page. Named orders are looked up,
+// so a request costs what it names, not the shop; without names the scan
+// starts at the token and stops at the page's end.
+func (s *Server) page(f *orderFilter, scope []int, inScope func(*OrderState) bool, token string, limit int) ([]*OrderState, string, *apiError) {
 	after, err := parsePageToken(token)
 	if err != nil {
 		return nil, "", err
 	}
 	var kept []*OrderState
-	for i := range s.st.Orders {
-		if o := &s.st.Orders[i]; o.ID > after && inScope(o) && f.keeps(o) {
-			kept = append(kept, o)
+	if len(f.ids) > 0 {
+		for _, id := range f.ids {
+			if o := s.order(id); o != nil && o.ID > after && inScope(o) && f.keeps(o) && !slices.Contains(kept, o) {
+				kept = append(kept, o)
+			}
+		}
+		slices.SortFunc(kept, func(a, b *OrderState) int { return cmp.Compare(a.ID, b.ID) })
+	} else {
+		start, _ := slices.BinarySearchFunc(scope, after+1, func(i int, id int64) int { return cmp.Compare(s.st.Orders[i].ID, id) })
+		for _, i := range scope[start:] {
+			if o := &s.st.Orders[i]; inScope(o) && f.keeps(o) {
+				kept = append(kept, o)
+				if len(kept) > limit {
+					break
+				}
+			}
 		}
 	}
-	slices.SortFunc(kept, func(a, b *OrderState) int { return cmp.Compare(a.ID, b.ID) })
 	if len(kept) <= limit {
 		return kept, "", nil
 	}
@@ -349,7 +365,7 @@ func (s *Server) listOrders(rt route, q url.Values) response {
 	if err != nil {
 		return err.response()
 	}
-	orders, next, err := s.page(&f, func(o *OrderState) bool { return o.CampaignID == c.ID }, q.Get("pageToken"), limit)
+	orders, next, err := s.page(&f, s.byCampaign[c.ID], func(o *OrderState) bool { return o.CampaignID == c.ID }, q.Get("pageToken"), limit)
 	if err != nil {
 		return err.response()
 	}
@@ -605,7 +621,7 @@ func (s *Server) businessOrders(rt route, q url.Values, body []byte) response {
 			(len(req.ProgramTypes) == 0 || slices.Contains(req.ProgramTypes, c.PlacementType)) &&
 			len(req.ExternalOrderIDs) == 0 // the emulator's orders have no external IDs
 	}
-	orders, next, err := s.page(&f, inScope, q.Get("pageToken"), limit)
+	orders, next, err := s.page(&f, s.byBusiness[rt.businessID], inScope, q.Get("pageToken"), limit)
 	if err != nil {
 		return err.response()
 	}

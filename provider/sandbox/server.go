@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 )
@@ -78,6 +79,14 @@ type Server struct {
 	campaigns  map[int64]int
 	businesses map[int64]int
 	operations map[string]int
+	// The read indexes, so that a request costs what it asks for, not the
+	// size of the shop: the indexes of st.Orders of each campaign and of
+	// each business, by order ID; the operations still in progress; and the
+	// order that holds each track of a campaign.
+	byCampaign map[int64][]int
+	byBusiness map[int64][]int
+	inProgress []int // indexes in st.Operations
+	tracks     map[trackKey][]int64
 	keys       map[string]bool
 	delay      time.Duration
 	now        func() time.Time
@@ -152,9 +161,71 @@ func (s *Server) reindex() {
 		s.businesses[b.ID] = i
 	}
 	s.operations = make(map[string]int, len(s.st.Operations))
+	s.inProgress = nil
 	for i, op := range s.st.Operations {
 		s.operations[op.ID] = i
+		if op.Status == OperationInProgress {
+			s.inProgress = append(s.inProgress, i)
+		}
 	}
+	// Orders are never added or removed after New: only their fields
+	// change, and of those only the tracks are indexed.
+	s.byCampaign = map[int64][]int{}
+	s.byBusiness = map[int64][]int{}
+	s.tracks = map[trackKey][]int64{}
+	byID := make([]int, len(s.st.Orders))
+	for i := range byID {
+		byID[i] = i
+	}
+	slices.SortFunc(byID, func(a, b int) int { return cmp.Compare(s.st.Orders[a].ID, s.st.Orders[b].ID) })
+	for _, i := range byID {
+		o := &s.st.Orders[i]
+		s.byCampaign[o.CampaignID] = append(s.byCampaign[o.CampaignID], i)
+		if c := s.campaign(o.CampaignID); c != nil {
+			s.byBusiness[c.BusinessID] = append(s.byBusiness[c.BusinessID], i)
+		}
+		s.indexTracks(o)
+	}
+}
+
+// trackKey is a track in a campaign.
+type trackKey struct {
+	campaignID int64
+	track      Track
+}
+
+// indexTracks records which orders hold o's tracks.
+func (s *Server) indexTracks(o *OrderState) {
+	for _, t := range o.Delivery.Tracks {
+		k := trackKey{o.CampaignID, t}
+		if !slices.Contains(s.tracks[k], o.ID) {
+			s.tracks[k] = append(s.tracks[k], o.ID)
+		}
+	}
+}
+
+// unindexTracks forgets o's tracks, before they change.
+func (s *Server) unindexTracks(o *OrderState) {
+	for _, t := range o.Delivery.Tracks {
+		k := trackKey{o.CampaignID, t}
+		if ids := slices.DeleteFunc(s.tracks[k], func(id int64) bool { return id == o.ID }); len(ids) > 0 {
+			s.tracks[k] = ids
+		} else {
+			delete(s.tracks, k)
+		}
+	}
+}
+
+// trackHolder is an order of the campaign other than except that holds t,
+// 0 if none. (A seed, or a change made elsewhere, may give two orders one
+// track: the API would not, but the emulator keeps what it was given.)
+func (s *Server) trackHolder(campaignID int64, t Track, except int64) int64 {
+	for _, id := range s.tracks[trackKey{campaignID, t}] {
+		if id != except {
+			return id
+		}
+	}
+	return 0
 }
 
 func (s *Server) order(id int64) *OrderState {
@@ -343,7 +414,9 @@ func (s *Server) UpdateOrder(orderID int64, f func(*OrderState)) error {
 		return fmt.Errorf("update sandbox order %d: %w", orderID, err)
 	}
 	before := markOf(o)
+	s.unindexTracks(o)
 	*o = c
+	s.indexTracks(o)
 	s.noticeChange(before, o)
 	return nil
 }

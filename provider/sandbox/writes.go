@@ -89,20 +89,21 @@ func (s *Server) setTrack(rt route, body []byte, now time.Time) response {
 			"order %d is in status %s: a track can be set only in status PROCESSING, DELIVERY or PICKUP", o.ID, o.Status).response()
 	}
 	track := Track{TrackCode: *req.TrackCode, DeliveryServiceID: *req.DeliveryServiceID}
-	for i := range s.st.Orders {
-		other := &s.st.Orders[i]
-		if other.ID != o.ID && other.CampaignID == c.ID && slices.Contains(other.Delivery.Tracks, track) {
-			return newAPIError(http.StatusBadRequest, "TRACK_CODE_ALREADY_USED",
-				"track %s of delivery service %d is already used by order %d", track.TrackCode, track.DeliveryServiceID, other.ID).response()
-		}
+	if other := s.trackHolder(c.ID, track, o.ID); other != 0 {
+		return newAPIError(http.StatusBadRequest, "TRACK_CODE_ALREADY_USED",
+			"track %s of delivery service %d is already used by order %d", track.TrackCode, track.DeliveryServiceID, other).response()
 	}
 	i := slices.IndexFunc(o.Delivery.Tracks, func(t Track) bool { return t.DeliveryServiceID == track.DeliveryServiceID })
 	switch {
 	case i < 0:
+		s.unindexTracks(o)
 		o.Delivery.Tracks = append(o.Delivery.Tracks, track)
+		s.indexTracks(o)
 		bumpUpdatedAt(o, now)
 	case o.Delivery.Tracks[i] != track:
+		s.unindexTracks(o)
 		o.Delivery.Tracks[i] = track
+		s.indexTracks(o)
 		bumpUpdatedAt(o, now)
 	}
 	return ok(okBody{Status: "OK"})
@@ -412,6 +413,7 @@ func (s *Server) updateOrder(rt route, body []byte, now time.Time) response {
 		op.SubmittedAt, op.ApplyAt = now, now.Add(s.delay)
 		op.Fail = o.FailOperations
 		s.operations[op.ID] = len(s.st.Operations)
+		s.inProgress = append(s.inProgress, len(s.st.Operations))
 		s.st.Operations = append(s.st.Operations, op)
 		out.Result.Operations = append(out.Result.Operations, operationDTO{ID: op.ID, Type: op.Type})
 	}
@@ -445,19 +447,26 @@ func (s *Server) operationID(seq, orderID int64) string {
 func (s *Server) settle(now time.Time, all bool) {
 	var changed []*OrderState
 	var before []orderMark
-	for i := range s.st.Operations {
+	// In submission order, as before: the parts of one orders/update, and
+	// the updates of one order, land in the order they were made.
+	s.inProgress = slices.DeleteFunc(s.inProgress, func(i int) bool {
 		op := &s.st.Operations[i]
-		if op.Status == OperationInProgress && (all || !now.Before(op.ApplyAt)) {
-			var mark orderMark
-			if o := s.order(op.OrderID); o != nil {
-				mark = markOf(o)
-			}
-			if o := s.apply(op); o != nil && !slices.Contains(changed, o) {
-				changed = append(changed, o)
-				before = append(before, mark)
-			}
+		if op.Status != OperationInProgress {
+			return true
 		}
-	}
+		if !all && now.Before(op.ApplyAt) {
+			return false
+		}
+		var mark orderMark
+		if o := s.order(op.OrderID); o != nil {
+			mark = markOf(o)
+		}
+		if o := s.apply(op); o != nil && !slices.Contains(changed, o) {
+			changed = append(changed, o)
+			before = append(before, mark)
+		}
+		return true
+	})
 	// One bump per order: the parts of one orders/update land together.
 	for i, o := range changed {
 		bumpUpdatedAt(o, now)
