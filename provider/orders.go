@@ -37,8 +37,8 @@ func (c *Client) GetOrder(ctx context.Context, campaignID, orderID int64) (Order
 // (GET v2/campaigns/{campaignId}/orders), 50 IDs a request, following the
 // pages. An order the campaign does not have is simply absent.
 func (c *Client) ListCampaignOrders(ctx context.Context, campaignID int64, orderIDs []int64) ([]Order, error) {
-	var orders []Order
-	seen := make(map[int64]bool)
+	orders := make([]Order, 0, len(orderIDs))
+	seen := make(map[int64]bool, len(orderIDs))
 	for _, batch := range batches(unique(orderIDs), ordersBatch) {
 		// The spec's orderIds is an array in the query, written as OpenAPI
 		// writes one by default (form, exploded): orderIds=1&orderIds=2.
@@ -63,12 +63,14 @@ func (c *Client) ListCampaignOrders(ctx context.Context, campaignID int64, order
 			if err := c.do(ctx, r, &resp); err != nil {
 				return "", err
 			}
+			n := len(orders)
 			for i := range resp.Orders {
 				if o := &resp.Orders[i]; !seen[o.ID] {
 					seen[o.ID] = true
 					orders = append(orders, o.order(campaignID))
 				}
 			}
+			c.shared.share(orders[n:])
 			return resp.Paging.NextPageToken, nil
 		})
 		if err != nil {
@@ -83,8 +85,8 @@ func (c *Client) ListCampaignOrders(ctx context.Context, campaignID int64, order
 // pages. These orders carry their campaign and selling model, YYYY-MM-DD
 // dates, and no recipient (HasRecipient is false).
 func (c *Client) ListBusinessOrders(ctx context.Context, businessID int64, orderIDs []int64) ([]Order, error) {
-	var orders []Order
-	seen := make(map[int64]bool)
+	orders := make([]Order, 0, len(orderIDs))
+	seen := make(map[int64]bool, len(orderIDs))
 	for _, batch := range batches(unique(orderIDs), ordersBatch) {
 		err := paginate(func(token string) (string, error) {
 			q := url.Values{"limit": {strconv.Itoa(ordersBatch)}}
@@ -104,12 +106,14 @@ func (c *Client) ListBusinessOrders(ctx context.Context, businessID int64, order
 			if err := c.do(ctx, r, &resp); err != nil {
 				return "", err
 			}
+			n := len(orders)
 			for i := range resp.Orders {
 				if o := &resp.Orders[i]; !seen[o.OrderID] {
 					seen[o.OrderID] = true
 					orders = append(orders, o.order())
 				}
 			}
+			c.shared.share(orders[n:])
 			return resp.Paging.NextPageToken, nil
 		})
 		if err != nil {

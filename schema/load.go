@@ -147,6 +147,9 @@ func Load(dir string, opt LoadOptions) (*Config, hcl.Diagnostics) {
 		// exactly these orders again (and, for 100,000 of them from a
 		// CSV, spend as long on it as phase 1 did).
 		ev.final = orders
+		// Nothing evaluates again: the locals' values (the rows of every
+		// CSV) can go.
+		ev.locals.values = nil
 	}
 
 	l.diags = dedup(l.diags, ev.reported)

@@ -140,13 +140,14 @@ func (ev *evaluator) rootContext(locals map[string]cty.Value, data cty.Value) *h
 // depends on them are skipped.
 //
 // Diagnostics that Load already returned are not repeated. Fields whose
-// value is unknown are left zero.
+// value is unknown are left zero. The slice may be shared with later calls:
+// copy it before changing it.
 func (c *Config) Orders(results *DataResults) ([]Order, hcl.Diagnostics) {
 	if c == nil || c.eval == nil {
 		return nil, nil
 	}
 	if c.eval.final != nil {
-		return slices.Clone(c.eval.final), nil // its diagnostics were Load's
+		return c.eval.final, nil // its diagnostics were Load's
 	}
 	c.eval.budget.reset()
 	orders, diags := c.eval.evalOrders(results)
@@ -160,9 +161,11 @@ func (c *Config) Orders(results *DataResults) ([]Order, hcl.Diagnostics) {
 	return orders, out
 }
 
+// idSource is where an order ID was declared: rng points into its block
+// (a for_each of 100,000 rows shares the block's ranges).
 type idSource struct {
 	addr string
-	rng  hcl.Range
+	rng  *hcl.Range
 }
 
 func (ev *evaluator) evalOrders(results *DataResults) ([]Order, hcl.Diagnostics) {
@@ -301,17 +304,17 @@ func (ev *evaluator) instance(ob *orderBlock, ctx *hcl.EvalContext, key *string,
 		c.instance = addr
 	}
 
-	idRng, idSt := ob.labelRange, unknown
+	idRng, idSt := &ob.labelRange, unknown
 	if ob.id != nil {
 		o.ID, idSt = c.positiveInt(ob.id, ctx, "order ID", "1001")
-		idRng = ob.id.rng
+		idRng = &ob.id.rng
 	}
 	if idSt == absent || ob.id == nil {
 		switch {
 		case template:
 			// unknown key: nothing to check
 		case key != nil:
-			idRng = ob.forEach.rng
+			idRng = &ob.forEach.rng
 			if n, msg := positiveInt(cty.StringVal(*key)); msg == "" {
 				o.ID = n
 			} else {
@@ -329,9 +332,9 @@ func (ev *evaluator) instance(ob *orderBlock, ctx *hcl.EvalContext, key *string,
 	}
 	if o.ID > 0 && !template {
 		if prev, dup := ids[o.ID]; dup {
-			*c.diags = append(*c.diags, errorDiag(idRng, "Duplicate order ID",
+			*c.diags = append(*c.diags, errorDiag(*idRng, "Duplicate order ID",
 				"Order ID %d is declared twice: by %s at %s and by %s at %s. Declare each order once: remove one, or fix its ID.",
-				o.ID, prev.addr, place(prev.rng), addr, place(idRng)))
+				o.ID, prev.addr, place(*prev.rng), addr, place(*idRng)))
 		} else {
 			ids[o.ID] = idSource{addr: addr, rng: idRng}
 		}

@@ -142,7 +142,7 @@ order "slot" {
 		sandbox.EndpointGetCampaign, sandbox.EndpointUpdateOptions, sandbox.EndpointOperations} {
 		quotas[e] = sandbox.Quota{Limit: 1 << 30, Period: time.Hour}
 	}
-	srv := sandbox.New(st, sandbox.Options{APIKeys: []string{apiKey}, Quotas: quotas})
+	srv := sandbox.New(st, sandbox.Options{APIKeys: []string{apiKey}, Quotas: quotas, Own: true})
 	hs := httptest.NewServer(srv)
 	return &Fixture{Dir: dir, URL: hs.URL, Server: srv, close: hs.Close}, mix, nil
 }

@@ -224,7 +224,7 @@ func selectOrders(orders []schema.Order, prov schema.Provider, targets, excludes
 		return addr == pattern || strings.HasPrefix(addr, pattern+"[")
 	}
 	used := map[string]bool{}
-	var out []schema.Order
+	out := make([]schema.Order, 0, len(orders))
 	for _, o := range orders {
 		o.CampaignID = prov.Campaign(o.CampaignID)
 		if len(targets) > 0 {

@@ -376,6 +376,7 @@ func (r *Reader) Current(ctx context.Context, desired []schema.Order) (map[int64
 	out := make(map[int64]plan.Current, len(desired))
 	for _, d := range desired {
 		o, ok := orders[d.ID]
+		delete(orders, d.ID) // each read order is held once, not twice
 		switch {
 		case !ok:
 			out[d.ID] = plan.Current{}

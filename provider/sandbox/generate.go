@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 )
 
@@ -10,11 +11,31 @@ import (
 // (21000000) and a LaaS campaign (22000000) of business 9000000, the same for
 // the same n and seed: for benchmarks and load tests that need more than the
 // seed files. Order IDs start at 100001; odd ones are DBS, even ones LaaS.
+// Orders alike share their Items and AvailableIntervals slices: replace
+// them rather than change their elements.
 func Generate(n int, seed int64) *State {
 	rng := rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x5eed))
 	msk := moscow()
 	base := time.Date(2026, time.November, 1, 9, 0, 0, 0, msk)
-	day := func(d time.Time) string { return d.Format(time.DateOnly) }
+	// Days, names and numbers repeat across orders: each string is made
+	// once and shared, as the orders of a real shop share them, so that a
+	// state of 100,000 orders costs what its orders are, not its copies.
+	days := map[time.Time]string{}
+	day := func(d time.Time) string {
+		s, ok := days[d]
+		if !ok {
+			s = d.Format(time.DateOnly)
+			days[d] = s
+		}
+		return s
+	}
+	names := map[[3]string]string{}
+	items := map[int][]Item{}
+	type slotsKey struct {
+		day time.Time
+		n   int
+	}
+	available := map[slotsKey][]Interval{}
 	slots := [][2]string{{"10:00", "14:00"}, {"14:00", "18:00"}, {"18:00", "22:00"}}
 
 	st := &State{
@@ -59,12 +80,21 @@ func Generate(n int, seed int64) *State {
 				Type:  "DELIVERY",
 				Dates: Dates{FromDate: day(deliveryDay), ToDate: day(deliveryDay), FromTime: slot[0], ToTime: slot[1]},
 				Address: Address{Country: "Россия", City: "Москва", Street: streets[rng.IntN(len(streets))],
-					House: fmt.Sprint(1 + rng.IntN(120)), Apartment: fmt.Sprint(1 + rng.IntN(300)),
+					House: strconv.Itoa(1 + rng.IntN(120)), Apartment: strconv.Itoa(1 + rng.IntN(300)),
 					Phone: fmt.Sprintf("+7916%07d", rng.IntN(10000000))},
 			},
 			Buyer: Buyer{ID: fmt.Sprintf("%010x", rng.Uint64()>>24), FirstName: first, LastName: last, MiddleName: middle, Type: "PERSON"},
-			Items: []Item{{ID: 1, OfferID: "SAM-3L-BRASS", OfferName: "Самовар электрический 3 л, латунь", Count: 1 + rng.IntN(3), Price: 8990}},
 		}
+		count := 1 + rng.IntN(3)
+		if items[count] == nil {
+			items[count] = []Item{{ID: 1, OfferID: "SAM-3L-BRASS", OfferName: "Самовар электрический 3 л, латунь", Count: count, Price: 8990}}
+		}
+		o.Items = items[count]
+		name := [3]string{last, first, middle}
+		if names[name] == "" {
+			names[name] = recipientName(last, first, middle)
+		}
+		o.Delivery.Address.Recipient = names[name]
 		if dbs {
 			o.CampaignID = 21000000
 			o.Delivery.ServiceName, o.Delivery.DeliveryServiceID = "Собственная служба доставки", 99
@@ -74,11 +104,15 @@ func Generate(n int, seed int64) *State {
 		} else {
 			o.CampaignID = 22000000
 			o.Delivery.ServiceName, o.Delivery.DeliveryServiceID = "Яндекс Доставка", 1005705
-			for j := range 2 + rng.IntN(3) {
-				d := deliveryDay.AddDate(0, 0, j/len(slots))
-				s := slots[j%len(slots)]
-				o.AvailableIntervals = append(o.AvailableIntervals, Interval{day(d), day(d), s[0], s[1]})
+			k := slotsKey{deliveryDay, 2 + rng.IntN(3)}
+			if available[k] == nil {
+				for j := range k.n {
+					d := deliveryDay.AddDate(0, 0, j/len(slots))
+					s := slots[j%len(slots)]
+					available[k] = append(available[k], Interval{day(d), day(d), s[0], s[1]})
+				}
 			}
+			o.AvailableIntervals = available[k]
 		}
 		st.Orders = append(st.Orders, o)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -130,6 +131,7 @@ func (r response) write(w http.ResponseWriter) {
 		buf.WriteString(`{"status":"ERROR","errors":[{"code":"INTERNAL_ERROR","message":"encode answer"}]}` + "\n")
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(r.status)
 	_, _ = w.Write(buf.Bytes()) // the client went away: nothing to do
 }
