@@ -258,7 +258,7 @@ func run() int {
 	fmt.Printf("writes      %d track writes processed; %d of %d orders written exactly once, %d show the new track (target %d: %s)\n",
 		r.TrackWrites, r.WrittenOnce, *n, r.Tracked, *n, verdict(r.TrackWrites == *n && r.WrittenOnce == *n && r.Tracked == *n))
 	fmt.Printf("exit code   %d (target 0: %s)\n", code, verdict(code == 0))
-	usage.Print(os.Stdout, before, after, "the apply")
+	usage.Print(os.Stdout, before, after, "the apply", "the generated orders and the emulator")
 	if failed {
 		return 1
 	}

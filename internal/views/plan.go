@@ -75,8 +75,9 @@ func Plan(w io.Writer, p *plan.Plan, files map[string]*hcl.File, opt Options) {
 		}
 	}
 
+	places := map[hcl.Range]string{}
 	for _, bl := range byAddress(p.Blocked, func(b plan.Blocked) string { return b.Address }) {
-		writeBlocked(&b, bl, files, pal, opt)
+		writeBlocked(&b, bl, files, places, pal, opt)
 	}
 
 	b.WriteString(paint(pal.bold, summaryLine(s)) + "\n")
@@ -188,8 +189,12 @@ func blockedDetail(b plan.Blocked) (string, []string) {
 // declaration. The heading is the plan's own (its palette and its public
 // wording); the place, the snippet of the file and the detail are HCL's
 // diagnostic writer's, as for every other diagnostic. Without the file (a
-// saved plan) the writer says the place without a snippet.
-func writeBlocked(b *strings.Builder, bl plan.Blocked, files map[string]*hcl.File, pal palette, opt Options) {
+// saved plan) the writer says the place without a snippet. places keeps
+// the writer's place and snippet of each range: the instances of one
+// for_each block share their declaration, and finding its lines in the
+// file again for each of 5,000 blocked orders is most of a plan's
+// rendering.
+func writeBlocked(b *strings.Builder, bl plan.Blocked, files map[string]*hcl.File, places map[hcl.Range]string, pal palette, opt Options) {
 	fmt.Fprintf(b, "%s %s\n", paint(pal.errLabel, "Error:"), paint(pal.bold, blockedWhat(bl)))
 	detail, available := blockedDetail(bl)
 	text := wrap(clean(string(bl.Reason)+": "+detail), opt.width(), "  ", "  ")
@@ -198,20 +203,29 @@ func writeBlocked(b *strings.Builder, bl plan.Blocked, files map[string]*hcl.Fil
 	}
 	// The detail is wrapped here, indented under the heading: the writer
 	// must not wrap it again (its width is 0).
-	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "blocked", Detail: text}
-	var one map[string]*hcl.File
-	if r := bl.Range; r.Filename != "" {
-		// A saved plan's file name is text from a file: it must not reach
-		// the terminal as control sequences.
-		if f := files[r.Filename]; f != nil {
-			one = map[string]*hcl.File{clean(r.Filename): f}
+	place, ok := places[bl.Range]
+	if !ok {
+		// The writer writes the heading, the place and snippet, then the
+		// detail as it is (its width is 0) and a blank line: without a
+		// detail, what is left of its heading is the place alone.
+		d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "blocked"}
+		var one map[string]*hcl.File
+		if r := bl.Range; r.Filename != "" {
+			// A saved plan's file name is text from a file: it must not
+			// reach the terminal as control sequences.
+			if f := files[r.Filename]; f != nil {
+				one = map[string]*hcl.File{clean(r.Filename): f}
+			}
+			r.Filename = clean(r.Filename)
+			d.Subject = &r
 		}
-		r.Filename = clean(r.Filename)
-		d.Subject = &r
+		var out strings.Builder
+		_ = hcl.NewDiagnosticTextWriter(&out, one, 0, opt.Color).WriteDiagnostic(d) // a strings.Builder does not fail
+		// The writer's own heading is its first line and the blank line after.
+		_, place, _ = strings.Cut(out.String(), "\n\n")
+		places[bl.Range] = place
 	}
-	var out strings.Builder
-	_ = hcl.NewDiagnosticTextWriter(&out, one, 0, opt.Color).WriteDiagnostic(d) // a strings.Builder does not fail
-	// The writer's own heading is its first line and the blank line after.
-	_, rest, _ := strings.Cut(out.String(), "\n\n")
-	b.WriteString(rest)
+	b.WriteString(place)
+	b.WriteString(text)
+	b.WriteString("\n\n")
 }

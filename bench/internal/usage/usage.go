@@ -6,6 +6,7 @@ package usage
 import (
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"time"
 )
@@ -22,9 +23,15 @@ type Sample struct {
 // Take samples the process's resource usage now.
 func Take() Sample { return take() }
 
+// Exited is the resource usage of a child process that has ended, over
+// its whole life.
+func Exited(ps *os.ProcessState) Sample { return exited(ps) }
+
 // Print writes the CPU time spent between before and after, and the peak
-// resident memory at after and before what (e.g. "the plan") ran.
-func Print(w io.Writer, before, after Sample, what string) {
+// resident memory at after and before what (e.g. "the plan") ran; held
+// says what the process held before it (e.g. "the generated orders and
+// the emulator").
+func Print(w io.Writer, before, after Sample, what, held string) {
 	if !before.measured || !after.measured {
 		fmt.Fprintf(w, "cpu         not measured on this system\n")
 		return
@@ -33,10 +40,15 @@ func Print(w io.Writer, before, after Sample, what string) {
 	sys := after.Sys - before.Sys
 	fmt.Fprintf(w, "cpu         %v (user %v, sys %v)\n", (user + sys).Round(time.Millisecond),
 		user.Round(time.Millisecond), sys.Round(time.Millisecond))
-	// The peak is a high-water mark of the process: the generated state and
-	// the emulator are in it too.
-	fmt.Fprintf(w, "peak RSS    %s MiB (%s MiB before %s: the generated orders and the emulator)\n",
-		mib(after.MaxRSS), mib(before.MaxRSS), what)
+	// The peak is a high-water mark of the process: what it held before is
+	// in it too.
+	fmt.Fprintf(w, "peak RSS    %s MiB (%s MiB before %s: %s)\n", mib(after.MaxRSS), mib(before.MaxRSS), what, held)
 }
+
+// Measured reports whether s holds figures (not on every system).
+func (s Sample) Measured() bool { return s.measured }
+
+// MiB is bytes in MiB, as Print writes them.
+func MiB(bytes int64) string { return mib(bytes) }
 
 func mib(bytes int64) string { return strconv.FormatFloat(float64(bytes)/(1<<20), 'f', 1, 64) }

@@ -3,6 +3,7 @@
 package usage
 
 import (
+	"os"
 	"runtime"
 	"syscall"
 	"time"
@@ -13,6 +14,18 @@ func take() Sample {
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &r); err != nil {
 		return Sample{}
 	}
+	return fromRusage(&r)
+}
+
+func exited(ps *os.ProcessState) Sample {
+	r, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return Sample{}
+	}
+	return fromRusage(r)
+}
+
+func fromRusage(r *syscall.Rusage) Sample {
 	// ru_maxrss is in KiB on Linux and the BSDs, in bytes on Apple's systems.
 	unit := int64(1024)
 	if runtime.GOOS == "darwin" || runtime.GOOS == "ios" {
