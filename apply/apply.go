@@ -189,6 +189,9 @@ type submission struct {
 	// unknownWhy: an earlier write the Market answered whose outcome
 	// cannot be learnt (plan.Pending.Why).
 	unknownWhy string
+	// outcome receives the error of journaling the write's outcome (see
+	// journaled); nil when there is none to wait for.
+	outcome chan error
 }
 
 type run struct {
@@ -523,6 +526,11 @@ func (r *run) submit(ctx context.Context, p *plan.Plan, changes []*plan.Change, 
 		}()
 	}
 	wg.Wait()
+	for _, subs := range out {
+		for _, s := range subs {
+			r.journaled(s)
+		}
+	}
 	return out
 }
 
@@ -630,10 +638,26 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 		r.emit(Event{Type: ChangeFailed, Address: c.Address, OrderID: c.OrderID, Call: s.call, Code: s.code, Detail: s.detail})
 	}
 	s.state = rec.Kind
-	if jerr := r.opt.Journal.Append(rec); jerr != nil && rec.Kind != journal.KindFailed {
-		// The Market has it (or may), but the journal does not know how
-		// it ended: the next run finds the bare intent and can only wait
-		// for the order to show it. Not a success.
+	// The outcome is made durable while the next write goes out: its
+	// intent, not this outcome, is what must be on disk before it leaves,
+	// and the two often share one fsync. submit waits for every outcome
+	// before the run follows, re-reads or reports (journaled).
+	s.outcome = make(chan error, 1)
+	go func() { s.outcome <- r.opt.Journal.Append(rec) }()
+}
+
+// journaled waits until the outcome of s that send recorded is durable. A
+// write the Market has (or may have) whose outcome the journal could not
+// record is not a success: the next run finds the bare intent and can only
+// wait for the order to show it.
+func (r *run) journaled(s *submission) {
+	if s.outcome == nil {
+		return
+	}
+	jerr := <-s.outcome
+	s.outcome = nil
+	if jerr != nil && s.state != journal.KindFailed {
+		c := s.change
 		s.state, s.cause = journal.KindUnknown, jerr
 		s.detail = fmt.Sprintf("sent, but the journal could not record the answer (%v): the next run waits for the order to show the change instead of following it", jerr)
 		r.emit(Event{Type: ChangeUnknown, Address: c.Address, OrderID: c.OrderID, Call: s.call, Detail: s.detail})
