@@ -135,6 +135,12 @@ type Options struct {
 	Now      func() time.Time
 	// Key keys the fingerprints, as the plan's were (plan.Key).
 	Key plan.Key
+	// Read, when set, are the orders as the plan was just made from them,
+	// read by this run under the locks it still holds, with nobody asked
+	// to confirm in between: the plan is checked against them, the
+	// freshest read there is, instead of reading them again. A saved
+	// plan, or one a person confirmed, is checked against a new read.
+	Read map[int64]provider.Order
 	// BusinessOf, when BusinessID is 0, names the business of a campaign's
 	// orders (refresh.Reader.Business: the one learnt from the campaign, 0
 	// if none), so that updates are followed and journaled in it.
@@ -252,13 +258,22 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 		return &p.Deferred[i-len(p.Changes)]
 	}
 
-	// Is the plan still true? One batched re-read of every order it touches.
+	// Is the plan still true? One batched re-read of every order it
+	// touches, unless the caller has just read them (Options.Read).
 	refs := make([]provider.OrderRef, 0, len(changes))
 	for _, c := range changes {
 		refs = append(refs, provider.OrderRef{OrderID: c.OrderID, CampaignID: c.CampaignID, Recipient: c.NeedsRecipient()})
 	}
 	now := map[int64]provider.Order{}
-	if len(refs) > 0 {
+	switch {
+	case len(refs) == 0:
+	case opt.Read != nil:
+		for _, ref := range refs {
+			if o, ok := opt.Read[ref.OrderID]; ok {
+				now[ref.OrderID] = o
+			}
+		}
+	default:
 		var err error
 		if now, err = reader.ReadOrders(ctx, refs); err != nil {
 			return rep, fmt.Errorf("re-read orders before applying: %w", err)

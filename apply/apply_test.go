@@ -639,3 +639,35 @@ func TestUpdatesAreFollowedInTheLearntBusiness(t *testing.T) {
 		}
 	}
 }
+
+// With Options.Read (the orders a fresh plan was just made from, under the
+// run's locks) the plan is checked against them, with no read before the
+// writes: a change whose order moved in them is stale and not sent; the
+// others are written and confirmed by a real read afterwards.
+func TestReadGivenIsNotReadAgain(t *testing.T) {
+	f := &fake{orders: map[int64]provider.Order{1001: dbsOrder(1001), 1002: dbsOrder(1002)}}
+	track := func(id int64) schema.Order {
+		return schema.Order{Address: fmt.Sprint("order.", id), ID: id, CampaignID: 21000000, Track: &schema.Track{Code: fmt.Sprint("RP", id), DeliveryServiceID: 51}}
+	}
+	p := build(t, f, track(1001), track(1002))
+	read := map[int64]provider.Order{1001: f.orders[1001], 1002: f.orders[1002]}
+	moved := read[1002]
+	moved.Status = "CANCELLED"
+	read[1002] = moved
+	j, _ := openJournal(t)
+	rep, err := Run(context.Background(), p, f, f, Options{Journal: j, Read: read, Wait: time.Minute, PollInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcome := map[int64]Outcome{}
+	for _, r := range rep.Results {
+		outcome[r.OrderID] = r.Outcome
+	}
+	if outcome[1001] != Confirmed || outcome[1002] != Stale || f.writes != 1 {
+		t.Errorf("outcomes %v after %d writes, want 1001 confirmed, 1002 stale, one write", outcome, f.writes)
+	}
+	// The one read is the confirmation, after the write.
+	if f.reads != 1 {
+		t.Errorf("%d reads, want only the confirmation's", f.reads)
+	}
+}

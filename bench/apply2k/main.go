@@ -292,7 +292,7 @@ func run() int {
 	fmt.Printf("ratio       %.2f (target <= %.2f: %s)\n", ratio, *maxRatio, verdict(ratio <= *maxRatio))
 	if !r.FirstWrite.IsZero() {
 		writes := r.LastWrite.Sub(r.FirstWrite) + rt
-		fmt.Printf("  before    %v until the first track write arrived (configuration, %d batched reads, journal, the re-read of the orders to change)\n",
+		fmt.Printf("  before    %v until the first track write arrived (configuration, %d batched reads, journal, plan)\n",
 			r.FirstWrite.Sub(start).Round(100*time.Microsecond), reads)
 		fmt.Printf("  writes    %v from the first write's arrival to the last one's answer (%d writes at %d at a time allow %v)\n",
 			writes.Round(100*time.Microsecond), *missing, parallel, time.Duration((*missing+parallel-1)/parallel)*rt)

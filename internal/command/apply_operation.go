@@ -47,6 +47,9 @@ type applyOperation struct {
 	// warned: the reader's fallbacks (refresh.Reader.Fallbacks) already
 	// shown as warnings.
 	warned int
+	// read: the orders a fresh plan applied without asking was made from,
+	// read under this run's locks moments before (apply.Options.Read).
+	read map[int64]provider.Order
 }
 
 // run is the whole operation; it returns the exit code.
@@ -162,6 +165,7 @@ func (op *applyOperation) applyOptions(reader *refresh.Reader, inFlight []journa
 		Journal:      stamped{Backend: op.backend, endpoint: op.conn.endpoint, by: op.holder.Who()},
 		BusinessID:   op.conn.businessID,
 		BusinessOf:   reader.Business,
+		Read:         op.read,
 		Parallelism:  a.Parallelism,
 		Key:          op.conn.fpKey,
 		Wait:         a.Wait,
@@ -198,6 +202,11 @@ func (op *applyOperation) fresh(ctx context.Context) (*plan.Plan, *refresh.Reade
 	}
 	op.conn, op.backend = pl.conn, pl.backend
 	op.warned = len(pl.reader.Fallbacks())
+	if op.args.AutoApprove {
+		// Nothing stands between this read and the writes but the plan
+		// itself, under the locks: a second read would be the same.
+		op.read = pl.read
+	}
 	op.view.Diagnostics(diags, op.files) // warnings, before the plan they are about
 	op.view.Planned(views.Planned{Plan: pl.plan, Files: op.files, Declared: pl.declared,
 		NoneSelected: pl.noneSelected, Dir: op.m.relDir})

@@ -21,9 +21,11 @@ import (
 
 // planned is a plan with what it was made from.
 type planned struct {
-	cfg      *schema.Config
-	desired  []schema.Order
-	plan     *plan.Plan
+	cfg     *schema.Config
+	desired []schema.Order
+	plan    *plan.Plan
+	// read are the orders the plan was made from, as read (apply.Options.Read).
+	read     map[int64]provider.Order
 	conn     *connection
 	backend  journal.Backend // the caller closes it (closeAll)
 	reader   *refresh.Reader
@@ -133,6 +135,12 @@ func (m *meta) planOrders(ctx context.Context, p *planned, o arguments.Operation
 	current, err := p.reader.Current(ctx, desired)
 	if err != nil {
 		return append(diags, errDiag(err))
+	}
+	p.read = make(map[int64]provider.Order, len(current))
+	for id, c := range current {
+		if c.Found {
+			p.read[id] = c.Order
+		}
 	}
 	recs, err := backend.Records(ctx)
 	if err != nil {
