@@ -680,6 +680,14 @@ func decode(data []byte, out any) error {
 	if out == nil {
 		return nil
 	}
+	if sc, ok := out.(scannable); ok && sc.scan(data) {
+		if s, ok := out.(shaped); ok {
+			if p := s.shapeProblem(); p != "" {
+				return errors.New(p)
+			}
+		}
+		return nil
+	}
 	if err := json.Unmarshal(data, out); err != nil {
 		var te *json.UnmarshalTypeError
 		var se *json.SyntaxError
@@ -699,6 +707,13 @@ func decode(data []byte, out any) error {
 		}
 	}
 	return nil
+}
+
+// scannable is an answer with a faster reader of its own (scan.go); when
+// scan cannot read the answer, it leaves the destination untouched and
+// encoding/json reads it.
+type scannable interface {
+	scan(data []byte) bool
 }
 
 // jsonKind names what a Go type is decoded from.
