@@ -195,9 +195,9 @@ type submission struct {
 	// unknownWhy: an earlier write the Market answered whose outcome
 	// cannot be learnt (plan.Pending.Why).
 	unknownWhy string
-	// outcome receives the error of journaling the write's outcome (see
-	// journaled); nil when there is none to wait for.
-	outcome chan error
+	// outcome waits for the write's outcome to be journaled and returns
+	// the error (see journaled); nil when there is none to wait for.
+	outcome func() error
 }
 
 type run struct {
@@ -653,12 +653,17 @@ func (r *run) send(ctx context.Context, p *plan.Plan, s *submission) {
 		r.emit(Event{Type: ChangeFailed, Address: c.Address, OrderID: c.OrderID, Call: s.call, Code: s.code, Detail: s.detail})
 	}
 	s.state = rec.Kind
-	// The outcome is made durable while the next write goes out: its
-	// intent, not this outcome, is what must be on disk before it leaves,
-	// and the two often share one fsync. submit waits for every outcome
-	// before the run follows, re-reads or reports (journaled).
-	s.outcome = make(chan error, 1)
-	go func() { s.outcome <- r.opt.Journal.Append(rec) }()
+	// The outcome is made durable with the next write's intent, which must
+	// be on disk before that write leaves, in the same fsync: submit waits
+	// for every outcome before the run follows, re-reads or reports
+	// (journaled).
+	if lj, ok := r.opt.Journal.(journal.LaterAppender); ok {
+		s.outcome = lj.AppendLater(rec)
+		return
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.opt.Journal.Append(rec) }()
+	s.outcome = func() error { return <-done }
 }
 
 // journaled waits until the outcome of s that send recorded is durable. A
@@ -669,7 +674,7 @@ func (r *run) journaled(s *submission) {
 	if s.outcome == nil {
 		return
 	}
-	jerr := <-s.outcome
+	jerr := s.outcome()
 	s.outcome = nil
 	if jerr != nil && s.state != journal.KindFailed {
 		c := s.change

@@ -45,6 +45,16 @@ type Backend interface {
 	Close() error
 }
 
+// LaterAppender is a Backend that can make records durable with its next
+// write rather than with one of their own (Local and PG are): AppendLater
+// queues them; wait returns once they are durable, writing them if nothing
+// else has. For the outcome of a write that has its answer: it must be
+// durable before the run relies on it, not before the next write leaves,
+// whose intent carries it to disk.
+type LaterAppender interface {
+	AppendLater(records ...Record) (wait func() error)
+}
+
 // Locks are the locks a run holds.
 type Locks interface {
 	Keys() []LockKey

@@ -28,6 +28,28 @@ func (g *groupCommit[T]) add(items ...T) error {
 	return <-done
 }
 
+// later queues items to go with the next write, which another add starts
+// or the returned wait does: wait returns once the items are durable, with
+// their batch's error. Records nobody waits on yet (the outcome of a write
+// that has its answer) so share the fsync of the next ones that must be on
+// disk before something happens (an intent).
+func (g *groupCommit[T]) later(items ...T) (wait func() error) {
+	done := make(chan error, 1)
+	g.mu.Lock()
+	g.queue = append(g.queue, items...)
+	g.waiters = append(g.waiters, done)
+	g.mu.Unlock()
+	return func() error {
+		g.mu.Lock()
+		if !g.writing && len(g.queue) > 0 {
+			g.writing = true
+			go g.run()
+		}
+		g.mu.Unlock()
+		return <-done
+	}
+}
+
 // run writes what is queued, batch after batch, until the queue is empty.
 func (g *groupCommit[T]) run() {
 	g.mu.Lock()

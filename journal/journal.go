@@ -217,6 +217,37 @@ const MaxErrorLen = 2048
 // Append writes records and waits until they are on disk. Concurrent calls
 // share one write and one fsync; a call returns its batch's error.
 func (j *Journal) Append(records ...Record) error {
+	data, what, err := j.encode(records)
+	if err != nil || data == nil {
+		return err
+	}
+	if err := j.commits.add(data...); err != nil {
+		return fmt.Errorf("journal %s: %w", what, err)
+	}
+	return nil
+}
+
+// AppendLater queues records to be written with the next Append's fsync,
+// or with their own when wait is called first; wait returns once they are
+// on disk. For records that need not be durable before anything else
+// happens, only before the run relies on them.
+func (j *Journal) AppendLater(records ...Record) (wait func() error) {
+	data, what, err := j.encode(records)
+	if err != nil || data == nil {
+		return func() error { return err }
+	}
+	w := j.commits.later(data...)
+	return func() error {
+		if err := w(); err != nil {
+			return fmt.Errorf("journal %s: %w", what, err)
+		}
+		return nil
+	}
+}
+
+// encode makes the lines of records, and says what they are for errors;
+// data is nil when there is nothing to write.
+func (j *Journal) encode(records []Record) (data []byte, what string, err error) {
 	var buf bytes.Buffer
 	for _, r := range records {
 		if r.Time.IsZero() {
@@ -225,15 +256,15 @@ func (j *Journal) Append(records ...Record) error {
 		r.Error = truncate(r.Error, MaxErrorLen)
 		line, err := json.Marshal(r)
 		if err != nil {
-			return fmt.Errorf("journal %s for order %d: %w", r.Kind, r.OrderID, err)
+			return nil, "", fmt.Errorf("journal %s for order %d: %w", r.Kind, r.OrderID, err)
 		}
 		buf.Write(line)
 		buf.WriteByte('\n')
 	}
 	if buf.Len() == 0 {
-		return nil
+		return nil, "", nil
 	}
-	what := fmt.Sprintf("%s for order %d", records[0].Kind, records[0].OrderID)
+	what = fmt.Sprintf("%s for order %d", records[0].Kind, records[0].OrderID)
 	if len(records) > 1 {
 		what = fmt.Sprintf("%d records", len(records))
 	}
@@ -241,12 +272,9 @@ func (j *Journal) Append(records ...Record) error {
 	broken := j.broken
 	j.mu.Unlock()
 	if broken != nil {
-		return fmt.Errorf("journal %s: %w", what, broken)
+		return nil, "", fmt.Errorf("journal %s: %w", what, broken)
 	}
-	if err := j.commits.add(buf.Bytes()...); err != nil {
-		return fmt.Errorf("journal %s: %w", what, err)
-	}
-	return nil
+	return buf.Bytes(), what, nil
 }
 
 // write appends data and fsyncs: the group commit's writer, one batch at a

@@ -51,6 +51,15 @@ func (l *Local) Append(records ...Record) error {
 	return j.Append(records...)
 }
 
+// AppendLater is Journal.AppendLater on the journal file.
+func (l *Local) AppendLater(records ...Record) (wait func() error) {
+	j, err := l.journal()
+	if err != nil {
+		return func() error { return err }
+	}
+	return j.AppendLater(records...)
+}
+
 // journal opens the journal for appending: the shared lock first, then the
 // file, so that no compaction can replace it under the handle. A torn tail
 // is repaired first if no other run has the journal open.

@@ -280,6 +280,24 @@ func (b *PG) Append(records ...Record) error {
 	if b.readOnly {
 		return errReadOnly
 	}
+	b.prepare(records)
+	return b.wrap(records, b.commits.add(records...))
+}
+
+// AppendLater queues records for the next commit (see LaterAppender).
+func (b *PG) AppendLater(records ...Record) (wait func() error) {
+	if len(records) == 0 {
+		return func() error { return nil }
+	}
+	if b.readOnly {
+		return func() error { return errReadOnly }
+	}
+	b.prepare(records)
+	w := b.commits.later(records...)
+	return func() error { return b.wrap(records, w()) }
+}
+
+func (b *PG) prepare(records []Record) {
 	now := time.Now().UTC()
 	for i := range records {
 		if records[i].Time.IsZero() {
@@ -288,14 +306,18 @@ func (b *PG) Append(records ...Record) error {
 		records[i].Error = truncate(records[i].Error, MaxErrorLen)
 		storable(&records[i])
 	}
-	if err := b.commits.add(records...); err != nil {
-		what := fmt.Sprintf("%s for order %d", records[0].Kind, records[0].OrderID)
-		if len(records) > 1 {
-			what = fmt.Sprintf("%d records", len(records))
-		}
-		return fmt.Errorf("journal %s (%s): %w", what, b.Name(), err)
+}
+
+// wrap says which records an append error is about.
+func (b *PG) wrap(records []Record, err error) error {
+	if err == nil {
+		return nil
 	}
-	return nil
+	what := fmt.Sprintf("%s for order %d", records[0].Kind, records[0].OrderID)
+	if len(records) > 1 {
+		what = fmt.Sprintf("%d records", len(records))
+	}
+	return fmt.Errorf("journal %s (%s): %w", what, b.Name(), err)
 }
 
 // storable replaces the NUL characters of what a record takes from outside

@@ -197,13 +197,29 @@ type stamped struct {
 }
 
 func (s stamped) Append(recs ...journal.Record) error {
+	s.stamp(recs)
+	return s.Backend.Append(recs...)
+}
+
+// AppendLater is the backend's journal.LaterAppender, or a plain Append in
+// the background.
+func (s stamped) AppendLater(recs ...journal.Record) (wait func() error) {
+	s.stamp(recs)
+	if l, ok := s.Backend.(journal.LaterAppender); ok {
+		return l.AppendLater(recs...)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Backend.Append(recs...) }()
+	return func() error { return <-done }
+}
+
+func (s stamped) stamp(recs []journal.Record) {
 	for i := range recs {
 		recs[i].Endpoint = s.endpoint
 		if recs[i].Kind == journal.KindIntent {
 			recs[i].By = s.by
 		}
 	}
-	return s.Backend.Append(recs...)
 }
 
 // connection is a configured API client and what to do when the command ends.
