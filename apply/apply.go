@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -135,11 +136,13 @@ type Options struct {
 	Now      func() time.Time
 	// Key keys the fingerprints, as the plan's were (plan.Key).
 	Key plan.Key
-	// Read, when set, are the orders as the plan was just made from them,
+	// Read, when set, are orders as the plan was just made from them,
 	// read by this run under the locks it still holds, with nobody asked
-	// to confirm in between: the plan is checked against them, the
-	// freshest read there is, instead of reading them again. A saved
-	// plan, or one a person confirmed, is checked against a new read.
+	// to confirm in between: a change of one of them is checked against
+	// it, the freshest read there is, instead of reading it again; the
+	// orders of the other changes are re-read. The caller leaves out the
+	// orders an earlier write may be changing meanwhile. A saved plan, or
+	// one a person confirmed, is checked against a new read.
 	Read map[int64]provider.Order
 	// BusinessOf, when BusinessID is 0, names the business of a campaign's
 	// orders (refresh.Reader.Business: the one learnt from the campaign, 0
@@ -268,10 +271,20 @@ func Run(ctx context.Context, p *plan.Plan, api API, reader Reader, opt Options)
 	switch {
 	case len(refs) == 0:
 	case opt.Read != nil:
+		var again []provider.OrderRef
 		for _, ref := range refs {
 			if o, ok := opt.Read[ref.OrderID]; ok {
 				now[ref.OrderID] = o
+			} else {
+				again = append(again, ref)
 			}
+		}
+		if len(again) > 0 {
+			more, err := reader.ReadOrders(ctx, again)
+			if err != nil {
+				return rep, fmt.Errorf("re-read orders before applying: %w", err)
+			}
+			maps.Copy(now, more)
 		}
 	default:
 		var err error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -641,19 +642,25 @@ func TestUpdatesAreFollowedInTheLearntBusiness(t *testing.T) {
 }
 
 // With Options.Read (the orders a fresh plan was just made from, under the
-// run's locks) the plan is checked against them, with no read before the
-// writes: a change whose order moved in them is stale and not sent; the
-// others are written and confirmed by a real read afterwards.
+// run's locks) a change of one of them is checked against it, with no read
+// before the writes: a change whose order moved in it is stale and not
+// sent; the others are written and confirmed by a real read afterwards. An
+// order Read leaves out (an earlier write may be changing it) is read
+// again before its change is sent.
 func TestReadGivenIsNotReadAgain(t *testing.T) {
-	f := &fake{orders: map[int64]provider.Order{1001: dbsOrder(1001), 1002: dbsOrder(1002)}}
+	f := &fake{orders: map[int64]provider.Order{1001: dbsOrder(1001), 1002: dbsOrder(1002), 1003: dbsOrder(1003)}}
 	track := func(id int64) schema.Order {
 		return schema.Order{Address: fmt.Sprint("order.", id), ID: id, CampaignID: 21000000, Track: &schema.Track{Code: fmt.Sprint("RP", id), DeliveryServiceID: 51}}
 	}
-	p := build(t, f, track(1001), track(1002))
+	p := build(t, f, track(1001), track(1002), track(1003))
 	read := map[int64]provider.Order{1001: f.orders[1001], 1002: f.orders[1002]}
 	moved := read[1002]
 	moved.Status = "CANCELLED"
 	read[1002] = moved
+	// 1003 is left out of Read, and has its track by the time it is read.
+	o := f.orders[1003]
+	o.Delivery.Tracks = []provider.Track{{Code: "RP1003", DeliveryServiceID: 51}}
+	f.orders[1003] = o
 	j, _ := openJournal(t)
 	rep, err := Run(context.Background(), p, f, f, Options{Journal: j, Read: read, Wait: time.Minute, PollInterval: time.Millisecond})
 	if err != nil {
@@ -663,11 +670,11 @@ func TestReadGivenIsNotReadAgain(t *testing.T) {
 	for _, r := range rep.Results {
 		outcome[r.OrderID] = r.Outcome
 	}
-	if outcome[1001] != Confirmed || outcome[1002] != Stale || f.writes != 1 {
-		t.Errorf("outcomes %v after %d writes, want 1001 confirmed, 1002 stale, one write", outcome, f.writes)
+	if want := map[int64]Outcome{1001: Confirmed, 1002: Stale, 1003: Unchanged}; !maps.Equal(outcome, want) || f.writes != 1 {
+		t.Errorf("outcomes %v after %d writes, want %v and one write", outcome, f.writes, want)
 	}
-	// The one read is the confirmation, after the write.
-	if f.reads != 1 {
-		t.Errorf("%d reads, want only the confirmation's", f.reads)
+	// The read of 1003 before the writes, and the confirmation after.
+	if f.reads != 2 {
+		t.Errorf("%d reads, want the one of the order left out and the confirmation", f.reads)
 	}
 }

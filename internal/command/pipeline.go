@@ -136,17 +136,23 @@ func (m *meta) planOrders(ctx context.Context, p *planned, o arguments.Operation
 	if err != nil {
 		return append(diags, errDiag(err))
 	}
+	recs, err := backend.Records(ctx)
+	if err != nil {
+		return append(diags, errDiag(err))
+	}
+	entries := journal.OpenEntries(recs, conn.endpoint)
+	// The orders an earlier write may be changing are left out: the
+	// operations endpoint may report it done after this read (so the plan
+	// offers the change again), and only a new read then shows it.
 	p.read = make(map[int64]provider.Order, len(current))
 	for id, c := range current {
 		if c.Found {
 			p.read[id] = c.Order
 		}
 	}
-	recs, err := backend.Records(ctx)
-	if err != nil {
-		return append(diags, errDiag(err))
+	for _, e := range entries {
+		delete(p.read, e.OrderID)
 	}
-	entries := journal.OpenEntries(recs, conn.endpoint)
 	now := time.Now().UTC()
 	subs, verdicts, err := p.reader.Reconcile(ctx, entries, current, now)
 	if err != nil {
