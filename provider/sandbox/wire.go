@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -111,6 +112,13 @@ const FaultHeader = "X-Sandbox-Fault"
 
 func ok(body any) response { return response{status: http.StatusOK, body: body} }
 
+// answers are the buffers answers are encoded in, reused: a page of 50
+// orders is some 50 KB.
+var answers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledAnswer bounds the buffers kept for reuse.
+const maxPooledAnswer = 1 << 20
+
 func (r response) write(w http.ResponseWriter) {
 	if r.raw != nil {
 		if r.malformed {
@@ -121,8 +129,14 @@ func (r response) write(w http.ResponseWriter) {
 		_, _ = w.Write(r.raw)
 		return
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	buf := answers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledAnswer {
+			buf.Reset()
+			answers.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(r.body); err != nil {
 		// Every body is a plain struct of strings and numbers; this is a bug.
@@ -182,7 +196,10 @@ func jsonKind(goKind string) string {
 }
 
 // moscow is the API's time zone (UTC+03:00, no daylight saving).
-func moscow() *time.Location { return time.FixedZone("MSK", 3*60*60) }
+func moscow() *time.Location { return msk }
+
+// msk is made once: every order of every answer is dated in it.
+var msk = time.FixedZone("MSK", 3*60*60)
 
 // ddmmyyyy turns a state date (YYYY-MM-DD) into the DD-MM-YYYY of OrderDTO.
 func ddmmyyyy(s string) string {
