@@ -43,6 +43,10 @@ type Progress struct {
 	drawn     int       // runes of the status line on screen (terminal)
 	orders    map[string]*orderProgress
 	rateUntil []time.Time // ends of the rate-limit waits not yet over
+	// The orders counted by state, kept as each event comes: the line is
+	// redrawn on every event, and counting every order each time would
+	// make a run of n changes cost n² here.
+	done, inFlight, awaiting int
 }
 
 // orderProgress is what the events said of one order so far.
@@ -75,6 +79,7 @@ func (p *Progress) Event(e apply.Event) {
 			o = &orderProgress{calls: map[string]apply.EventType{}}
 			p.orders[e.Address] = o
 		}
+		p.count(o, -1)
 		switch e.Type {
 		case apply.ChangeStarted:
 			o.started = true
@@ -83,6 +88,7 @@ func (p *Progress) Event(e apply.Event) {
 		case apply.ChangeStale, apply.ChangeSkipped, apply.ChangeDeferred:
 			o.skipped = true
 		}
+		p.count(o, +1)
 	}
 	p.update()
 }
@@ -121,13 +127,13 @@ func (p *Progress) Finish() {
 // update shows the current state, as the kind of output allows.
 func (p *Progress) update() {
 	now := p.now()
-	line := p.line(now)
 	if !p.tty {
 		if now.Sub(p.lastPrint) >= throttle {
-			p.print(line, now)
+			p.print(p.line(now), now)
 		}
 		return
 	}
+	line := p.line(now)
 	if limit := p.width - 1; utf8.RuneCountInString(line) > limit {
 		line = string([]rune(line)[:limit])
 	}
@@ -145,25 +151,27 @@ func (p *Progress) print(line string, now time.Time) {
 	p.lastPrint, p.lastLine = now, line
 }
 
+// count adds (sign +1) or takes away (-1) o's share of the counts.
+func (p *Progress) count(o *orderProgress, sign int) {
+	failed, confirmed := false, len(o.calls) > 0
+	for _, t := range o.calls {
+		failed = failed || t == apply.ChangeFailed
+		confirmed = confirmed && t == apply.ChangeConfirmed
+	}
+	switch {
+	case o.skipped || failed || confirmed:
+		p.done += sign
+	case len(o.calls) > 0:
+		p.done += sign
+		p.awaiting += sign
+	case o.started:
+		p.inFlight += sign
+	}
+}
+
 // line is the status line at now.
 func (p *Progress) line(now time.Time) string {
-	done, inFlight, awaiting := 0, 0, 0
-	for _, o := range p.orders {
-		failed, confirmed := false, len(o.calls) > 0
-		for _, t := range o.calls {
-			failed = failed || t == apply.ChangeFailed
-			confirmed = confirmed && t == apply.ChangeConfirmed
-		}
-		switch {
-		case o.skipped || failed || confirmed:
-			done++
-		case len(o.calls) > 0:
-			done++
-			awaiting++
-		case o.started:
-			inFlight++
-		}
-	}
+	done, inFlight, awaiting := p.done, p.inFlight, p.awaiting
 	waiting := 0
 	var until time.Time
 	live := p.rateUntil[:0]
