@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -111,8 +112,12 @@ func (c *checker) eval(a *attrExpr, ctx *hcl.EvalContext) (cty.Value, status, bo
 	if diags.HasErrors() {
 		return cty.DynamicVal, invalid, false
 	}
-	v, marks := v.UnmarkDeep()
-	_, sens := marks[sensitiveMark]
+	sens := false
+	if v.ContainsMarked() { // rarely: UnmarkDeep makes a map every time
+		var marks cty.ValueMarks
+		v, marks = v.UnmarkDeep()
+		_, sens = marks[sensitiveMark]
+	}
 	if sens {
 		c.sensitive = append(c.sensitive, a.path)
 	}
@@ -257,8 +262,14 @@ var digits = regexp.MustCompile(`^[0-9]+$`)
 func positiveInt(v cty.Value) (int64, string) {
 	switch v.Type() {
 	case cty.String:
-		if !digits.MatchString(v.AsString()) {
+		s := v.AsString()
+		if !digits.MatchString(s) {
 			return 0, "not a number"
+		}
+		// The common case, an order ID from a for_each key or a CSV
+		// column, without a trip through big.Float.
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 1 {
+			return n, ""
 		}
 		var err error
 		if v, err = convert.Convert(v, cty.Number); err != nil {
