@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"bytes"
 	"strconv"
 	"unicode/utf8"
 )
@@ -85,6 +86,21 @@ func (s *scanner) rawString() ([]byte, bool) {
 		return nil, false
 	}
 	start, escaped := s.i, false
+	// Most strings have no escape: find the quote, then check what is
+	// before it.
+	if j := bytes.IndexByte(s.data[s.i:], '"'); j >= 0 {
+		b := s.data[s.i : s.i+j]
+		if bytes.IndexByte(b, '\\') < 0 {
+			for _, c := range b {
+				if c < 0x20 {
+					s.fail()
+					return nil, false
+				}
+			}
+			s.i += j + 1
+			return b, false
+		}
+	}
 	for s.i < len(s.data) {
 		c := s.data[s.i]
 		switch {
