@@ -7,7 +7,8 @@
 // re-read order's status allows it (plan.Deferred.Recheck), and until then
 // reported deferred, nothing sent.
 //
-// Every write is journaled (intent before, outcome after, both fsynced), so a
+// Every write is journaled (intent before, fsynced before it leaves; outcome
+// after, fsynced with the next write's intent or before the run goes on), so a
 // crash, a Ctrl-C or a lost answer never leads to a second blind write. It
 // talks to the API through the small interfaces below and reports through an
 // event hook; it prints nothing.
@@ -136,6 +137,10 @@ type Options struct {
 	Now      func() time.Time
 	// Key keys the fingerprints, as the plan's were (plan.Key).
 	Key plan.Key
+	// PerCampaign, when > 0, bounds the changes of one campaign in flight
+	// at once: the client's limit of parallel requests per campaign
+	// (provider.Client.Parallel).
+	PerCampaign int
 	// Read, when set, are orders as the plan was just made from them,
 	// read by this run under the locks it still holds, with nobody asked
 	// to confirm in between: a change of one of them is checked against
@@ -527,6 +532,18 @@ func (r *run) submit(ctx context.Context, p *plan.Plan, changes []*plan.Change, 
 	out := make(map[int][]*submission, len(todo))
 	var mu sync.Mutex
 	sem := make(chan struct{}, r.opt.Parallelism)
+	// Per campaign, no more changes at once than the client lets requests
+	// in flight: one more would be admitted by the rate limiter, which
+	// counts it from then, only to wait for a parallel slot, and a quota
+	// paced from those late ends slips a little every period.
+	perCampaign := map[int64]chan struct{}{}
+	if r.opt.PerCampaign > 0 {
+		for _, i := range todo {
+			if id := changes[i].CampaignID; perCampaign[id] == nil {
+				perCampaign[id] = make(chan struct{}, r.opt.PerCampaign)
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	for _, i := range todo {
 		c := changes[i]
@@ -543,8 +560,22 @@ func (r *run) submit(ctx context.Context, p *plan.Plan, changes []*plan.Change, 
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			r.emit(Event{Type: ChangeStarted, Address: c.Address, OrderID: c.OrderID})
 			subs := pending[i]
+			if cs := perCampaign[c.CampaignID]; cs != nil {
+				select {
+				case <-ctx.Done():
+					for _, s := range subs {
+						s.detail = "not started: the run was interrupted"
+					}
+					mu.Lock()
+					out[i] = subs
+					mu.Unlock()
+					return
+				case cs <- struct{}{}:
+				}
+				defer func() { <-cs }()
+			}
+			r.emit(Event{Type: ChangeStarted, Address: c.Address, OrderID: c.OrderID})
 			for _, s := range subs {
 				r.send(ctx, p, s)
 			}

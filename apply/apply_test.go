@@ -678,3 +678,40 @@ func TestReadGivenIsNotReadAgain(t *testing.T) {
 		t.Errorf("%d reads, want the one of the order left out and the confirmation", f.reads)
 	}
 }
+
+// No more changes of one campaign are in flight at once than PerCampaign
+// (the client's parallel limit), whatever Parallelism allows: a write
+// beyond it would only be admitted by the rate limiter to wait for a slot.
+func TestPerCampaignBoundsWritesInFlight(t *testing.T) {
+	f := &fake{orders: map[int64]provider.Order{}}
+	var desired []schema.Order
+	for i := range 20 {
+		id := int64(1001 + i)
+		f.orders[id] = dbsOrder(id)
+		desired = append(desired, schema.Order{Address: fmt.Sprint("order.", id), ID: id, CampaignID: 21000000,
+			Track: &schema.Track{Code: fmt.Sprint("RP", id), DeliveryServiceID: 51}})
+	}
+	var inFlight, most atomic.Int32
+	f.track = func(ctx context.Context) error {
+		if err := provider.Leaving(ctx); err != nil {
+			return err
+		}
+		n := inFlight.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		time.Sleep(time.Millisecond) // let the others pile up, if they may
+		inFlight.Add(-1)
+		return nil
+	}
+	j, _ := openJournal(t)
+	rep, err := Run(context.Background(), build(t, f, desired...), f, f, Options{Journal: j, Parallelism: 10, PerCampaign: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.writes != 20 || rep.Count(Applied)+rep.Count(Confirmed)+rep.Count(Unknown) != 20 {
+		t.Fatalf("%d writes, results %+v", f.writes, rep.Results)
+	}
+	if m := most.Load(); m > 3 {
+		t.Errorf("%d writes of one campaign in flight at once, want at most 3", m)
+	}
+}

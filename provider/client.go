@@ -291,6 +291,10 @@ func New(cfg Config) (*Client, error) {
 	}, nil
 }
 
+// Parallel is how many requests the client lets in flight per campaign or
+// business.
+func (c *Client) Parallel() int { return c.parallel }
+
 // IntegrationHeader names the integration in the seller's request log.
 const IntegrationHeader = "X-Market-Integration"
 

@@ -167,6 +167,7 @@ func (op *applyOperation) applyOptions(reader *refresh.Reader, inFlight []journa
 		BusinessOf:   reader.Business,
 		Read:         op.read,
 		Parallelism:  a.Parallelism,
+		PerCampaign:  op.conn.client.Parallel(),
 		Key:          op.conn.fpKey,
 		Wait:         a.Wait,
 		PollInterval: a.PollInterval,
