@@ -158,7 +158,7 @@ func (r *Reader) businesses(ctx context.Context, refs []provider.OrderRef) (map[
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.parallelism())
-	for c := range out {
+	for _, c := range sortedKeys(out) { // not the map itself: the goroutines write to it
 		g.Go(func() error {
 			cp, err := r.campaign(gctx, c)
 			if err != nil {
