@@ -26,6 +26,9 @@ type scanner struct {
 	i     int
 	ok    bool
 	depth int
+	// seen holds the strings read so far: within one page the statuses,
+	// models, service names and dates repeat, and each is made once.
+	seen map[string]string
 }
 
 // maxScanDepth bounds nesting; encoding/json refuses deeper documents
@@ -162,7 +165,18 @@ func (s *scanner) str(dst *string) {
 		s.fail()
 		return
 	}
-	*dst = string(b)
+	if v, ok := s.seen[string(b)]; ok { // no allocation for the lookup
+		*dst = v
+		return
+	}
+	v := string(b)
+	if s.seen == nil {
+		s.seen = map[string]string{}
+	}
+	if len(s.seen) < maxShared {
+		s.seen[v] = v
+	}
+	*dst = v
 }
 
 // number reads a JSON number and returns its text.
