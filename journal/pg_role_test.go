@@ -2,7 +2,6 @@ package journal
 
 import (
 	"context"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -25,21 +24,10 @@ func TestPGRoleWithoutCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close(ctx)
-	role := schema + "_rw"
-	u, _ := url.Parse(conn)
-	u.User = url.UserPassword(role, "rw-pw-123")
-	for _, stmt := range []string{
-		"CREATE ROLE " + role + " LOGIN PASSWORD 'rw-pw-123'",
-		"GRANT USAGE ON SCHEMA " + schema + " TO " + role,
-		"GRANT SELECT ON ALL TABLES IN SCHEMA " + schema + " TO " + role,
-	} {
-		if _, err := c.Exec(ctx, stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
+	role, rw := readerRole(t, c, conn, schema, "_rw")
 	// Reading alone is not enough, and says so at open, not at the first
 	// intent.
-	if w, err := OpenPG(ctx, u.String(), schema); err == nil || !strings.Contains(err.Error(), "may not read and write") {
+	if w, err := OpenPG(ctx, rw, schema); err == nil || !strings.Contains(err.Error(), "may not read and write") {
 		if w != nil {
 			w.Close()
 		}
@@ -53,14 +41,7 @@ func TestPGRoleWithoutCreate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Cleanup(func() {
-		if c, err := pgx.Connect(context.Background(), conn); err == nil {
-			defer c.Close(context.Background())
-			_, _ = c.Exec(context.Background(), "DROP OWNED BY "+role)
-			_, _ = c.Exec(context.Background(), "DROP ROLE "+role)
-		}
-	})
-	w, err := OpenPG(ctx, u.String(), schema)
+	w, err := OpenPG(ctx, rw, schema)
 	if err != nil {
 		t.Fatalf("open as a role that may use the tables but create nothing: %v", err)
 	}

@@ -92,27 +92,8 @@ func TestPGMissingPermission(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close(ctx)
-	role := schema + "_ro"
-	for _, stmt := range []string{
-		"CREATE ROLE " + role + " LOGIN PASSWORD 'ro-pw-123'",
-		"GRANT USAGE ON SCHEMA " + schema + " TO " + role,
-		"GRANT SELECT ON ALL TABLES IN SCHEMA " + schema + " TO " + role,
-	} {
-		if _, err := c.Exec(ctx, stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), conn)
-		if err == nil {
-			defer c.Close(context.Background())
-			_, _ = c.Exec(context.Background(), "DROP OWNED BY "+role)
-			_, _ = c.Exec(context.Background(), "DROP ROLE "+role)
-		}
-	})
-	u, _ := url.Parse(conn)
-	u.User = url.UserPassword(role, "ro-pw-123")
-	if b, err := OpenPG(ctx, u.String(), schema); err == nil || !strings.Contains(err.Error(), "permission denied") && !strings.Contains(err.Error(), "may not read and write") {
+	_, ro := readerRole(t, c, conn, schema, "_ro")
+	if b, err := OpenPG(ctx, ro, schema); err == nil || !strings.Contains(err.Error(), "permission denied") && !strings.Contains(err.Error(), "may not read and write") {
 		if b != nil {
 			b.Close()
 		}
@@ -158,13 +139,31 @@ func TestPGReadOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close()
-	role := schema + "_reader"
+	_, reader := readerRole(t, c, conn, schema, "_reader")
+	r, err = OpenPGReadOnly(ctx, reader, schema)
+	if err != nil {
+		t.Fatalf("a SELECT-only role reading: %v", err)
+	}
+	defer r.Close()
+	if recs, err := r.Records(ctx); err != nil || len(recs) != 1 {
+		t.Fatalf("read %d records (%v), want 1", len(recs), err)
+	}
+}
+
+// readerRole creates a login role (schema+suffix) that may use schema and
+// SELECT its tables, no more, dropped when the test ends. It returns the
+// role's name and a connection string that logs in as it.
+func readerRole(t *testing.T, admin *pgx.Conn, conn, schema, suffix string) (role, roleURL string) {
+	t.Helper()
+	ctx := context.Background()
+	role = schema + suffix
+	password := "pw-" + role
 	for _, stmt := range []string{
-		"CREATE ROLE " + role + " LOGIN PASSWORD 'reader-pw-1'",
+		"CREATE ROLE " + role + " LOGIN PASSWORD '" + password + "'",
 		"GRANT USAGE ON SCHEMA " + schema + " TO " + role,
 		"GRANT SELECT ON ALL TABLES IN SCHEMA " + schema + " TO " + role,
 	} {
-		if _, err := c.Exec(ctx, stmt); err != nil {
+		if _, err := admin.Exec(ctx, stmt); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -175,14 +174,10 @@ func TestPGReadOnly(t *testing.T) {
 			_, _ = c.Exec(context.Background(), "DROP ROLE "+role)
 		}
 	})
-	u, _ := url.Parse(conn)
-	u.User = url.UserPassword(role, "reader-pw-1")
-	r, err = OpenPGReadOnly(ctx, u.String(), schema)
+	u, err := url.Parse(conn)
 	if err != nil {
-		t.Fatalf("a SELECT-only role reading: %v", err)
+		t.Fatal(err)
 	}
-	defer r.Close()
-	if recs, err := r.Records(ctx); err != nil || len(recs) != 1 {
-		t.Fatalf("read %d records (%v), want 1", len(recs), err)
-	}
+	u.User = url.UserPassword(role, password)
+	return role, u.String()
 }
