@@ -23,11 +23,11 @@ import (
 	"io"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 
+	"github.com/orderform/orderform/bench/internal/tracksconfig"
 	"github.com/orderform/orderform/bench/internal/usage"
 	"github.com/orderform/orderform/internal/command"
 	"github.com/orderform/orderform/provider/sandbox"
@@ -78,28 +78,8 @@ func NewFixture(dir string, n int, quota sandbox.Quota, latency time.Duration) (
 	if len(orders) != n {
 		return nil, fmt.Errorf("generated %d DBS orders, want %d", len(orders), n)
 	}
-	config := fmt.Sprintf(`provider "yandex_market" {
-  campaign_id = %d
-  business_id = 9000000
-}
-
-locals {
-  tracks = csvdecode(file("tracks.csv"))
-}
-
-order "shipped" {
-  for_each = { for row in local.tracks : row.order_id => row }
-
-  track {
-    code                = each.value.track
-    delivery_service_id = 51
-  }
-}
-`, dbsCampaign)
-	for name, data := range map[string]string{"main.hcl": config, "tracks.csv": tracks.String()} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
-			return nil, err
-		}
+	if err := tracksconfig.Write(dir, dbsCampaign, tracks.String()); err != nil {
+		return nil, err
 	}
 	quotas := map[sandbox.Endpoint]sandbox.Quota{sandbox.EndpointTrack: quota}
 	for _, e := range []sandbox.Endpoint{sandbox.EndpointListOrders, sandbox.EndpointBusinessOrders, sandbox.EndpointGetOrder,
