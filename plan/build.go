@@ -58,8 +58,12 @@ type Submission struct {
 func Build(in Input) *Plan {
 	p := &Plan{FormatVersion: FormatVersion, CreatedAt: in.Now, BusinessID: in.BusinessID,
 		Changes: []Change{}, Pending: []Pending{}, Deferred: []Deferred{}, Blocked: []Blocked{}}
-	desired := slices.Clone(in.Desired)
-	sort.SliceStable(desired, func(i, j int) bool { return desired[i].Address < desired[j].Address })
+	desired := in.Desired
+	byAddr := func(a, b schema.Order) int { return strings.Compare(a.Address, b.Address) }
+	if !slices.IsSortedFunc(desired, byAddr) {
+		desired = slices.Clone(desired)
+		slices.SortStableFunc(desired, byAddr)
+	}
 	for _, d := range desired {
 		cur, ok := in.Current[d.ID]
 		if !ok || !cur.Found {

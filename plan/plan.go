@@ -224,6 +224,17 @@ func (p *Plan) Summary() Summary {
 	return s
 }
 
+// Merge appends q, the plan of the orders that follow p's in address order,
+// to p: the plans of consecutive chunks of one configuration's orders, made
+// with the same Input.Now, BusinessID and Key, make the plan of them all.
+func (p *Plan) Merge(q *Plan) {
+	p.Changes = append(p.Changes, q.Changes...)
+	p.Pending = append(p.Pending, q.Pending...)
+	p.Deferred = append(p.Deferred, q.Deferred...)
+	p.Blocked = append(p.Blocked, q.Blocked...)
+	p.Unchanged += q.Unchanged
+}
+
 // Converges reports whether the orders will match the configuration with
 // nothing more sent: no change, and nothing waiting on a write whose outcome
 // is unknown. A deferred change does not count: nothing can be sent for it

@@ -132,41 +132,91 @@ func (m *meta) planOrders(ctx context.Context, p *planned, o arguments.Operation
 		}
 	}
 	p.reader = &refresh.Reader{API: conn.client, BusinessID: conn.businessID, Parallelism: o.Parallelism, Key: conn.fpKey}
-	current, err := p.reader.Current(ctx, desired)
-	if err != nil {
-		return append(diags, errDiag(err))
-	}
+	// The journal first (under the locks, for apply): the writes still in
+	// flight are judged against the read of their orders that follows.
 	recs, err := backend.Records(ctx)
 	if err != nil {
 		return append(diags, errDiag(err))
 	}
-	entries := journal.OpenEntries(recs, conn.endpoint)
-	// The orders an earlier write may be changing are left out: the
-	// operations endpoint may report it done after this read (so the plan
-	// offers the change again), and only a new read then shows it.
-	p.read = make(map[int64]provider.Order, len(current))
-	for id, c := range current {
-		if c.Found {
-			p.read[id] = c.Order
+	entries := map[int64][]journal.Entry{}
+	for _, e := range journal.OpenEntries(recs, conn.endpoint) {
+		entries[e.OrderID] = append(entries[e.OrderID], e)
+	}
+	recs = nil
+	now := time.Now().UTC()
+	// The plan is made a chunk of orders at a time, in address order, and
+	// the chunks' plans joined: what was read of a chunk's orders is let
+	// go once its part of the plan is made, so a plan of 100,000 orders
+	// never holds them all.
+	p.plan = plan.Build(plan.Input{Now: now, BusinessID: conn.businessID, Key: conn.fpKey})
+	p.read = map[int64]provider.Order{}
+	for chunk := range slices.Chunk(sortedByAddress(desired), chunkOrders) {
+		if err := m.planChunk(ctx, p, chunk, entries, now); err != nil {
+			p.plan = nil
+			return append(diags, errDiag(err))
 		}
 	}
-	for _, e := range entries {
-		delete(p.read, e.OrderID)
-	}
-	now := time.Now().UTC()
-	subs, verdicts, err := p.reader.Reconcile(ctx, entries, current, now)
-	if err != nil {
-		return append(diags, errDiag(err))
-	}
-	p.verdicts = verdicts
-	in := plan.Input{Desired: desired, Current: current, Submissions: subs, BusinessID: conn.businessID, Now: now, Key: conn.fpKey}
-	if err := p.reader.Intervals(ctx, &in); err != nil {
-		return append(diags, errDiag(err))
-	}
-	p.plan = plan.Build(in)
 	p.plan.DataSources = p.data
 	diags = append(diags, fallbackDiags(p.reader.Fallbacks())...)
 	return diags
+}
+
+// chunkOrders is how many desired orders one part of a plan is made from:
+// 200 batched reads keep the parallel slots busy, and what they read (some
+// 400 bytes an order) is let go when the part is made.
+var chunkOrders = 10000
+
+// planChunk reads the state of chunk's orders, judges their writes still in
+// flight (entries, by order), and joins their part of the plan to p.plan.
+// p.read keeps the read of the orders the part changes, unless a write of
+// theirs may still be landing (apply.Options.Read).
+func (m *meta) planChunk(ctx context.Context, p *planned, chunk []schema.Order, entries map[int64][]journal.Entry, now time.Time) error {
+	current, err := p.reader.Current(ctx, chunk)
+	if err != nil {
+		return err
+	}
+	var open []journal.Entry
+	for _, d := range chunk {
+		open = append(open, entries[d.ID]...)
+	}
+	subs, verdicts, err := p.reader.Reconcile(ctx, open, current, now)
+	if err != nil {
+		return err
+	}
+	p.verdicts = append(p.verdicts, verdicts...)
+	in := plan.Input{Desired: chunk, Current: current, Submissions: subs, BusinessID: p.conn.businessID, Now: now, Key: p.conn.fpKey}
+	if err := p.reader.Intervals(ctx, &in); err != nil {
+		return err
+	}
+	part := plan.Build(in)
+	keep := func(id int64) {
+		// The orders an earlier write may be changing are left out: the
+		// operations endpoint may report it done after this read (so the
+		// plan offers the change again), and only a new read then shows it.
+		if c := current[id]; c.Found && len(entries[id]) == 0 {
+			p.read[id] = c.Order
+		}
+	}
+	for _, c := range part.Changes {
+		keep(c.OrderID)
+	}
+	for _, d := range part.Deferred {
+		keep(d.OrderID)
+	}
+	p.plan.Merge(part)
+	return nil
+}
+
+// sortedByAddress returns orders in address order (the plan's), sorting a
+// copy only when they are not already (schema returns them sorted).
+func sortedByAddress(orders []schema.Order) []schema.Order {
+	byAddr := func(a, b schema.Order) int { return strings.Compare(a.Address, b.Address) }
+	if slices.IsSortedFunc(orders, byAddr) {
+		return orders
+	}
+	orders = slices.Clone(orders)
+	slices.SortStableFunc(orders, byAddr)
+	return orders
 }
 
 // fallbackDiags warns, one line each, of the businesses whose order list
