@@ -55,6 +55,14 @@ type LaterAppender interface {
 	AppendLater(records ...Record) (wait func() error)
 }
 
+// Preparer is a Backend that can get ready for a run's appends off the run's
+// path (Local: open and create its files, then Prune, on a new file system
+// a few milliseconds): Prepare is Prune plus that, safe to run while the
+// run reads the backend and the API. Call it holding the locks.
+type Preparer interface {
+	Prepare(ctx context.Context, locks Locks) error
+}
+
 // Locks are the locks a run holds.
 type Locks interface {
 	Keys() []LockKey

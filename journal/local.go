@@ -110,6 +110,16 @@ func (l *Local) journal() (*Journal, error) {
 	return j, nil
 }
 
+// Prepare opens the journal for appending (creating its directory and files
+// on first use) and prunes it: what a run's first append would wait for.
+// Safe while the run reads the journal: compaction replaces the file whole.
+func (l *Local) Prepare(ctx context.Context, locks Locks) error {
+	if _, err := l.journal(); err != nil {
+		return err
+	}
+	return l.Prune(ctx, locks)
+}
+
 // Prune compacts the journal file when no other run has it open; otherwise
 // it leaves it for a later run (settled records are only dead weight).
 func (l *Local) Prune(context.Context, Locks) error {

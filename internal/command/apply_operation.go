@@ -50,6 +50,9 @@ type applyOperation struct {
 	// read: the orders a fresh plan applied without asking was made from,
 	// read under this run's locks moments before (apply.Options.Read).
 	read map[int64]provider.Order
+	// prepared is the backend's Prepare (journal.Preparer), started once
+	// the locks are held, while the orders are read; nil if not started.
+	prepared chan error
 }
 
 // run is the whole operation; it returns the exit code.
@@ -195,7 +198,16 @@ func (op *applyOperation) fresh(ctx context.Context) (*plan.Plan, *refresh.Reade
 		for _, o := range pl.desired {
 			campaigns = append(campaigns, o.CampaignID)
 		}
-		return op.lock(ctx, pl.backend, pl.conn.endpoint, campaigns)
+		if err := op.lock(ctx, pl.backend, pl.conn.endpoint, campaigns); err != nil {
+			return err
+		}
+		// The journal gets ready (its files opened, pruned) while the
+		// orders are read, not after.
+		if p, ok := pl.backend.(journal.Preparer); ok {
+			op.prepared = make(chan error, 1)
+			go func() { op.prepared <- p.Prepare(ctx, op.locks) }()
+		}
+		return nil
 	})
 	op.files = pl.cfg.Files()
 	if pl.plan == nil {
@@ -292,6 +304,10 @@ func (op *applyOperation) lock(ctx context.Context, b journal.Backend, endpoint 
 // under the lock), prunes the journal and returns the writes still in
 // flight.
 func (op *applyOperation) settle(ctx context.Context, verdicts []refresh.Verdict) ([]journal.Entry, error) {
+	prepared := op.prepared != nil
+	if err := op.waitPrepared(); err != nil {
+		return nil, err
+	}
 	jr := stamped{Backend: op.backend, endpoint: op.conn.endpoint, by: op.holder.Who()}
 	recs := make([]journal.Record, 0, len(verdicts))
 	for _, v := range verdicts {
@@ -300,7 +316,8 @@ func (op *applyOperation) settle(ctx context.Context, verdicts []refresh.Verdict
 	if err := jr.Append(recs...); err != nil {
 		return nil, err
 	}
-	if op.locks != nil {
+	// Pruned already, unless these verdicts have just settled something.
+	if op.locks != nil && (!prepared || len(recs) > 0) {
 		if err := op.backend.Prune(ctx, op.locks); err != nil {
 			return nil, err
 		}
@@ -353,9 +370,21 @@ func (op *applyOperation) closeConn() *hcl.Diagnostic {
 	return nil
 }
 
+// waitPrepared waits for the backend's Prepare started with the locks, and
+// returns its error (once: later calls return nil).
+func (op *applyOperation) waitPrepared() error {
+	if op.prepared == nil {
+		return nil
+	}
+	err := <-op.prepared
+	op.prepared = nil
+	return err
+}
+
 // release gives the locks back, then closes the backend and the connection
 // (closing frees the locks too, but leaves the holder's note behind).
 func (op *applyOperation) release() {
+	_ = op.waitPrepared() // never close the backend under it
 	if op.locks != nil {
 		_ = op.locks.Release()
 	}
