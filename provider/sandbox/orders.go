@@ -3,11 +3,13 @@ package sandbox
 import (
 	"cmp"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -41,6 +43,10 @@ type orderDTO struct {
 	Notes                         string           `json:"notes,omitempty"`
 	TaxSystem                     string           `json:"taxSystem"`
 	CancelRequested               bool             `json:"cancelRequested"`
+
+	// The storage of Delivery.Address and Delivery.Shipments (set).
+	address  Address
+	shipment [1]shipmentDTO
 }
 
 type orderItemDTO struct {
@@ -103,17 +109,21 @@ func itemsTotal(o *OrderState) float64 {
 	return t
 }
 
-// orderView is an order as GET order and the campaign order list answer it.
-func orderView(o *OrderState) orderDTO {
+// set makes v the view of o as GET order and the campaign order list answer
+// it, in v's own storage: one orderDTO encodes a whole page. o is the
+// answer's copy of the order (readCopy), whose slices are not copied again.
+func (v *orderDTO) set(o *OrderState) {
 	total := itemsTotal(o)
-	d := o.Delivery
-	items := make([]orderItemDTO, len(o.Items))
-	for i, it := range o.Items {
-		items[i] = orderItemDTO{ID: it.ID, OfferID: it.OfferID, OfferName: it.OfferName, Price: it.Price,
-			BuyerPrice: it.Price, BuyerPriceBeforeDiscount: it.Price, Count: it.Count, Vat: it.Vat}
+	d := &o.Delivery
+	items := v.Items[:0]
+	if items == nil {
+		items = make([]orderItemDTO, 0, len(o.Items))
 	}
-	addr := d.Address
-	view := orderDTO{
+	for _, it := range o.Items {
+		items = append(items, orderItemDTO{ID: it.ID, OfferID: it.OfferID, OfferName: it.OfferName, Price: it.Price,
+			BuyerPrice: it.Price, BuyerPriceBeforeDiscount: it.Price, Count: it.Count, Vat: it.Vat})
+	}
+	*v = orderDTO{
 		ID:                            o.ID,
 		Status:                        o.Status,
 		Substatus:                     o.Substatus,
@@ -141,26 +151,49 @@ func orderView(o *OrderState) orderDTO {
 				ToTime:           d.Dates.ToTime,
 				RealDeliveryDate: ddmmyyyy(d.Dates.RealDeliveryDate),
 			},
-			Address:           &addr,
 			DeliveryServiceID: d.DeliveryServiceID,
 			OutletCode:        d.OutletCode,
-			Tracks:            slices.Clone(d.Tracks),
+			Tracks:            d.Tracks,
 		},
 		Buyer: buyerDTO{ID: o.Buyer.ID, LastName: o.Buyer.LastName, FirstName: o.Buyer.FirstName,
 			MiddleName: o.Buyer.MiddleName, Type: orDefault(o.Buyer.Type, "PERSON")},
 		Notes:           o.Notes,
 		TaxSystem:       "OSN",
 		CancelRequested: o.CancelRequested,
+		address:         d.Address,
 	}
+	v.Delivery.Address = &v.address
 	if d.ShipmentDate != "" {
-		view.Delivery.Shipments = []shipmentDTO{{ShipmentDate: ddmmyyyy(d.ShipmentDate), Tracks: slices.Clone(d.Tracks)}}
+		v.shipment[0] = shipmentDTO{ShipmentDate: ddmmyyyy(d.ShipmentDate), Tracks: d.Tracks}
+		v.Delivery.Shipments = v.shipment[:]
 	}
-	return view
 }
 
-type getOrderBody struct {
-	Order orderDTO `json:"order"`
+// readCopy is a copy of o that an answer reads after the server's lock is
+// released (response.write): its tracks are its own, as setTrack changes
+// them in place; its items are shared, as nothing changes an item in place
+// (UpdateOrder replaces the order, Generate's orders share their items).
+func readCopy(o *OrderState) OrderState {
+	c := *o
+	c.Delivery.Tracks = slices.Clone(c.Delivery.Tracks)
+	return c
 }
+
+// orderAnswer is the answer of GET order: the order as it was under the
+// lock, viewed and encoded after it.
+type orderAnswer struct {
+	order OrderState
+}
+
+func (a *orderAnswer) appendJSON(e *jsonBuf) {
+	var v orderDTO
+	v.set(&a.order)
+	e.raw(`{"order":`)
+	v.appendJSON(e)
+	e.b = append(e.b, '}')
+}
+
+func (a *orderAnswer) written() {}
 
 func (s *Server) getOrder(rt route) response {
 	c, err := s.campaignOf(rt.campaignID)
@@ -171,7 +204,7 @@ func (s *Server) getOrder(rt route) response {
 	if err != nil {
 		return err.response()
 	}
-	return ok(getOrderBody{Order: orderView(o)})
+	return ok(&orderAnswer{order: readCopy(o)})
 }
 
 // campaignOf finds a campaign or answers 404.
@@ -196,10 +229,52 @@ type pagingDTO struct {
 	NextPageToken string `json:"nextPageToken,omitempty"`
 }
 
-type listOrdersBody struct {
-	Orders []orderDTO `json:"orders"`
-	Paging pagingDTO  `json:"paging"`
+// orderListAnswer is the answer of the campaign order list: its orders as
+// they were under the lock, viewed and encoded after it.
+type orderListAnswer struct {
+	orders *orderCopies
+	next   string
 }
+
+func (a *orderListAnswer) appendJSON(e *jsonBuf) {
+	e.raw(`{"orders":[`)
+	var v orderDTO
+	for i := range a.orders.orders {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		v.set(&a.orders.orders[i])
+		v.appendJSON(e)
+	}
+	e.raw(`],"paging":`)
+	(&pagingDTO{NextPageToken: a.next}).appendJSON(e)
+	e.b = append(e.b, '}')
+}
+
+func (a *orderListAnswer) written() { a.orders.free() }
+
+// orderCopies are the orders of a page copied under the lock (readCopy),
+// with their campaigns' models for the business list; the copies of one
+// answer are reused by another once it is written.
+type orderCopies struct {
+	orders []OrderState
+	models []string
+}
+
+var copies = sync.Pool{New: func() any { return new(orderCopies) }}
+
+func newOrderCopies() *orderCopies {
+	c := copies.Get().(*orderCopies)
+	c.orders, c.models = c.orders[:0], c.models[:0]
+	return c
+}
+
+func (c *orderCopies) add(o *OrderState, model string) {
+	c.orders = append(c.orders, readCopy(o))
+	c.models = append(c.models, model)
+}
+
+func (c *orderCopies) free() { copies.Put(c) }
 
 // listOrdersFilters are the query parameters of GET orders other than
 // orderIds and paging; orderIds may not be combined with them. Only those
@@ -338,42 +413,57 @@ func parseLimit(v string) (int, *apiError) {
 	return min(n, maxPage), nil
 }
 
-func (s *Server) listOrders(rt route, q url.Values) response {
+// listOrdersQuery is a campaign order list request as parseListOrders
+// reads it, before the server's lock: the filter, or what is wrong with it.
+type listOrdersQuery struct {
+	f     orderFilter
+	limit int
+	token string
+	err   *apiError
+}
+
+func parseListOrders(q url.Values) *listOrdersQuery {
+	p := &listOrdersQuery{token: q.Get("pageToken")}
+	if q.Has("orderIds") {
+		values := queryList(q, "orderIds")
+		if p.f.ids, p.err = parseIDs("orderIds", values); p.err != nil {
+			return p
+		}
+		if len(p.f.ids) == 0 || len(p.f.ids) > maxPage {
+			p.err = badRequest("orderIds: 1 to %d order IDs, got %d", maxPage, len(p.f.ids))
+			return p
+		}
+		for _, name := range listOrdersFilters() {
+			if q.Has(name) {
+				p.err = badRequest("orderIds cannot be combined with other filters (%s)", name)
+				return p
+			}
+		}
+	}
+	if p.err = parseListFilters(q, &p.f); p.err != nil {
+		return p
+	}
+	p.limit, p.err = parseLimit(q.Get("limit"))
+	return p
+}
+
+func (s *Server) listOrders(rt route, p *listOrdersQuery) response {
 	c, err := s.campaignOf(rt.campaignID)
 	if err != nil {
 		return err.response()
 	}
-	var f orderFilter
-	if q.Has("orderIds") {
-		values := queryList(q, "orderIds")
-		if f.ids, err = parseIDs("orderIds", values); err != nil {
-			return err.response()
-		}
-		if len(f.ids) == 0 || len(f.ids) > maxPage {
-			return badRequest("orderIds: 1 to %d order IDs, got %d", maxPage, len(f.ids)).response()
-		}
-		for _, name := range listOrdersFilters() {
-			if q.Has(name) {
-				return badRequest("orderIds cannot be combined with other filters (%s)", name).response()
-			}
-		}
+	if p.err != nil {
+		return p.err.response()
 	}
-	if err := parseListFilters(q, &f); err != nil {
-		return err.response()
-	}
-	limit, err := parseLimit(q.Get("limit"))
+	orders, next, err := s.page(&p.f, s.byCampaign[c.ID], func(o *OrderState) bool { return o.CampaignID == c.ID }, p.token, p.limit)
 	if err != nil {
 		return err.response()
 	}
-	orders, next, err := s.page(&f, s.byCampaign[c.ID], func(o *OrderState) bool { return o.CampaignID == c.ID }, q.Get("pageToken"), limit)
-	if err != nil {
-		return err.response()
+	out := &orderListAnswer{orders: newOrderCopies(), next: next}
+	for _, o := range orders {
+		out.orders.add(o, "")
 	}
-	body := listOrdersBody{Orders: make([]orderDTO, len(orders)), Paging: pagingDTO{NextPageToken: next}}
-	for i, o := range orders {
-		body.Orders[i] = orderView(o)
-	}
-	return ok(body)
+	return ok(out)
 }
 
 // parseListFilters reads the filters of GET orders. Real orders only, unless
@@ -456,6 +546,11 @@ type businessOrderDTO struct {
 	BuyerType       string              `json:"buyerType"`
 	Notes           string              `json:"notes,omitempty"`
 	CancelRequested bool                `json:"cancelRequested"`
+
+	// The storage of Delivery.Shipment, Courier and Pickup (set).
+	shipment businessShipment
+	courier  businessCourierDTO
+	pickup   businessPickupDTO
 }
 
 type businessItemDTO struct {
@@ -517,19 +612,26 @@ type businessPickupDTO struct {
 	OutletCode      string             `json:"outletCode,omitempty"`
 }
 
-// businessOrderView is an order as POST businesses/{id}/orders answers it.
-func businessOrderView(o *OrderState, model string) businessOrderDTO {
-	d := o.Delivery
-	items := make([]businessItemDTO, len(o.Items))
-	for i, it := range o.Items {
-		items[i] = businessItemDTO{ID: it.ID, OfferID: it.OfferID, OfferName: it.OfferName, Count: it.Count}
-		items[i].Prices.Payment = rub(it.Price * float64(it.Count))
-		items[i].Prices.Vat = it.Vat
+// set makes v the view of o, of a campaign of this model, as POST
+// businesses/{id}/orders answers it, in v's own storage: one
+// businessOrderDTO encodes a whole page. o is the answer's copy of the
+// order (readCopy), whose slices are not copied again.
+func (v *businessOrderDTO) set(o *OrderState, model string) {
+	d := &o.Delivery
+	items := v.Items[:0]
+	if items == nil {
+		items = make([]businessItemDTO, 0, len(o.Items))
 	}
-	a := d.Address
+	for _, it := range o.Items {
+		item := businessItemDTO{ID: it.ID, OfferID: it.OfferID, OfferName: it.OfferName, Count: it.Count}
+		item.Prices.Payment = rub(it.Price * float64(it.Count))
+		item.Prices.Vat = it.Vat
+		items = append(items, item)
+	}
+	a := &d.Address
 	addr := businessAddressDTO{Country: a.Country, Postcode: a.Postcode, City: a.City, Street: a.Street,
 		House: a.House, Block: a.Block, Entrance: a.Entrance, Floor: a.Floor, Apartment: a.Apartment}
-	view := businessOrderDTO{
+	*v = businessOrderDTO{
 		OrderID:       o.ID,
 		CampaignID:    o.CampaignID,
 		ProgramType:   model,
@@ -548,32 +650,54 @@ func businessOrderView(o *OrderState, model string) businessOrderDTO {
 			DeliveryPartnerType: d.PartnerType,
 			Dates: datesDTO{FromDate: d.Dates.FromDate, ToDate: d.Dates.ToDate, FromTime: d.Dates.FromTime,
 				ToTime: d.Dates.ToTime, RealDeliveryDate: d.Dates.RealDeliveryDate},
-			Tracks: slices.Clone(d.Tracks),
+			Tracks: d.Tracks,
 		},
 		BuyerType:       orDefault(o.Buyer.Type, "PERSON"),
 		Notes:           o.Notes,
 		CancelRequested: o.CancelRequested,
 	}
-	view.Prices.Payment = rub(itemsTotal(o))
-	view.Prices.Delivery.Payment = rub(o.DeliveryTotal)
+	v.Prices.Payment = rub(itemsTotal(o))
+	v.Prices.Delivery.Payment = rub(o.DeliveryTotal)
 	if d.WarehouseID != 0 {
-		view.Delivery.WarehouseID = strconv.FormatInt(d.WarehouseID, 10)
+		v.Delivery.WarehouseID = strconv.FormatInt(d.WarehouseID, 10)
 	}
 	if d.ShipmentDate != "" {
-		view.Delivery.Shipment = &businessShipment{ShipmentDate: d.ShipmentDate}
+		v.shipment = businessShipment{ShipmentDate: d.ShipmentDate}
+		v.Delivery.Shipment = &v.shipment
 	}
 	if d.Type == "PICKUP" {
-		view.Delivery.Pickup = &businessPickupDTO{Address: addr, LogisticPointID: d.LogisticPointID, OutletCode: d.OutletCode}
+		v.pickup = businessPickupDTO{Address: addr, LogisticPointID: d.LogisticPointID, OutletCode: d.OutletCode}
+		v.Delivery.Pickup = &v.pickup
 	} else {
-		view.Delivery.Courier = &businessCourierDTO{Address: addr}
+		v.courier = businessCourierDTO{Address: addr}
+		v.Delivery.Courier = &v.courier
 	}
-	return view
 }
 
-type businessOrdersBody struct {
-	Orders []businessOrderDTO `json:"orders"`
-	Paging pagingDTO          `json:"paging"`
+// businessOrdersAnswer is the answer of POST business orders: its orders as
+// they were under the lock, with their campaigns' models, viewed and
+// encoded after it.
+type businessOrdersAnswer struct {
+	orders *orderCopies
+	next   string
 }
+
+func (a *businessOrdersAnswer) appendJSON(e *jsonBuf) {
+	e.raw(`{"orders":[`)
+	var v businessOrderDTO
+	for i := range a.orders.orders {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		v.set(&a.orders.orders[i], a.orders.models[i])
+		v.appendJSON(e)
+	}
+	e.raw(`],"paging":`)
+	(&pagingDTO{NextPageToken: a.next}).appendJSON(e)
+	e.b = append(e.b, '}')
+}
+
+func (a *businessOrdersAnswer) written() { a.orders.free() }
 
 // businessOrdersRequest is the body of POST business orders. orderform sends
 // orderIds only; the other filters are documented, unused by orderform.
@@ -593,26 +717,62 @@ type businessOrdersRequest struct {
 	Fake *bool `json:"fake"`
 }
 
-func (s *Server) businessOrders(rt route, q url.Values, body []byte) response {
+// businessOrdersQuery is a POST business orders request as
+// parseBusinessOrders reads it, before the server's lock: the filter, or
+// what is wrong with it as far as it can be told without the state.
+type businessOrdersQuery struct {
+	req businessOrdersRequest
+	// orderIDs are what the request names for the record
+	// (endpoint.orderIDs): the decoded orderIds, or, of a body that does
+	// not decode, what does.
+	orderIDs []int64
+	f        orderFilter
+	limit    int
+	token    string
+	err      *apiError // of the body
+	limitErr *apiError
+}
+
+func parseBusinessOrders(q url.Values, body []byte) *businessOrdersQuery {
+	p := &businessOrdersQuery{token: q.Get("pageToken")}
+	p.limit, p.limitErr = parseLimit(q.Get("limit"))
+	if p.err = decodeBody(body, &p.req); p.err != nil {
+		var lenient struct {
+			OrderIDs []int64 `json:"orderIds"`
+		}
+		_ = json.Unmarshal(body, &lenient) // lenient: what decodes is enough
+		p.orderIDs = lenient.OrderIDs
+		return p
+	}
+	req := &p.req
+	p.orderIDs = req.OrderIDs
+	if p.err = checkBusinessOrdersRequest(req); p.err != nil {
+		return p
+	}
+	p.f = orderFilter{ids: req.OrderIDs, statuses: req.Statuses, substatuses: req.Substatuses, fake: req.Fake}
+	if d := req.Dates; d != nil {
+		p.f.createdFrom, p.f.createdTo = d.CreationDateFrom, d.CreationDateTo
+		p.f.updatedFrom, _ = time.Parse(time.RFC3339, d.UpdateDateFrom) // checked above
+		p.f.updatedTo, _ = time.Parse(time.RFC3339, d.UpdateDateTo)
+	}
+	return p
+}
+
+func (s *Server) businessOrders(rt route, p *businessOrdersQuery) response {
 	if s.business(rt.businessID) == nil {
 		return notFound("business %d not found", rt.businessID).response()
 	}
-	var req businessOrdersRequest
-	if err := decodeBody(body, &req); err != nil {
-		return err.response()
+	if p.err != nil {
+		return p.err.response()
 	}
-	if err := s.checkBusinessOrdersRequest(rt.businessID, &req); err != nil {
-		return err.response()
+	req := &p.req
+	for _, id := range req.CampaignIDs {
+		if c := s.campaign(id); c == nil || c.BusinessID != rt.businessID {
+			return newAPIError(http.StatusForbidden, "FORBIDDEN", "campaign %d is not a campaign of business %d", id, rt.businessID).response()
+		}
 	}
-	f := orderFilter{ids: req.OrderIDs, statuses: req.Statuses, substatuses: req.Substatuses, fake: req.Fake}
-	if d := req.Dates; d != nil {
-		f.createdFrom, f.createdTo = d.CreationDateFrom, d.CreationDateTo
-		f.updatedFrom, _ = time.Parse(time.RFC3339, d.UpdateDateFrom) // checked above
-		f.updatedTo, _ = time.Parse(time.RFC3339, d.UpdateDateTo)
-	}
-	limit, err := parseLimit(q.Get("limit"))
-	if err != nil {
-		return err.response()
+	if p.limitErr != nil {
+		return p.limitErr.response()
 	}
 	inScope := func(o *OrderState) bool {
 		c := s.campaign(o.CampaignID)
@@ -621,18 +781,20 @@ func (s *Server) businessOrders(rt route, q url.Values, body []byte) response {
 			(len(req.ProgramTypes) == 0 || slices.Contains(req.ProgramTypes, c.PlacementType)) &&
 			len(req.ExternalOrderIDs) == 0 // the emulator's orders have no external IDs
 	}
-	orders, next, err := s.page(&f, s.byBusiness[rt.businessID], inScope, q.Get("pageToken"), limit)
+	orders, next, err := s.page(&p.f, s.byBusiness[rt.businessID], inScope, p.token, p.limit)
 	if err != nil {
 		return err.response()
 	}
-	out := businessOrdersBody{Orders: make([]businessOrderDTO, len(orders)), Paging: pagingDTO{NextPageToken: next}}
-	for i, o := range orders {
-		out.Orders[i] = businessOrderView(o, s.campaign(o.CampaignID).PlacementType) // inScope saw it
+	out := &businessOrdersAnswer{orders: newOrderCopies(), next: next}
+	for _, o := range orders {
+		out.orders.add(o, s.campaign(o.CampaignID).PlacementType) // inScope saw it
 	}
 	return ok(out)
 }
 
-func (s *Server) checkBusinessOrdersRequest(businessID int64, req *businessOrdersRequest) *apiError {
+// checkBusinessOrdersRequest is what the server can tell is wrong with a
+// request without its state; every problem is reported.
+func checkBusinessOrdersRequest(req *businessOrdersRequest) *apiError {
 	var e *apiError
 	bad := func(format string, args ...any) { e = e.add("BAD_REQUEST", format, args...) }
 	checkIDs := func(field string, ids []int64, max int) {
@@ -672,15 +834,7 @@ func (s *Server) checkBusinessOrdersRequest(businessID int64, req *businessOrder
 			}
 		}
 	}
-	if e != nil {
-		return e
-	}
-	for _, id := range req.CampaignIDs {
-		if c := s.campaign(id); c == nil || c.BusinessID != businessID {
-			return newAPIError(http.StatusForbidden, "FORBIDDEN", "campaign %d is not a campaign of business %d", id, businessID)
-		}
-	}
-	return nil
+	return e
 }
 
 type campaignBody struct {

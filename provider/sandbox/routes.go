@@ -41,11 +41,13 @@ type endpointLimits struct {
 }
 
 // input is what an endpoint's handler gets: the path parameters, the query,
-// the body and the instant it is processed at.
+// the body, what the endpoint's parse made of them, and the instant it is
+// processed at.
 type input struct {
 	route
 	query url.Values
 	body  []byte
+	req   any
 	now   time.Time
 }
 
@@ -59,6 +61,10 @@ type endpoint struct {
 	// write: a 2xx answer means the request changed the state (or started
 	// an operation that will).
 	write bool
+	// parse, if set, reads the query and body into input.req before the
+	// server's lock is taken: it must not touch the server. What it finds
+	// wrong is for handle to answer, in the order of the API's checks.
+	parse func(in input) any
 	// orderIDs names the orders a request is about, leniently: it is for
 	// recording and fault matching, validation comes later. nil: the
 	// path's order, if the path has one.
@@ -77,18 +83,14 @@ var endpoints = []*endpoint{
 		handle: func(s *Server, in input) response { return s.getOrder(in.route) }},
 	{name: EndpointListOrders, method: http.MethodGet, path: "/v2/campaigns/{campaignId}/orders",
 		limits:   endpointLimits{27, Quota{10000, time.Hour}, 6},
+		parse:    func(in input) any { return parseListOrders(in.query) },
 		orderIDs: func(_ *Server, in input) []int64 { return queryOrderIDs(in.query) },
-		handle:   func(s *Server, in input) response { return s.listOrders(in.route, in.query) }},
+		handle:   func(s *Server, in input) response { return s.listOrders(in.route, in.req.(*listOrdersQuery)) }},
 	{name: EndpointBusinessOrders, method: http.MethodPost, path: "/v1/businesses/{businessId}/orders",
-		limits: endpointLimits{283, Quota{10000, time.Hour}, 6},
-		orderIDs: func(_ *Server, in input) []int64 {
-			var req struct {
-				OrderIDs []int64 `json:"orderIds"`
-			}
-			_ = json.Unmarshal(in.body, &req) // lenient: what decodes is enough
-			return req.OrderIDs
-		},
-		handle: func(s *Server, in input) response { return s.businessOrders(in.route, in.query, in.body) }},
+		limits:   endpointLimits{283, Quota{10000, time.Hour}, 6},
+		parse:    func(in input) any { return parseBusinessOrders(in.query, in.body) },
+		orderIDs: func(_ *Server, in input) []int64 { return in.req.(*businessOrdersQuery).orderIDs },
+		handle:   func(s *Server, in input) response { return s.businessOrders(in.route, in.req.(*businessOrdersQuery)) }},
 	{name: EndpointGetCampaign, method: http.MethodGet, path: "/v2/campaigns/{campaignId}",
 		limits: endpointLimits{2, Quota{5000, time.Hour}, 0},
 		handle: func(s *Server, in input) response { return s.getCampaign(in.route) }},

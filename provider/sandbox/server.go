@@ -272,6 +272,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, row *endpoint, rt route, routeErr *apiError) {
 	body, bodyErr := readBody(r.Body)
 	in := input{route: rt, query: r.URL.Query(), body: body}
+	if row != nil && row.parse != nil {
+		in.req = row.parse(in) // before the lock: it reads the request only
+	}
 	arrived := s.now()
 
 	s.mu.Lock()

@@ -95,7 +95,9 @@ func codeForStatus(status int) string {
 // server's lock, ServeHTTP writes it after.
 type response struct {
 	status int
-	body   any
+	// body is encoded with encoding/json, unless it encodes itself (a
+	// jsonAppender: the order answers).
+	body any
 	// raw, when set, is sent as it is instead of body (a malformed answer,
 	// a gateway's page), as contentType (default JSON).
 	raw         []byte
@@ -114,7 +116,7 @@ func ok(body any) response { return response{status: http.StatusOK, body: body} 
 
 // answers are the buffers answers are encoded in, reused: a page of 50
 // orders is some 50 KB.
-var answers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var answers = sync.Pool{New: func() any { return new(jsonBuf) }}
 
 // maxPooledAnswer bounds the buffers kept for reuse.
 const maxPooledAnswer = 1 << 20
@@ -129,25 +131,34 @@ func (r response) write(w http.ResponseWriter) {
 		_, _ = w.Write(r.raw)
 		return
 	}
-	buf := answers.Get().(*bytes.Buffer)
+	e := answers.Get().(*jsonBuf)
 	defer func() {
-		if buf.Cap() <= maxPooledAnswer {
-			buf.Reset()
-			answers.Put(buf)
+		if cap(e.b) <= maxPooledAnswer {
+			e.b, e.err = e.b[:0], nil
+			answers.Put(e)
 		}
 	}()
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r.body); err != nil {
-		// Every body is a plain struct of strings and numbers; this is a bug.
+	if body, ok := r.body.(jsonAppender); ok {
+		body.appendJSON(e)
+		e.b = append(e.b, '\n') // as Encoder.Encode ends a value
+		defer body.written()
+	} else {
+		buf := bytes.NewBuffer(e.b[:0])
+		enc := json.NewEncoder(buf)
+		enc.SetEscapeHTML(false)
+		e.err = enc.Encode(r.body)
+		e.b = buf.Bytes()
+	}
+	if e.err != nil {
+		// Every body is a plain struct of strings and numbers: a number
+		// JSON cannot carry (a price overflowing to infinity), or a bug.
 		r.status = http.StatusInternalServerError
-		buf.Reset()
-		buf.WriteString(`{"status":"ERROR","errors":[{"code":"INTERNAL_ERROR","message":"encode answer"}]}` + "\n")
+		e.b = append(e.b[:0], `{"status":"ERROR","errors":[{"code":"INTERNAL_ERROR","message":"encode answer"}]}`+"\n"...)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.Header().Set("Content-Length", strconv.Itoa(len(e.b)))
 	w.WriteHeader(r.status)
-	_, _ = w.Write(buf.Bytes()) // the client went away: nothing to do
+	_, _ = w.Write(e.b) // the client went away: nothing to do
 }
 
 // decodeBody decodes a JSON request body into v the way the API does:
@@ -200,21 +211,6 @@ func moscow() *time.Location { return msk }
 
 // msk is made once: every order of every answer is dated in it.
 var msk = time.FixedZone("MSK", 3*60*60)
-
-// ddmmyyyy turns a state date (YYYY-MM-DD) into the DD-MM-YYYY of OrderDTO.
-func ddmmyyyy(s string) string {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return s
-	}
-	return t.Format("02-01-2006")
-}
-
-// orderDateTime is the DD-MM-YYYY HH:MM:SS of OrderDTO, Moscow time.
-func orderDateTime(t time.Time) string { return t.In(moscow()).Format("02-01-2006 15:04:05") }
-
-// isoDateTime is the ISO 8601 of BusinessOrderDTO, Moscow offset.
-func isoDateTime(t time.Time) string { return t.In(moscow()).Format("2006-01-02T15:04:05-07:00") }
 
 // repeated lists the values that occur more than once in xs, each once, in
 // the order their first repetition appears: a request reports each once.
