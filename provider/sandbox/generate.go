@@ -20,22 +20,39 @@ func Generate(n int, seed int64) *State {
 	// Days, names and numbers repeat across orders: each string is made
 	// once and shared, as the orders of a real shop share them, so that a
 	// state of 100,000 orders costs what its orders are, not its copies.
-	days := map[time.Time]string{}
+	// (A day is its date: the instants of one day are minutes apart.)
+	days := map[[3]int]string{}
 	day := func(d time.Time) string {
-		s, ok := days[d]
+		y, m, dd := d.Date()
+		k := [3]int{y, int(m), dd}
+		s, ok := days[k]
 		if !ok {
 			s = d.Format(time.DateOnly)
-			days[d] = s
+			days[k] = s
 		}
 		return s
+	}
+	var numbers []string
+	number := func(n int) string {
+		for len(numbers) <= n {
+			numbers = append(numbers, strconv.Itoa(len(numbers)))
+		}
+		return numbers[n]
 	}
 	names := map[[3]string]string{}
 	items := map[int][]Item{}
 	type slotsKey struct {
-		day time.Time
+		day string
 		n   int
 	}
 	available := map[slotsKey][]Interval{}
+	// The strings of one order alone (phones, buyer IDs, track codes) are
+	// written one after another into text, and cut from one string of it
+	// at the end: spans are where each ends, in the order they were
+	// written.
+	text := make([]byte, 0, n*25)
+	var spans []int
+	cut := func(b []byte) { text, spans = b, append(spans, len(b)) }
 	slots := [][2]string{{"10:00", "14:00"}, {"14:00", "18:00"}, {"18:00", "22:00"}}
 
 	st := &State{
@@ -80,11 +97,12 @@ func Generate(n int, seed int64) *State {
 				Type:  "DELIVERY",
 				Dates: Dates{FromDate: day(deliveryDay), ToDate: day(deliveryDay), FromTime: slot[0], ToTime: slot[1]},
 				Address: Address{Country: "Россия", City: "Москва", Street: streets[rng.IntN(len(streets))],
-					House: strconv.Itoa(1 + rng.IntN(120)), Apartment: strconv.Itoa(1 + rng.IntN(300)),
-					Phone: fmt.Sprintf("+7916%07d", rng.IntN(10000000))},
+					House: number(1 + rng.IntN(120)), Apartment: number(1 + rng.IntN(300))},
 			},
-			Buyer: Buyer{ID: fmt.Sprintf("%010x", rng.Uint64()>>24), FirstName: first, LastName: last, MiddleName: middle, Type: "PERSON"},
+			Buyer: Buyer{FirstName: first, LastName: last, MiddleName: middle, Type: "PERSON"},
 		}
+		cut(fmt.Appendf(text, "+7916%07d", rng.IntN(10000000))) // the phone
+		cut(fmt.Appendf(text, "%010x", rng.Uint64()>>24))       // the buyer's ID
 		count := 1 + rng.IntN(3)
 		if items[count] == nil {
 			items[count] = []Item{{ID: 1, OfferID: "SAM-3L-BRASS", OfferName: "Самовар электрический 3 л, латунь", Count: count, Price: 8990}}
@@ -99,12 +117,13 @@ func Generate(n int, seed int64) *State {
 			o.CampaignID = 21000000
 			o.Delivery.ServiceName, o.Delivery.DeliveryServiceID = "Собственная служба доставки", 99
 			if rng.IntN(2) == 0 {
-				o.Delivery.Tracks = []Track{{TrackCode: fmt.Sprintf("15%08d", id), DeliveryServiceID: 51}}
+				cut(fmt.Appendf(text, "15%08d", id)) // the track code
+				o.Delivery.Tracks = []Track{{DeliveryServiceID: 51}}
 			}
 		} else {
 			o.CampaignID = 22000000
 			o.Delivery.ServiceName, o.Delivery.DeliveryServiceID = "Яндекс Доставка", 1005705
-			k := slotsKey{deliveryDay, 2 + rng.IntN(3)}
+			k := slotsKey{day(deliveryDay), 2 + rng.IntN(3)}
 			if available[k] == nil {
 				for j := range k.n {
 					d := deliveryDay.AddDate(0, 0, j/len(slots))
@@ -115,6 +134,20 @@ func Generate(n int, seed int64) *State {
 			o.AvailableIntervals = available[k]
 		}
 		st.Orders = append(st.Orders, o)
+	}
+	all, at := string(text), 0
+	next := func() string {
+		s := all[at:spans[0]]
+		at, spans = spans[0], spans[1:]
+		return s
+	}
+	for i := range st.Orders {
+		o := &st.Orders[i]
+		o.Delivery.Address.Phone = next()
+		o.Buyer.ID = next()
+		if len(o.Delivery.Tracks) > 0 {
+			o.Delivery.Tracks[0].TrackCode = next()
+		}
 	}
 	st.fillDerived()
 	return st
