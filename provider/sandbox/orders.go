@@ -352,7 +352,7 @@ func (f *orderFilter) keeps(o *OrderState) bool {
 // after the token's order, and cuts the page. Named orders are looked up,
 // so a request costs what it names, not the shop; without names the scan
 // starts at the token and stops at the page's end.
-func (s *Server) page(f *orderFilter, scope []int, inScope func(*OrderState) bool, token string, limit int) ([]*OrderState, string, *apiError) {
+func (s *Server) page(f *orderFilter, scope []int32, inScope func(*OrderState) bool, token string, limit int) ([]*OrderState, string, *apiError) {
 	after, err := parsePageToken(token)
 	if err != nil {
 		return nil, "", err
@@ -366,7 +366,7 @@ func (s *Server) page(f *orderFilter, scope []int, inScope func(*OrderState) boo
 		}
 		slices.SortFunc(kept, func(a, b *OrderState) int { return cmp.Compare(a.ID, b.ID) })
 	} else {
-		start, _ := slices.BinarySearchFunc(scope, after+1, func(i int, id int64) int { return cmp.Compare(s.st.Orders[i].ID, id) })
+		start, _ := slices.BinarySearchFunc(scope, after+1, func(i int32, id int64) int { return cmp.Compare(s.st.Orders[i].ID, id) })
 		for _, i := range scope[start:] {
 			if o := &s.st.Orders[i]; inScope(o) && f.keeps(o) {
 				kept = append(kept, o)

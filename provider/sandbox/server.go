@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"slices"
 	"sync"
@@ -79,7 +80,7 @@ type Options struct {
 type Server struct {
 	mu         sync.Mutex
 	st         *State
-	orders     map[int64]int // order ID -> index in st.Orders
+	orders     orderIndex // order ID -> index in st.Orders
 	campaigns  map[int64]int
 	businesses map[int64]int
 	operations map[string]int
@@ -87,8 +88,8 @@ type Server struct {
 	// size of the shop: the indexes of st.Orders of each campaign and of
 	// each business, by order ID; the operations still in progress; and the
 	// order that holds each track of a campaign.
-	byCampaign map[int64][]int
-	byBusiness map[int64][]int
+	byCampaign map[int64][]int32
+	byBusiness map[int64][]int32
 	inProgress []int // indexes in st.Operations
 	tracks     map[trackKey][]int64
 	keys       map[string]bool
@@ -155,10 +156,7 @@ func New(st *State, opt Options) *Server {
 }
 
 func (s *Server) reindex() {
-	s.orders = make(map[int64]int, len(s.st.Orders))
-	for i, o := range s.st.Orders {
-		s.orders[o.ID] = i
-	}
+	s.orders = newOrderIndex(s.st.Orders)
 	s.campaigns = make(map[int64]int, len(s.st.Campaigns))
 	for i, c := range s.st.Campaigns {
 		s.campaigns[c.ID] = i
@@ -176,23 +174,89 @@ func (s *Server) reindex() {
 		}
 	}
 	// Orders are never added or removed after New: only their fields
-	// change, and of those only the tracks are indexed.
-	s.byCampaign = map[int64][]int{}
-	s.byBusiness = map[int64][]int{}
-	s.tracks = map[trackKey][]int64{}
-	byID := make([]int, len(s.st.Orders))
+	// change, and of those only the tracks are indexed. Each index is made
+	// at its size: at 100,000 orders, what an append leaves spare counts.
+	byID := make([]int32, len(s.st.Orders))
 	for i := range byID {
-		byID[i] = i
+		byID[i] = int32(i)
 	}
-	slices.SortFunc(byID, func(a, b int) int { return cmp.Compare(s.st.Orders[a].ID, s.st.Orders[b].ID) })
+	slices.SortFunc(byID, func(a, b int32) int { return cmp.Compare(s.st.Orders[a].ID, s.st.Orders[b].ID) })
+	businessOf := func(o *OrderState) (int64, bool) {
+		c := s.campaign(o.CampaignID)
+		if c == nil {
+			return 0, false
+		}
+		return c.BusinessID, true
+	}
+	campaignSizes, businessSizes, tracks := map[int64]int{}, map[int64]int{}, 0
+	for i := range s.st.Orders {
+		o := &s.st.Orders[i]
+		campaignSizes[o.CampaignID]++
+		if b, ok := businessOf(o); ok {
+			businessSizes[b]++
+		}
+		tracks += len(o.Delivery.Tracks)
+	}
+	s.byCampaign = make(map[int64][]int32, len(campaignSizes))
+	for id, n := range campaignSizes {
+		s.byCampaign[id] = make([]int32, 0, n)
+	}
+	s.byBusiness = make(map[int64][]int32, len(businessSizes))
+	for id, n := range businessSizes {
+		s.byBusiness[id] = make([]int32, 0, n)
+	}
+	s.tracks = make(map[trackKey][]int64, tracks)
 	for _, i := range byID {
 		o := &s.st.Orders[i]
 		s.byCampaign[o.CampaignID] = append(s.byCampaign[o.CampaignID], i)
-		if c := s.campaign(o.CampaignID); c != nil {
-			s.byBusiness[c.BusinessID] = append(s.byBusiness[c.BusinessID], i)
+		if b, ok := businessOf(o); ok {
+			s.byBusiness[b] = append(s.byBusiness[b], i)
 		}
 		s.indexTracks(o)
 	}
+}
+
+// orderIndex is where each order is in st.Orders by its ID: by ID minus the
+// lowest when the IDs are dense enough (generated ones are consecutive), a
+// map otherwise. A map costs some 24 bytes an order, the slice 4.
+type orderIndex struct {
+	base  int64
+	dense []int32 // 1 + the index of the order with ID base+i; 0: none
+	any   map[int64]int32
+}
+
+func newOrderIndex(orders []OrderState) orderIndex {
+	if len(orders) == 0 {
+		return orderIndex{}
+	}
+	lo, hi := orders[0].ID, orders[0].ID
+	for _, o := range orders {
+		lo, hi = min(lo, o.ID), max(hi, o.ID)
+	}
+	if span := uint64(hi - lo); span >= uint64(4*len(orders)) || span >= math.MaxInt32 {
+		x := orderIndex{any: make(map[int64]int32, len(orders))}
+		for i, o := range orders {
+			x.any[o.ID] = int32(i)
+		}
+		return x
+	}
+	x := orderIndex{base: lo, dense: make([]int32, hi-lo+1)}
+	for i, o := range orders {
+		x.dense[o.ID-lo] = int32(i) + 1
+	}
+	return x
+}
+
+// find is the index of the order with this ID.
+func (x *orderIndex) find(id int64) (int, bool) {
+	if x.any != nil {
+		i, ok := x.any[id]
+		return int(i), ok
+	}
+	if d := uint64(id - x.base); id >= x.base && d < uint64(len(x.dense)) && x.dense[d] != 0 {
+		return int(x.dense[d]) - 1, true
+	}
+	return 0, false
 }
 
 // trackKey is a track in a campaign.
@@ -236,7 +300,7 @@ func (s *Server) trackHolder(campaignID int64, t Track, except int64) int64 {
 }
 
 func (s *Server) order(id int64) *OrderState {
-	if i, ok := s.orders[id]; ok {
+	if i, ok := s.orders.find(id); ok {
 		return &s.st.Orders[i]
 	}
 	return nil

@@ -2,8 +2,10 @@ package sandbox
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -283,5 +285,36 @@ func TestUpdateOrder(t *testing.T) {
 	after, _ := f.srv.Order(1001)
 	if diff := cmp.Diff(before, after); diff != "" {
 		t.Errorf("a refused UpdateOrder changed the order (-want +got):\n%s", diff)
+	}
+}
+
+// The order index finds every order and no other, whether it is a slice
+// (dense IDs) or a map (sparse ones).
+func TestOrderIndex(t *testing.T) {
+	for _, ids := range [][]int64{
+		{}, {7}, {5, 3, 9, 4}, {100001, 100002, 100004, 100003},
+		{1, 1000000}, {3, 2, 1 << 40}, {2, 10, 6, 4},
+	} {
+		orders := make([]OrderState, len(ids))
+		for i, id := range ids {
+			orders[i].ID = id
+		}
+		x := newOrderIndex(orders)
+		for i, id := range ids {
+			if got, ok := x.find(id); !ok || got != i {
+				t.Errorf("ids %v: find(%d) = %d, %v; want %d", ids, id, got, ok, i)
+			}
+		}
+		for _, id := range []int64{0, -1, 6, 8, 11, 100000, 100005, 999999, 1000001, 1<<40 + 1, math.MinInt64, math.MaxInt64} {
+			if slices.Contains(ids, id) {
+				continue
+			}
+			if i, ok := x.find(id); ok {
+				t.Errorf("ids %v: find(%d) = %d, want none", ids, id, i)
+			}
+		}
+		if dense := x.any == nil; len(ids) > 1 && dense != (slices.Max(ids)-slices.Min(ids) < int64(4*len(ids))) {
+			t.Errorf("ids %v: dense %v", ids, dense)
+		}
 	}
 }
