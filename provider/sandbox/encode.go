@@ -44,6 +44,10 @@ func (e *jsonBuf) float(f float64) {
 		e.b = append(e.b, "null"...) // never sent: the answer is replaced
 		return
 	}
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 && (f != 0 || !math.Signbit(f)) {
+		e.b = strconv.AppendInt(e.b, int64(f), 10) // what 'f' writes for a whole number: its digits
+		return
+	}
 	abs := math.Abs(f)
 	format := byte('f')
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
@@ -62,6 +66,14 @@ func (e *jsonBuf) float(f float64) {
 
 const hexDigits = "0123456789abcdef"
 
+// plainASCII are the bytes str writes as they are by themselves.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // str is encoding/json's string without HTML escaping: quotes, backslashes
 // and control characters escaped, invalid UTF-8 as U+FFFD, U+2028 and
 // U+2029 escaped.
@@ -70,11 +82,11 @@ func (e *jsonBuf) str(s string) {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if plainASCII[c] {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '\\', '"':
@@ -469,14 +481,14 @@ func (a *businessAddressDTO) appendJSON(e *jsonBuf) {
 // The dates of the answers, formatted without time.Format (which cost as
 // much as the rest of a view); encode_test.go compares them with it.
 
-// appendDigits appends n (0 <= n < 10^width) zero-padded to width.
+// appendDigits appends n (0 <= n < 10^width, width 2 or 4) zero-padded to
+// width.
 func appendDigits(b []byte, n, width int) []byte {
-	var d [4]byte
-	for i := width - 1; i >= 0; i-- {
-		d[i] = byte('0' + n%10)
-		n /= 10
+	if width == 4 {
+		b = append(b, byte('0'+n/1000), byte('0'+n/100%10))
+		n %= 100
 	}
-	return append(b, d[:width]...)
+	return append(b, byte('0'+n/10), byte('0'+n%10))
 }
 
 // mskDateTime formats t in Moscow time, its fields in the order of the
@@ -552,10 +564,10 @@ func civilDate(days int64) (year, month, day int) {
 // ddmmyyyy turns a state date (YYYY-MM-DD) into the DD-MM-YYYY of OrderDTO;
 // anything that is not a date stays as it is.
 func ddmmyyyy(s string) string {
-	if _, err := time.Parse(time.DateOnly, s); err != nil {
+	if !dateOnly(s) {
 		return s
 	}
-	// A date time.Parse takes is exactly YYYY-MM-DD: its digits only move.
+	// A date is exactly YYYY-MM-DD: its digits only move.
 	var buf [10]byte
 	b := append(buf[:0], s[8:10]...)
 	b = append(b, '-')
@@ -563,6 +575,36 @@ func ddmmyyyy(s string) string {
 	b = append(b, '-')
 	b = append(b, s[:4]...)
 	return string(b)
+}
+
+// dateOnly reports whether time.Parse(time.DateOnly, s) takes s: four
+// digits, a dash, a month of two digits, a dash and two digits of a day of
+// that month.
+func dateOnly(s string) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	for _, i := range [...]int{0, 1, 2, 3, 5, 6, 8, 9} {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	num := func(i, j int) int {
+		n := 0
+		for _, c := range []byte(s[i:j]) {
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	year, month, day := num(0, 4), num(5, 7), num(8, 10)
+	if month < 1 || month > 12 || day < 1 {
+		return false
+	}
+	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month-1]
+	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		days = 29
+	}
+	return day <= days
 }
 
 // orderDateTime is the DD-MM-YYYY HH:MM:SS of OrderDTO, Moscow time.

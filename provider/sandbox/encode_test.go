@@ -116,10 +116,10 @@ func TestAnswersEncodeAsEncodingJSON(t *testing.T) {
 
 // hostileStrings are strings an encoder gets wrong.
 var hostileStrings = []string{"", "plain", `q"uo"te`, `back\slash\`, "ctl\x00\x01\x07\x08\x0b\x0c\x0e\x1f end",
-	"\n\r\t", "\x7f", "bad\xffutf8", "\xc3", "\xe2\x80", "trunc\xe2\x80\xa8x\xe2", "ls\u2028ps\u2029", "\u2027\u202a",
+	"\n\r\t", "\x7f", "bad\xffutf8", "\xc3", "\xc3A", "\xc0\x80\xc1\xbf", "\xe2\x80", "trunc\xe2\x80\xa8x\xe2", "ls\u2028ps\u2029", "\u2027\u202a",
 	"<b>&amp;</b>", "ünïcødé ✓ 𝄞", "Самовар «Тула»", "\ufffd", "\xed\xa0\x80", "\xf4\x90\x80\x80"}
 
-var hostileFloats = []float64{0, math.Copysign(0, -1), 1, -1.5, 8990, 26970.000000000004, 1e-6, 9.99e-7, 1e-7, 1e20,
+var hostileFloats = []float64{0, math.Copysign(0, -1), 1, -1, -1.5, 8990, 999999999999999, 1e15, 1e15 + 1, -1e15, 123456789012345680000, 26970.000000000004, 1e-6, 9.99e-7, 1e-7, 1e20,
 	1e21, 123456789012345678901234.0, 5e-324, math.MaxFloat64, -math.MaxFloat64, 1.0 / 3, 0.1 + 0.2}
 
 // fill sets every exported field of v, recursively: strings to s, floats
@@ -261,6 +261,13 @@ func TestDatesFormatAsTimeFormat(t *testing.T) {
 	}
 	for _, s := range dates {
 		checkDates(t, s, time.Time{})
+	}
+	for _, y := range []int{0, 4, 100, 400, 1900, 2000, 2023, 2024, 2026, 9999} {
+		for m := range 14 {
+			for d := range 33 {
+				checkDates(t, fmt.Sprintf("%04d-%02d-%02d", y, m, d), time.Time{})
+			}
+		}
 	}
 	for d := range 366 * 8 {
 		checkDates(t, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d).Format(time.DateOnly), time.Time{})
