@@ -168,6 +168,53 @@ type idSource struct {
 	rng  *hcl.Range
 }
 
+// result is one evaluated order instance, before the duplicate order IDs
+// are looked for: that takes every instance before it, in order, so it is
+// done after the instances are evaluated (see ids.add).
+type result struct {
+	order Order
+	ok    bool // the order is returned: not the template of an unknown for_each
+	diags hcl.Diagnostics
+	// With checkID, the ID is to be checked for duplicates: idRng is where
+	// it was declared, and a duplicate's error goes at diags[dupAt].
+	checkID bool
+	idRng   *hcl.Range
+	dupAt   int
+}
+
+// ids collects the order IDs of the instances, in declaration order, to
+// report each one declared twice.
+type ids struct {
+	seen  map[int64]idSource
+	diags *hcl.Diagnostics
+}
+
+// add merges r's diagnostics into ids.diags, with the error of a duplicate
+// ID at the place the instance found it, and returns orders with r's order
+// appended if it is one.
+func (s *ids) add(r *result, orders []Order) []Order {
+	o := &r.order
+	if r.checkID {
+		if prev, dup := s.seen[o.ID]; dup {
+			d := errorDiag(*r.idRng, "Duplicate order ID",
+				"Order ID %d is declared twice: by %s at %s and by %s at %s. Declare each order once: remove one, or fix its ID.",
+				o.ID, prev.addr, place(*prev.rng), o.Address, place(*r.idRng))
+			*s.diags = append(*s.diags, r.diags[:r.dupAt]...)
+			*s.diags = append(*s.diags, d)
+			*s.diags = append(*s.diags, r.diags[r.dupAt:]...)
+		} else {
+			s.seen[o.ID] = idSource{addr: o.Address, rng: r.idRng}
+			*s.diags = append(*s.diags, r.diags...)
+		}
+	} else {
+		*s.diags = append(*s.diags, r.diags...)
+	}
+	if r.ok {
+		orders = append(orders, *o)
+	}
+	return orders
+}
+
 func (ev *evaluator) evalOrders(results *DataResults) ([]Order, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	data, locals := ev.unknownData(), ev.locals.values
@@ -179,16 +226,15 @@ func (ev *evaluator) evalOrders(results *DataResults) ([]Order, hcl.Diagnostics)
 	// Once the data sources are read nothing should be unknown, unless it
 	// follows from an error already reported (then one error is enough).
 	c := &checker{diags: &diags, strict: results != nil && !ev.loadErrors && !diags.HasErrors()}
-	ids := map[int64]idSource{}
+	seen := &ids{seen: map[int64]idSource{}, diags: &diags}
 	var orders []Order
 	for _, ob := range ev.orders {
 		if ob.duplicate {
 			continue
 		}
 		if ob.forEach == nil {
-			if o, ok := ev.instance(ob, ctx, nil, false, c, ids); ok {
-				orders = append(orders, o)
-			}
+			r := ev.instance(ob, ctx, nil, false, &checker{strict: c.strict})
+			orders = seen.add(&r, orders)
 			continue
 		}
 		keys, vals, st := ev.expand(ob, ctx, c)
@@ -199,17 +245,13 @@ func (ev *evaluator) evalOrders(results *DataResults) ([]Order, hcl.Diagnostics)
 			child.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{
 				"key": cty.UnknownVal(cty.String), "value": cty.DynamicVal,
 			})}
-			ev.instance(ob, child, nil, true, c, nil)
+			r := ev.instance(ob, child, nil, true, &checker{strict: c.strict})
+			seen.add(&r, nil)
 		case valid:
-			orders = slices.Grow(orders, len(keys))
-			for i, k := range keys {
-				child := ctx.NewChild()
-				child.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{
-					"key": cty.StringVal(k), "value": vals[i],
-				})}
-				if o, ok := ev.instance(ob, child, &keys[i], false, c, ids); ok {
-					orders = append(orders, o)
-				}
+			rs := ev.instances(ob, ctx, keys, vals, c.strict)
+			orders = slices.Grow(orders, len(rs))
+			for i := range rs {
+				orders = seen.add(&rs[i], orders)
 			}
 		}
 	}
@@ -218,8 +260,9 @@ func (ev *evaluator) evalOrders(results *DataResults) ([]Order, hcl.Diagnostics)
 }
 
 // expand evaluates for_each into instance keys and values, as Terraform
-// does: a map (or object), or a set of strings.
-func (ev *evaluator) expand(ob *orderBlock, ctx *hcl.EvalContext, c *checker) ([]string, []cty.Value, status) {
+// does: a map (or object), or a set of strings. The keys are string
+// values, as each.key binds them.
+func (ev *evaluator) expand(ob *orderBlock, ctx *hcl.EvalContext, c *checker) ([]cty.Value, []cty.Value, status) {
 	a := ob.forEach
 	if a.bad {
 		// Its reference error is reported; still check the block once.
@@ -230,7 +273,7 @@ func (ev *evaluator) expand(ob *orderBlock, ctx *hcl.EvalContext, c *checker) ([
 	if d.HasErrors() {
 		return nil, nil, invalid
 	}
-	fail := func(format string, args ...any) ([]string, []cty.Value, status) {
+	fail := func(format string, args ...any) ([]cty.Value, []cty.Value, status) {
 		c.errorf(a, "Invalid for_each argument", format, args...)
 		return nil, nil, invalid
 	}
@@ -247,10 +290,10 @@ func (ev *evaluator) expand(ob *orderBlock, ctx *hcl.EvalContext, c *checker) ([
 			return c.unknownForEach(a)
 		}
 		n := v.LengthInt()
-		keys, vals := make([]string, 0, n), make([]cty.Value, 0, n)
+		keys, vals := make([]cty.Value, 0, n), make([]cty.Value, 0, n)
 		for it := v.ElementIterator(); it.Next(); {
 			k, elem := it.Element()
-			keys = append(keys, k.AsString())
+			keys = append(keys, k)
 			vals = append(vals, elem)
 		}
 		return keys, vals, valid
@@ -261,8 +304,7 @@ func (ev *evaluator) expand(ob *orderBlock, ctx *hcl.EvalContext, c *checker) ([
 		if v.ContainsMarked() {
 			return fail("Sensitive values, or values derived from them, cannot be used in for_each: the keys would show in addresses. If the keys are not secret, wrap the value in nonsensitive().")
 		}
-		var keys []string
-		var vals []cty.Value
+		var keys, vals []cty.Value
 		for it := v.ElementIterator(); it.Next(); {
 			_, elem := it.Element()
 			if elem.IsNull() {
@@ -271,7 +313,7 @@ func (ev *evaluator) expand(ob *orderBlock, ctx *hcl.EvalContext, c *checker) ([
 			if elem.Type() != cty.String {
 				return fail("for_each must be a map, or a set of strings; this set holds %s values.", elem.Type().FriendlyName())
 			}
-			keys = append(keys, elem.AsString())
+			keys = append(keys, elem)
 			vals = append(vals, elem)
 		}
 		return keys, vals, valid
@@ -281,7 +323,7 @@ func (ev *evaluator) expand(ob *orderBlock, ctx *hcl.EvalContext, c *checker) ([
 	return fail("for_each must be a map, or a set of strings, and this is a value of type %s. Convert a list of strings with toset(), or build a map with a for expression: { for row in LIST : row.order_id => row }.", ty.FriendlyName())
 }
 
-func (c *checker) unknownForEach(a *attrExpr) ([]string, []cty.Value, status) {
+func (c *checker) unknownForEach(a *attrExpr) ([]cty.Value, []cty.Value, status) {
 	if c.strict {
 		c.errorf(a, "Invalid for_each argument", "The value of for_each could not be determined.")
 		return nil, nil, invalid
@@ -289,17 +331,20 @@ func (c *checker) unknownForEach(a *attrExpr) ([]string, []cty.Value, status) {
 	return nil, nil, unknown
 }
 
-// instance evaluates and checks one order instance. key is the for_each
-// key, nil without for_each; template is the instance of phase 1 whose
-// for_each is unknown, checked but not returned (ok is false). ids collects
-// order IDs to find duplicates.
-func (ev *evaluator) instance(ob *orderBlock, ctx *hcl.EvalContext, key *string, template bool, c *checker, ids map[int64]idSource) (Order, bool) {
+// instance evaluates and checks one order instance with c, which it
+// gives the instance's own diagnostics. key is the for_each key (a string
+// value), nil without for_each; template is the instance of phase 1
+// whose for_each is unknown, checked but not returned (ok is false). The
+// duplicate order IDs are for ids.add to find.
+func (ev *evaluator) instance(ob *orderBlock, ctx *hcl.EvalContext, key *cty.Value, template bool, c *checker) result {
+	r := result{ok: !template}
 	addr := "order." + ob.label
 	if key != nil {
-		addr += "[" + strconv.Quote(*key) + "]"
+		addr += "[" + strconv.Quote(key.AsString()) + "]"
 	}
-	o := Order{Address: addr, DeclRange: ob.labelRange, Ranges: ob.ranges}
-	c.instance, c.sensitive = "", nil
+	o := &r.order
+	*o = Order{Address: addr, DeclRange: ob.labelRange, Ranges: ob.ranges}
+	c.diags, c.instance, c.sensitive = &r.diags, "", c.sensitive[:0]
 	if key != nil {
 		c.instance = addr
 	}
@@ -315,11 +360,11 @@ func (ev *evaluator) instance(ob *orderBlock, ctx *hcl.EvalContext, key *string,
 			// unknown key: nothing to check
 		case key != nil:
 			idRng = &ob.forEach.rng
-			if n, msg := positiveInt(cty.StringVal(*key)); msg == "" {
+			if n, msg := positiveInt(*key); msg == "" {
 				o.ID = n
 			} else {
 				c.errorf(&attrExpr{rng: ob.forEach.rng, each: true}, "Order ID not known",
-					"The for_each key %q is not an order ID: set id in the block, such as id = each.value.order_id.", *key)
+					"The for_each key %q is not an order ID: set id in the block, such as id = each.value.order_id.", key.AsString())
 			}
 		default:
 			if n, msg := positiveInt(cty.StringVal(ob.label)); msg == "" {
@@ -331,13 +376,7 @@ func (ev *evaluator) instance(ob *orderBlock, ctx *hcl.EvalContext, key *string,
 		}
 	}
 	if o.ID > 0 && !template {
-		if prev, dup := ids[o.ID]; dup {
-			*c.diags = append(*c.diags, errorDiag(*idRng, "Duplicate order ID",
-				"Order ID %d is declared twice: by %s at %s and by %s at %s. Declare each order once: remove one, or fix its ID.",
-				o.ID, prev.addr, place(*prev.rng), addr, place(*idRng)))
-		} else {
-			ids[o.ID] = idSource{addr: addr, rng: idRng}
-		}
+		r.checkID, r.idRng, r.dupAt = true, idRng, len(r.diags)
 	}
 
 	campaignSt := absent
@@ -380,7 +419,8 @@ func (ev *evaluator) instance(ob *orderBlock, ctx *hcl.EvalContext, key *string,
 	if len(c.sensitive) > 0 {
 		o.Sensitive = slices.Compact(slices.Sorted(slices.Values(c.sensitive)))
 	}
-	return o, !template
+	c.diags = nil
+	return r
 }
 
 // deliveryDate checks a delivery_date block: a calendar date (whether it is
