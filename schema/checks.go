@@ -89,6 +89,15 @@ type checker struct {
 	// named in details of values that depend on each.
 	instance  string
 	sensitive []string
+	// fixed holds the values of the attributes that are the same in every
+	// instance of a block, evaluated once (see fixedValues). Only read.
+	fixed map[*attrExpr]fixedValue
+}
+
+// fixedValue is an attribute's value and the diagnostics of evaluating it.
+type fixedValue struct {
+	v     cty.Value
+	diags hcl.Diagnostics
 }
 
 func (c *checker) errorf(a *attrExpr, summary, format string, args ...any) {
@@ -107,13 +116,19 @@ func (c *checker) eval(a *attrExpr, ctx *hcl.EvalContext) (cty.Value, status, bo
 	if a.bad {
 		return cty.DynamicVal, unknown, false
 	}
-	v, diags := a.expr.Value(ctx)
+	var v cty.Value
+	var diags hcl.Diagnostics
+	if f, ok := c.fixed[a]; ok {
+		v, diags = f.v, f.diags
+	} else {
+		v, diags = a.expr.Value(ctx)
+	}
 	*c.diags = append(*c.diags, diags...)
 	if diags.HasErrors() {
 		return cty.DynamicVal, invalid, false
 	}
 	sens := false
-	if v.ContainsMarked() { // rarely: UnmarkDeep makes a map every time
+	if containsMarked(v) { // rarely: UnmarkDeep makes a map every time
 		var marks cty.ValueMarks
 		v, marks = v.UnmarkDeep()
 		_, sens = marks[sensitiveMark]
@@ -132,6 +147,19 @@ func (c *checker) eval(a *attrExpr, ctx *hcl.EvalContext) (cty.Value, status, bo
 		return v, absent, sens
 	}
 	return v, valid, sens
+}
+
+// containsMarked is v.ContainsMarked(), without walking (and collecting
+// into a slice) the values of a string, number or bool, which holds no
+// other, nor of an unknown or null value.
+func containsMarked(v cty.Value) bool {
+	if v.IsMarked() {
+		return true
+	}
+	if v.Type().IsPrimitiveType() || !v.IsKnown() || v.IsNull() {
+		return false
+	}
+	return v.ContainsMarked()
 }
 
 // required reports a required attribute set to null.

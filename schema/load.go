@@ -45,6 +45,11 @@ type attrExpr struct {
 	bad  bool      // it has invalid references: never evaluated
 	each bool      // it refers to each.key or each.value
 	data bool      // it depends on a data source, directly or through a local
+	// calls: it calls a function, or builds a for expression or template
+	// (guardExpr makes those function calls). Without, it charges the
+	// budget nothing, and unless it refers to each it has one value for
+	// every instance of a block (see fixedValues).
+	calls bool
 }
 
 func newAttrExpr(prefix string, a *hcl.Attribute) *attrExpr {
@@ -55,7 +60,24 @@ func newAttrExpr(prefix string, a *hcl.Attribute) *attrExpr {
 	if prefix != "" {
 		path = prefix + "." + a.Name
 	}
-	return &attrExpr{name: a.Name, path: path, expr: guardExpr(a.Expr), rng: a.Expr.Range()}
+	return &attrExpr{name: a.Name, path: path, expr: guardExpr(a.Expr), rng: a.Expr.Range(), calls: callsFunctions(a.Expr)}
+}
+
+// callsFunctions reports whether e calls a function; an expression that is
+// not native syntax counts as one.
+func callsFunctions(e hcl.Expression) bool {
+	node, ok := e.(hclsyntax.Node)
+	if !ok {
+		return true
+	}
+	calls := false
+	hclsyntax.VisitAll(node, func(n hclsyntax.Node) hcl.Diagnostics {
+		if _, ok := n.(*hclsyntax.FunctionCallExpr); ok {
+			calls = true
+		}
+		return nil
+	})
+	return calls
 }
 
 type providerBlock struct {

@@ -36,6 +36,7 @@ const instanceBatch = 32
 // as it would have been without goroutines.
 func (ev *evaluator) instances(ob *orderBlock, ctx *hcl.EvalContext, keys, vals []cty.Value, strict bool) []result {
 	rs := make([]result, len(keys))
+	fixed := ev.fixedValues(ob, ctx, len(keys))
 	eval := func(c *checker, i int) {
 		child := ctx.NewChild()
 		child.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{
@@ -44,7 +45,7 @@ func (ev *evaluator) instances(ob *orderBlock, ctx *hcl.EvalContext, keys, vals 
 		rs[i] = ev.instance(ob, child, &keys[i], false, c)
 	}
 	sequential := func() []result {
-		c := &checker{strict: strict}
+		c := &checker{strict: strict, fixed: fixed}
 		for i := range keys {
 			eval(c, i)
 		}
@@ -70,7 +71,7 @@ func (ev *evaluator) instances(ob *orderBlock, ctx *hcl.EvalContext, keys, vals 
 	)
 	panicked.Store(int64(len(keys)))
 	work := func() {
-		c := &checker{strict: strict}
+		c := &checker{strict: strict, fixed: fixed}
 		for {
 			start := next.Add(instanceBatch) - instanceBatch
 			if start >= int64(len(keys)) || start > panicked.Load() {
@@ -119,4 +120,27 @@ func (ev *evaluator) instances(ob *orderBlock, ctx *hcl.EvalContext, keys, vals 
 		}
 	}
 	return rs
+}
+
+// fixedValues evaluates once, in the block's context, the attributes of a
+// for_each block of n instances that have one value in all of them: those
+// that do not refer to each and call no function (which would be charged
+// to the budget once per instance). Each instance still checks the value,
+// and reports the diagnostics of its evaluation, as if it had evaluated it.
+func (ev *evaluator) fixedValues(ob *orderBlock, ctx *hcl.EvalContext, n int) map[*attrExpr]fixedValue {
+	if n < 2 {
+		return nil
+	}
+	var fixed map[*attrExpr]fixedValue
+	for _, a := range ob.attrList() {
+		if a.each || a.bad || a.calls {
+			continue
+		}
+		if fixed == nil {
+			fixed = map[*attrExpr]fixedValue{}
+		}
+		v, diags := a.expr.Value(ctx)
+		fixed[a] = fixedValue{v, diags}
+	}
+	return fixed
 }
