@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -733,5 +735,55 @@ data "delivery_intervls" "o3" {
 	}
 	if diff := cmp.Diff(wantDetails, details(dir, diags)); diff != "" {
 		t.Errorf("details (-want +got):\n%s", diff)
+	}
+}
+
+// TestShapes: the byte-by-byte checks of dates, times, phones and digits
+// accept exactly what the regular expressions they replace match, on
+// valid values and on every mutation of them this test makes.
+func TestShapes(t *testing.T) {
+	shapes := []struct {
+		name  string
+		re    *regexp.Regexp
+		check func(string) bool
+		seeds []string
+	}{
+		{"date", regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`), isDate, []string{"2026-11-25", "0000-00-00", "9999-99-99"}},
+		{"time", regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`), isTime, []string{"00:00", "09:59", "19:30", "23:59", "24:00", "20:60"}},
+		{"phone", regexp.MustCompile(`^\+[0-9]{4,15}$`), isPhone, []string{"+7999", "+79990001122", "+799900011223344", "+7999000112233445"}},
+		{"digits", regexp.MustCompile(`^[0-9]+$`), isDigits, []string{"", "0", "1001", "123456789012345678901234567890"}},
+	}
+	// Bytes next to the ones that matter, and a digit that is not ASCII.
+	alphabet := []string{"0", "1", "2", "3", "5", "6", "9", "/", ":", ";", "-", "+", " ", "\n", "\x00", "a", "\u0660", "\xff"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, sh := range shapes {
+		check := func(s string) {
+			if want := sh.re.MatchString(s); sh.check(s) != want {
+				t.Errorf("%s: %q: got %v, want %v", sh.name, s, !want, want)
+			}
+		}
+		for _, seed := range sh.seeds {
+			check(seed)
+			for range 20000 {
+				s := seed
+				for range 1 + rng.IntN(3) {
+					i := rng.IntN(len(s) + 1)
+					c := alphabet[rng.IntN(len(alphabet))]
+					switch rng.IntN(3) {
+					case 0: // insert
+						s = s[:i] + c + s[i:]
+					case 1: // replace
+						if i < len(s) {
+							s = s[:i] + c + s[i+1:]
+						}
+					default: // delete
+						if i < len(s) {
+							s = s[:i] + s[i+1:]
+						}
+					}
+				}
+				check(s)
+			}
+		}
 	}
 }
