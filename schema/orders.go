@@ -459,8 +459,12 @@ func (c *checker) deliveryDate(n *nestedBlock, ctx *hcl.EvalContext) *DeliveryDa
 }
 
 func (ev *evaluator) interval(n *nestedBlock, ctx *hcl.EvalContext, c *checker) *Interval {
-	sens := map[string]bool{}
-	get := func(name, what string, check func(string) string, required bool) (string, status) {
+	// Whether each attribute is sensitive, by the index of its name.
+	const fromDate, toDate, fromTime, toTime = 0, 1, 2, 3
+	names := [...]string{"from_date", "to_date", "from_time", "to_time"}
+	var sens [4]bool
+	get := func(i int, what string, check func(string) string, required bool) (string, status) {
+		name := names[i]
 		a := n.attrs[name]
 		s, st, sv := c.strS(a, ctx)
 		if required {
@@ -473,30 +477,30 @@ func (ev *evaluator) interval(n *nestedBlock, ctx *hcl.EvalContext, c *checker) 
 			c.errorf(a, "Invalid "+what, "%s %s; got %s.", name, msg, show(s, sv))
 			return "", invalid
 		}
-		sens[name] = sv
+		sens[i] = sv
 		return s, valid
 	}
-	from, fromSt := get("from_date", "date", checkDate, true)
-	to, toSt := get("to_date", "date", checkDate, false)
+	from, fromSt := get(fromDate, "date", checkDate, true)
+	to, toSt := get(toDate, "date", checkDate, false)
 	if toSt == absent {
 		to, toSt = from, fromSt
-		if sens["from_date"] {
-			sens["to_date"] = true
+		if sens[fromDate] {
+			sens[toDate] = true
 			c.sensitive = append(c.sensitive, "delivery_interval.to_date")
 		}
 	}
-	ft, ftSt := get("from_time", "time", checkTime, true)
-	tt, ttSt := get("to_time", "time", checkTime, true)
+	ft, ftSt := get(fromTime, "time", checkTime, true)
+	tt, ttSt := get(toTime, "time", checkTime, true)
 	out := &Interval{FromDate: from, ToDate: to, FromTime: ft, ToTime: tt}
 	if fromSt != valid || toSt != valid {
 		return out
 	}
 	if to < from {
-		c.errorf(n.attrs["to_date"], "Invalid delivery interval", "to_date %s is before from_date %s.", show(to, sens["to_date"]), show(from, sens["from_date"]))
+		c.errorf(n.attrs["to_date"], "Invalid delivery interval", "to_date %s is before from_date %s.", show(to, sens[toDate]), show(from, sens[fromDate]))
 		return out
 	}
 	if from == to && ftSt == valid && ttSt == valid && ft >= tt {
-		c.errorf(n.attrs["to_time"], "Invalid delivery interval", "On a single day, to_time %s must be later than from_time %s.", show(tt, sens["to_time"]), show(ft, sens["from_time"]))
+		c.errorf(n.attrs["to_time"], "Invalid delivery interval", "On a single day, to_time %s must be later than from_time %s.", show(tt, sens[toTime]), show(ft, sens[fromTime]))
 	}
 	return out
 }
