@@ -190,9 +190,8 @@ func TestInstancesConcurrentlyOverBudget(t *testing.T) {
 	// tostring charges each instance 1 MiB, the string it returns (without
 	// building it again): the budget, 128 MiB, runs out in the 128th. The
 	// instances of the second batch (instanceBatch is 32) first iterate a
-	// list, a while: those of
-	// the batches after them would be charged first if nothing but the
-	// timing decided.
+	// list, a while: those of the batches after them would be charged
+	// first if nothing but the timing decided.
 	dir := writeDir(t, withProvider(map[string]string{
 		"big.txt": strings.Repeat("x", 1<<20),
 		"main.hcl": `locals {
