@@ -61,7 +61,7 @@ const (
 	templateGuardName = "(template)"
 )
 
-// guardFunctions returns the two functions of guardExpr, charging b.
+// budgetFunctions returns the two functions of guardExpr, charging b.
 func budgetFunctions(b *budget) map[string]function.Function {
 	pass := func(charge func(v cty.Value) error) function.Function {
 		return function.New(&function.Spec{
@@ -82,11 +82,16 @@ func budgetFunctions(b *budget) map[string]function.Function {
 		})
 	}
 	return map[string]function.Function{
-		forGuardName: pass(func(v cty.Value) error {
-			if v.CanIterateElements() {
-				return b.charge(v.LengthInt(), 0)
-			}
-			return nil
+		// forGuard calls it with the length of the collection, not the
+		// collection: function.Call would walk every value in it to look
+		// for marks.
+		forGuardName: function.New(&function.Spec{
+			Params: []function.Parameter{{Name: "elements", Type: cty.Number}},
+			Type:   function.StaticReturnType(cty.Number),
+			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+				n, _ := args[0].AsBigFloat().Int64()
+				return args[0], b.charge(int(n), 0)
+			},
 		}),
 		templateGuardName: pass(func(v cty.Value) error {
 			if v.Type() == cty.String {
@@ -97,8 +102,62 @@ func budgetFunctions(b *budget) map[string]function.Function {
 	}
 }
 
+// forGuard is the collection of a for expression, charged to the budget
+// of the pass when it is evaluated: forGuardName is called with its
+// length. It is the call forGuardName(collection) (what hclsyntax walks),
+// evaluated as that call was when forGuardName took the collection itself,
+// with the same result and diagnostics, but without function.Call's walk
+// of the collection (a for_each over 100,000 rows made a value for each of
+// their cells, and for each row's index, every time).
+type forGuard struct {
+	*hclsyntax.FunctionCallExpr // forGuardName(collection)
+}
+
+func (g *forGuard) Value(ctx *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
+	var f function.Function
+	found := false
+	for c := ctx; c != nil && !found; c = c.Parent() {
+		f, found = c.Functions[forGuardName]
+	}
+	if !found {
+		return g.FunctionCallExpr.Value(ctx) // the error hclsyntax reports
+	}
+	v, diags := g.Args[0].Value(ctx)
+	if diags.HasErrors() {
+		return cty.DynamicVal, diags
+	}
+	u, _ := v.Unmark()
+	if !u.IsKnown() || u.IsNull() || !u.CanIterateElements() {
+		return v, diags
+	}
+	if _, err := f.Call([]cty.Value{cty.NumberIntVal(int64(u.LengthInt()))}); err != nil {
+		// As hclsyntax reports a function's error.
+		return cty.DynamicVal, append(diags, &hcl.Diagnostic{
+			Severity:    hcl.DiagError,
+			Summary:     "Error in function call",
+			Detail:      fmt.Sprintf("Call to function %q failed: %s.", g.Name, err),
+			Subject:     g.StartRange().Ptr(),
+			Context:     g.Range().Ptr(),
+			Expression:  g,
+			EvalContext: ctx,
+			Extra:       &callError{name: g.Name, err: err},
+		})
+	}
+	return v, diags
+}
+
+// callError is the Extra of forGuard's diagnostic, as hclsyntax's: a
+// hclsyntax.FunctionCallDiagExtra.
+type callError struct {
+	name string
+	err  error
+}
+
+func (e *callError) CalledFunctionName() string { return e.name }
+func (e *callError) FunctionCallError() error   { return e.err }
+
 // guardExpr rewrites, in place, every for expression of e to pass its
-// collection through forGuardName and every interpolated part of a template
+// collection through forGuard and every interpolated part of a template
 // through templateGuardName, and returns e. It is idempotent.
 func guardExpr(e hcl.Expression) hcl.Expression {
 	node, ok := e.(hclsyntax.Node)
@@ -115,7 +174,9 @@ func guardExpr(e hcl.Expression) hcl.Expression {
 	hclsyntax.VisitAll(node, func(n hclsyntax.Node) hcl.Diagnostics {
 		switch x := n.(type) {
 		case *hclsyntax.ForExpr:
-			x.CollExpr = wrap(forGuardName, x.CollExpr)
+			if _, done := x.CollExpr.(*forGuard); !done {
+				x.CollExpr = &forGuard{wrap(forGuardName, x.CollExpr).(*hclsyntax.FunctionCallExpr)}
+			}
 		case *hclsyntax.TemplateExpr:
 			for i, p := range x.Parts {
 				if _, literal := p.(*hclsyntax.LiteralValueExpr); !literal {

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +10,10 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // deep nests open and close n times around inner.
@@ -440,5 +445,68 @@ func TestNoOrdersDeclared(t *testing.T) {
 	cfg, _, dir, diags = loadAll(t, map[string]string{"main.hcl": "order \"1001\" {\n  for_each = {}\n  track {\n    code                = \"RP1\"\n    delivery_service_id = 1\n  }\n}\n"}, LoadOptions{})
 	if len(diags) > 0 || !cfg.HasOrders() {
 		t.Errorf("an order block: %v, HasOrders() = %v", render(dir, diags), cfg.HasOrders())
+	}
+}
+
+// TestForGuardAsACall: a for expression's collection is charged as the
+// call forGuardName(collection) was, when the function took the
+// collection: the same value, and over the budget the same diagnostic as
+// hclsyntax made of the function's error.
+func TestForGuardAsACall(t *testing.T) {
+	expr, diags := hclsyntax.ParseExpression([]byte("[for x in local.l : x]"), "main.hcl", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	guard := guardExpr(expr).(*hclsyntax.ForExpr).CollExpr.(*forGuard)
+	b := &budget{}
+	// What the function was: it took the collection and returned it.
+	call := function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "value", Type: cty.DynamicPseudoType, AllowUnknown: true, AllowNull: true, AllowMarked: true, AllowDynamicType: true}},
+		Type:   func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			v, _ := args[0].Unmark()
+			if v.IsKnown() && !v.IsNull() && v.CanIterateElements() {
+				return args[0], b.charge(v.LengthInt(), 0)
+			}
+			return args[0], nil
+		},
+	})
+	l := cty.ListVal([]cty.Value{cty.StringVal("a").Mark(sensitiveMark), cty.StringVal("b")})
+	for _, local := range []cty.Value{l, l.Mark(sensitiveMark), cty.UnknownVal(cty.List(cty.String)), cty.NullVal(cty.List(cty.String)), cty.StringVal("s")} {
+		vars := map[string]cty.Value{"local": cty.ObjectVal(map[string]cty.Value{"l": local})}
+		for _, full := range []bool{false, true} {
+			eval := func(f function.Function, e hcl.Expression) (cty.Value, hcl.Diagnostics) {
+				b.reset()
+				if full {
+					b.elements.Store(maxEvalElements)
+				}
+				return e.Value(&hcl.EvalContext{Variables: vars, Functions: map[string]function.Function{forGuardName: f}})
+			}
+			want, wantDiags := eval(call, guard.FunctionCallExpr)
+			got, gotDiags := eval(budgetFunctions(b)[forGuardName], guard)
+			if !got.RawEquals(want) {
+				t.Errorf("%#v, full %v: %#v, want %#v", local, full, got, want)
+			}
+			if len(gotDiags) != len(wantDiags) {
+				t.Fatalf("%#v, full %v: %v, want %v", local, full, gotDiags, wantDiags)
+			}
+			for i, w := range wantDiags {
+				g := gotDiags[i]
+				wx, gx := w.Extra.(hclsyntax.FunctionCallDiagExtra), g.Extra.(hclsyntax.FunctionCallDiagExtra)
+				if diff := cmp.Diff(summarizeDiags(wantDiags[i:i+1]), summarizeDiags(gotDiags[i:i+1])); diff != "" ||
+					g.Expression.Range() != w.Expression.Range() || fmt.Sprint(g.Expression.Variables()) != fmt.Sprint(w.Expression.Variables()) ||
+					gx.CalledFunctionName() != wx.CalledFunctionName() || gx.FunctionCallError().Error() != wx.FunctionCallError().Error() {
+					t.Errorf("%#v, full %v: diagnostic %d (-want +got):\n%s\n%v, want %v", local, full, i, diff, g, w)
+				}
+			}
+			if full && local.RawEquals(l) && len(gotDiags) == 0 {
+				t.Error("not refused over the budget")
+			}
+		}
+	}
+	// Without the function, hclsyntax reports the call.
+	v, diags := guard.Value(&hcl.EvalContext{Functions: map[string]function.Function{}})
+	if v != cty.DynamicVal || len(diags) != 1 || diags[0].Summary != "Call to unknown function" {
+		t.Errorf("without the function: %#v, %v", v, diags)
 	}
 }

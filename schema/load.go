@@ -72,7 +72,8 @@ func callsFunctions(e hcl.Expression) bool {
 	}
 	calls := false
 	hclsyntax.VisitAll(node, func(n hclsyntax.Node) hcl.Diagnostics {
-		if _, ok := n.(*hclsyntax.FunctionCallExpr); ok {
+		switch n.(type) {
+		case *hclsyntax.FunctionCallExpr, *forGuard:
 			calls = true
 		}
 		return nil
