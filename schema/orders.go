@@ -233,7 +233,8 @@ func (ev *evaluator) evalOrders(results *DataResults) ([]Order, hcl.Diagnostics)
 			continue
 		}
 		if ob.forEach == nil {
-			r := ev.instance(ob, ctx, nil, false, &checker{strict: c.strict})
+			var r result
+			ev.instance(&r, ob, ctx, nil, false, &checker{strict: c.strict})
 			orders = seen.add(&r, orders)
 			continue
 		}
@@ -245,7 +246,8 @@ func (ev *evaluator) evalOrders(results *DataResults) ([]Order, hcl.Diagnostics)
 			child.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{
 				"key": cty.UnknownVal(cty.String), "value": cty.DynamicVal,
 			})}
-			r := ev.instance(ob, child, nil, true, &checker{strict: c.strict})
+			var r result
+			ev.instance(&r, ob, child, nil, true, &checker{strict: c.strict})
 			seen.add(&r, nil)
 		case valid:
 			rs := ev.instances(ob, ctx, keys, vals, c.strict)
@@ -331,16 +333,16 @@ func (c *checker) unknownForEach(a *attrExpr) ([]cty.Value, []cty.Value, status)
 	return nil, nil, unknown
 }
 
-// instance evaluates and checks one order instance with c, which it
+// instance evaluates and checks one order instance into r with c, which it
 // gives the instance's own diagnostics. key is the for_each key (a string
 // value), nil without for_each; template is the instance of phase 1
 // whose for_each is unknown, checked but not returned (ok is false). The
 // duplicate order IDs are for ids.add to find.
-func (ev *evaluator) instance(ob *orderBlock, ctx *hcl.EvalContext, key *cty.Value, template bool, c *checker) result {
-	r := result{ok: !template}
+func (ev *evaluator) instance(r *result, ob *orderBlock, ctx *hcl.EvalContext, key *cty.Value, template bool, c *checker) {
+	*r = result{ok: !template}
 	addr := "order." + ob.label
 	if key != nil {
-		addr += "[" + strconv.Quote(key.AsString()) + "]"
+		addr = instanceAddress(ob.label, key.AsString())
 	}
 	o := &r.order
 	*o = Order{Address: addr, DeclRange: ob.labelRange, Ranges: ob.ranges}
@@ -420,7 +422,29 @@ func (ev *evaluator) instance(ob *orderBlock, ctx *hcl.EvalContext, key *cty.Val
 		o.Sensitive = slices.Compact(slices.Sorted(slices.Values(c.sensitive)))
 	}
 	c.diags = nil
-	return r
+}
+
+// instanceAddress is order.LABEL["KEY"], made in one allocation when the
+// key needs no escape (an order ID, a word).
+func instanceAddress(label, key string) string {
+	var b strings.Builder
+	b.Grow(len("order.") + len(label) + len(key) + len(`[""]`))
+	b.WriteString("order.")
+	b.WriteString(label)
+	b.WriteByte('[')
+	plain := true
+	for i := 0; i < len(key) && plain; i++ {
+		plain = key[i] >= ' ' && key[i] < 0x7f && key[i] != '"' && key[i] != '\\'
+	}
+	if plain {
+		b.WriteByte('"')
+		b.WriteString(key)
+		b.WriteByte('"')
+	} else {
+		b.WriteString(strconv.Quote(key))
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 // deliveryDate checks a delivery_date block: a calendar date (whether it is

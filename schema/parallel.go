@@ -42,7 +42,7 @@ func (ev *evaluator) instances(ob *orderBlock, ctx *hcl.EvalContext, keys, vals 
 		child.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{
 			"key": keys[i], "value": vals[i],
 		})}
-		rs[i] = ev.instance(ob, child, &keys[i], false, c)
+		ev.instance(&rs[i], ob, child, &keys[i], false, c)
 	}
 	sequential := func() []result {
 		c := &checker{strict: strict, fixed: fixed}

@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -218,5 +219,15 @@ order "many" {
 	}
 	if len(seq.Offline) != 300 || with < 100 || with > 200 || len(seq.LoadDiags) == 0 {
 		t.Errorf("%d orders, %d with a track code; Load: %v", len(seq.Offline), with, seq.LoadDiags)
+	}
+}
+
+// TestInstanceAddress: the address is the label and the key quoted as Go
+// quotes it, whatever the key.
+func TestInstanceAddress(t *testing.T) {
+	for _, key := range []string{"", "1001", "from carrier", "a~b", "\x7f", "\x1f", `"`, `\`, "ключ", "\xff", "a\nb", "\u202e", " !#$%&'()*+,-./:;<=>?@[]^_`{|}"} {
+		if got, want := instanceAddress("l", key), "order.l["+strconv.Quote(key)+"]"; got != want {
+			t.Errorf("%q: %s, want %s", key, got, want)
+		}
 	}
 }
