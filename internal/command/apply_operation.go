@@ -201,11 +201,14 @@ func (op *applyOperation) fresh(ctx context.Context) (*plan.Plan, *refresh.Reade
 		if err := op.lock(ctx, pl.backend, pl.conn.endpoint, campaigns); err != nil {
 			return err
 		}
-		// The journal gets ready (its files opened, pruned) while the
-		// orders are read, not after.
+		// The journal gets ready (its files opened, pruned) while the plan
+		// is made from the orders read: on the other core then, not
+		// competing with the first reads.
 		if p, ok := pl.backend.(journal.Preparer); ok {
-			op.prepared = make(chan error, 1)
-			go func() { op.prepared <- p.Prepare(ctx, op.locks) }()
+			pl.afterRead = func() {
+				op.prepared = make(chan error, 1)
+				go func() { op.prepared <- p.Prepare(ctx, op.locks) }()
+			}
 		}
 		return nil
 	})

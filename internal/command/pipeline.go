@@ -37,6 +37,9 @@ type planned struct {
 	// data is what the data sources read, kept when the orders then fail
 	// to evaluate: that is when the lists indexed into are most needed.
 	data []plan.DataSource
+	// afterRead, when set (by makePlan's beforeRead), runs once the last
+	// orders are read, while their part of the plan is made.
+	afterRead func()
 }
 
 // makePlan runs the stages up to a plan: load and check the configuration
@@ -150,8 +153,10 @@ func (m *meta) planOrders(ctx context.Context, p *planned, o arguments.Operation
 	// never holds them all.
 	p.plan = plan.Build(plan.Input{Now: now, BusinessID: conn.businessID, Key: conn.fpKey})
 	p.read = map[int64]provider.Order{}
-	for chunk := range slices.Chunk(sortedByAddress(desired), chunkOrders) {
-		if err := m.planChunk(ctx, p, chunk, entries, now); err != nil {
+	sorted := sortedByAddress(desired)
+	for chunk := range slices.Chunk(sorted, chunkOrders) {
+		last := &chunk[len(chunk)-1] == &sorted[len(sorted)-1]
+		if err := m.planChunk(ctx, p, chunk, entries, now, last); err != nil {
 			p.plan = nil
 			return append(diags, errDiag(err))
 		}
@@ -166,14 +171,18 @@ func (m *meta) planOrders(ctx context.Context, p *planned, o arguments.Operation
 // 400 bytes an order) is let go when the part is made.
 var chunkOrders = 10000
 
-// planChunk reads the state of chunk's orders, judges their writes still in
-// flight (entries, by order), and joins their part of the plan to p.plan.
+// planChunk reads the state of chunk's orders (calling p.afterRead after the
+// last chunk's), judges their writes still in flight (entries, by order),
+// and joins their part of the plan to p.plan.
 // p.read keeps the read of the orders the part changes, unless a write of
 // theirs may still be landing (apply.Options.Read).
-func (m *meta) planChunk(ctx context.Context, p *planned, chunk []schema.Order, entries map[int64][]journal.Entry, now time.Time) error {
+func (m *meta) planChunk(ctx context.Context, p *planned, chunk []schema.Order, entries map[int64][]journal.Entry, now time.Time, last bool) error {
 	current, err := p.reader.Current(ctx, chunk)
 	if err != nil {
 		return err
+	}
+	if last && p.afterRead != nil {
+		p.afterRead()
 	}
 	var open []journal.Entry
 	for _, d := range chunk {
