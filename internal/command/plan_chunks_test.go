@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/orderform/orderform/internal/contract"
 	"github.com/orderform/orderform/provider/sandbox"
 )
 
@@ -55,7 +56,9 @@ func TestPlanInChunksIsThePlanWhole(t *testing.T) {
 	// An order nobody has: blocked, in the middle of the addresses.
 	fmt.Fprintf(&tracks, "%d,RP000000000RU\n", 150000)
 	srv := sandbox.New(st, sandbox.Options{APIKeys: []string{"chunks-key"}, UpdateDelay: time.Hour, Own: true})
-	hs := httptest.NewServer(srv)
+	// What reaches the sandbox, and what it answers, is checked against the
+	// official spec.
+	hs := httptest.NewServer(contract.Handler(srv, contract.Both, contract.Errorf(t)))
 	defer hs.Close()
 	t.Setenv("YANDEX_MARKET_ENDPOINT", hs.URL)
 	t.Setenv("YANDEX_MARKET_API_KEY", "chunks-key")
@@ -136,8 +139,8 @@ order "slot" {
 	}
 
 	// Apply in chunks sends every change once, and the orders then match.
+	defer func(old int) { chunkOrders = old }(chunkOrders)
 	chunkOrders = 7
-	defer func() { chunkOrders = 10000 }()
 	srv.ResetCalls()
 	// Exit 1: the changes the orders' statuses forbid are blocked.
 	if code, out := run("apply", "-auto-approve", "-wait=0s", "-no-color"); code != 1 || !strings.Contains(out, "14 applied") {

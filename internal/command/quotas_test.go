@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/orderform/orderform/internal/contract"
 	"github.com/orderform/orderform/provider"
 	"github.com/orderform/orderform/provider/sandbox"
 )
@@ -95,7 +96,7 @@ func FuzzParseQuotas(f *testing.F) {
 // a single request reaches the API.
 func TestQuotasRefusedBeforeAnyCall(t *testing.T) {
 	srv := sandbox.New(sandbox.Generate(2, 1), sandbox.Options{APIKeys: []string{"quotas-test-key"}})
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewServer(contract.Handler(srv, contract.Both, contract.Errorf(t)))
 	defer hs.Close()
 	dir := t.TempDir()
 	config := "provider \"yandex_market\" {\n  campaign_id = 21000000\n}\n\norder \"100001\" {\n  track {\n    code                = \"RP1\"\n    delivery_service_id = 51\n  }\n}\n"
