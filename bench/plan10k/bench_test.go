@@ -47,6 +47,26 @@ func BenchmarkPlan10k(b *testing.B) {
 	}
 }
 
+// BenchmarkPlan100k is the same plan of 100,000 declared orders (business
+// ID set), for allocs/op and B/op at the size of the README's target; the
+// peak RSS is the program's to measure (go run ./bench/plan10k -n 100000).
+//
+//	go test -run '^$' -bench Plan100k -benchtime 3x ./bench/plan10k
+func BenchmarkPlan100k(b *testing.B) {
+	f, _ := fixture(b, 100000, true)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if code := f.Plan(io.Discard); code != 1 {
+			b.Fatalf("plan exited %d, want 1 (the mix has blocked changes)", code)
+		}
+		b.StopTimer()
+		f.Server.ResetCalls()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100000, "ns/order")
+}
+
 // TestPlan10kMix checks that the benchmark measures what it says: every
 // order is read, the declared changes are planned or blocked, the rest is
 // unchanged, in a few batched reads and one update-options call per moved
