@@ -342,3 +342,69 @@ func TestErrorfFailsTheTestWithEachViolation(t *testing.T) {
 		}
 	}
 }
+
+func TestHandlerRequestsChecksTheRequestAndNeverTheAnswer(t *testing.T) {
+	// Answers no spec allows: a success that is not JSON, a status the
+	// spec lacks with a body that is not the envelope, a dropped
+	// connection.
+	answers := map[string]http.HandlerFunc{
+		"garbage": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			w.Write([]byte("{not json"))
+		},
+		"418": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(418)
+			w.Write([]byte(`{"teapot":true}`))
+		},
+		"dropped": func(w http.ResponseWriter, r *http.Request) {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		},
+	}
+	for name, next := range answers {
+		t.Run(name, func(t *testing.T) {
+			var both Recorder
+			hs := httptest.NewServer(Handler(next, Both, both.Report))
+			send(t, hs, "POST", trackPath, `{"trackCode":"RP1","deliveryServiceId":51}`)
+			hs.Close()
+			if name != "dropped" && len(both.Violations()) == 0 {
+				t.Fatalf("Both found nothing wrong with the answer: the case proves nothing")
+			}
+
+			var valid Recorder
+			hs = httptest.NewServer(Handler(next, Requests, valid.Report))
+			send(t, hs, "POST", trackPath, `{"trackCode":"RP1","deliveryServiceId":51}`)
+			hs.Close()
+			if vs := valid.Violations(); len(vs) != 0 {
+				t.Errorf("Requests reported a valid request or its answer: %v", vs)
+			}
+
+			var invalid Recorder
+			hs = httptest.NewServer(Handler(next, Requests, invalid.Report))
+			send(t, hs, "POST", trackPath, `{"deliveryServiceId":51}`)
+			hs.Close()
+			want := []Violation{{Operation: trackOp, Route: trackRte, Message: "request", In: "body", Pointer: "/trackCode", Keyword: "required", Value: `{"deliveryServiceId":51}`}}
+			if diff := cmp.Diff(want, invalid.Violations(), ignoreReason); diff != "" {
+				t.Errorf("Requests, an invalid request (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// send sends one request to hs, whatever comes of it.
+func send(t *testing.T, hs *httptest.Server, method, path, body string) {
+	t.Helper()
+	req, err := http.NewRequest(method, hs.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Api-Key", "k")
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}

@@ -180,11 +180,17 @@ const (
 	// Answers: only the answers, for tests that send invalid requests on
 	// purpose (the emulator's own tests of its 400s).
 	Answers
+	// Requests: only the requests, for a test's own hand-written server
+	// whose answers break the spec on purpose (malformed bodies, statuses
+	// the spec lacks, dropped connections): what the client sends it is
+	// still the client's, and still checked.
+	Requests
 )
 
-// Handler wraps a server (the sandbox): the requests it receives (unless
-// mode is Answers) and the answers it sends are checked, and what breaks
-// the spec goes to report. It never changes what is received or sent.
+// Handler wraps a server (the sandbox, or a test's own): the requests it
+// receives (unless mode is Answers) and the answers it sends (unless mode
+// is Requests) are checked, and what breaks the spec goes to report. It
+// never changes what is received or sent.
 func Handler(next http.Handler, mode Mode, report Report) http.Handler {
 	s := mustSpec()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -196,10 +202,14 @@ func Handler(next http.Handler, mode Mode, report Report) http.Handler {
 			r.Body = &replay{Reader: bytes.NewReader(body), err: err}
 		}
 		x := s.begin(r, body)
-		if mode == Both {
+		if mode != Answers {
 			if vs := x.request(); len(vs) > 0 {
 				report(vs)
 			}
+		}
+		if mode == Requests {
+			next.ServeHTTP(w, r)
+			return
 		}
 		rec := &recorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
