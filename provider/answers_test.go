@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -79,10 +78,10 @@ func TestMalformedAnswers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var requests atomic.Int32
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv := handwritten(t, func(w http.ResponseWriter, r *http.Request) {
 				requests.Add(1)
 				fmt.Fprint(w, tc.body)
-			}))
+			})
 			defer srv.Close()
 			c, err := New(Config{Endpoint: srv.URL, APIKey: "k"})
 			if err != nil {
@@ -111,10 +110,10 @@ func TestMalformedAnswers(t *testing.T) {
 // resent, and the caller re-reads the order.
 func TestMalformedWriteAnswerIsOutcomeUnknown(t *testing.T) {
 	var requests atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := handwritten(t, func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)
 		fmt.Fprint(w, `{"status": "OK"}`)
-	}))
+	})
 	defer srv.Close()
 	c, err := New(Config{Endpoint: srv.URL, APIKey: "k"})
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -30,10 +29,10 @@ func TestAPIErrorIsBounded(t *testing.T) {
 			[]string{"<html>ЖЖЖ", "bytes more)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv := handwritten(t, func(w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(http.StatusBadRequest)
 				fmt.Fprint(w, tc.body)
-			}))
+			})
 			defer srv.Close()
 			c, err := New(Config{Endpoint: srv.URL, APIKey: "k"})
 			if err != nil {
@@ -63,7 +62,7 @@ func TestAPIErrorIsBounded(t *testing.T) {
 // masked as the plan masks them, in the error and in the debug log; so is
 // any phone-looking number.
 func TestAPIErrorMasksPersonalData(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := handwritten(t, func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
 			Order struct {
 				Customer Customer `json:"customer"`
@@ -75,7 +74,7 @@ func TestAPIErrorMasksPersonalData(t *testing.T) {
 		msg := fmt.Sprintf("customer %s %s %s (%s, written +7 903 555-01-22 or 89035550122) is not accepted; %s; call 8 (800) 555-35-35",
 			cu.LastName, cu.FirstName, cu.MiddleName, cu.Phone, strings.ToUpper(cu.FirstName))
 		fmt.Fprintf(w, `{"status":"ERROR","errors":[{"code":"BAD_REQUEST","message":%q}]}`, msg)
-	}))
+	})
 	defer srv.Close()
 	var log bytes.Buffer
 	c, err := New(Config{Endpoint: srv.URL, APIKey: "k", DebugLog: &log})

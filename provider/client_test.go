@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -64,10 +63,10 @@ var fastRetry = RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDela
 func TestWriteTimeoutIsOutcomeUnknownAndNotResent(t *testing.T) {
 	var calls atomic.Int32
 	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := handwritten(t, func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
 		<-release
-	}))
+	})
 	defer srv.Close()
 	defer close(release)
 	c, err := New(Config{
@@ -93,10 +92,10 @@ func TestWriteTimeoutIsOutcomeUnknownAndNotResent(t *testing.T) {
 
 func TestWriteNotSentIsRetried(t *testing.T) {
 	var calls atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := handwritten(t, func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
 		w.Write([]byte(`{"status":"OK"}`))
-	}))
+	})
 	defer srv.Close()
 	// The first dial fails as a refused connection would: nothing was sent.
 	var dials atomic.Int32
@@ -138,10 +137,10 @@ func TestWriteToUnreachableServerIsNotUnknown(t *testing.T) {
 }
 
 func TestErrorWithoutEnvelope(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := handwritten(t, func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprint(w, "<html>bad request for key secret-key-123</html>")
-	}))
+	})
 	defer srv.Close()
 	c, err := New(Config{Endpoint: srv.URL, APIKey: "secret-key-123"})
 	if err != nil {
@@ -168,7 +167,7 @@ func TestErrorWithoutEnvelope(t *testing.T) {
 
 func TestReadRetriesCutShortBody(t *testing.T) {
 	var calls atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := handwritten(t, func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) == 1 {
 			// Promise more than is sent, then hang up.
 			w.Header().Set("Content-Length", "1000")
@@ -176,7 +175,7 @@ func TestReadRetriesCutShortBody(t *testing.T) {
 			return
 		}
 		w.Write([]byte(`{"campaign":{"id":21000000,"domain":"shop.example","placementType":"DBS","business":{"id":9000000}}}`))
-	}))
+	})
 	defer srv.Close()
 	c, err := New(Config{Endpoint: srv.URL, APIKey: "k", Retry: fastRetry})
 	if err != nil {
@@ -212,16 +211,16 @@ func TestRequestBodyLimit(t *testing.T) {
 
 func TestRedirectIsNotFollowed(t *testing.T) {
 	var leaked atomic.Bool
-	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	elsewhere := handwritten(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Api-Key") != "" {
 			leaked.Store(true)
 		}
 		w.Write([]byte(`{"status":"OK"}`))
-	}))
+	})
 	defer elsewhere.Close()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := handwritten(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusFound)
-	}))
+	})
 	defer srv.Close()
 	c, err := New(Config{Endpoint: srv.URL, APIKey: "k", HTTPClient: &http.Client{}})
 	if err != nil {

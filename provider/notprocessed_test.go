@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,7 +45,7 @@ func (l *hookLog) ctx() context.Context {
 func TestNotProcessedBeforeEachRetryOfAWrite(t *testing.T) {
 	var log hookLog
 	var calls atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := handwritten(t, func(w http.ResponseWriter, r *http.Request) {
 		n := calls.Add(1)
 		log.add(fmt.Sprintf("server %d", n))
 		if n <= 2 {
@@ -55,7 +54,7 @@ func TestNotProcessedBeforeEachRetryOfAWrite(t *testing.T) {
 			return
 		}
 		w.Write([]byte(`{"status":"OK"}`))
-	}))
+	})
 	defer srv.Close()
 	c, err := New(Config{Endpoint: srv.URL, APIKey: "k", Retry: fastRetry})
 	if err != nil {
@@ -71,11 +70,11 @@ func TestNotProcessedBeforeEachRetryOfAWrite(t *testing.T) {
 
 	t.Run("the last attempt's refusal is the error", func(t *testing.T) {
 		var log hookLog
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srv := handwritten(t, func(w http.ResponseWriter, r *http.Request) {
 			log.add("server")
 			w.WriteHeader(StatusRateLimited)
 			w.Write([]byte(`{"status":"ERROR","errors":[{"code":"LIMIT_EXCEEDED","message":"Hit rate limit of 6 parallel requests"}]}`))
-		}))
+		})
 		defer srv.Close()
 		c, err := New(Config{Endpoint: srv.URL, APIKey: "k", Retry: RetryPolicy{MaxAttempts: 2, BaseDelay: fastRetry.BaseDelay, MaxDelay: fastRetry.MaxDelay}})
 		if err != nil {
@@ -117,14 +116,14 @@ func TestNotProcessedBeforeEachRetryOfAWrite(t *testing.T) {
 	t.Run("a read never calls it", func(t *testing.T) {
 		var log hookLog
 		var calls atomic.Int32
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srv := handwritten(t, func(w http.ResponseWriter, r *http.Request) {
 			if calls.Add(1) == 1 {
 				w.WriteHeader(StatusRateLimited)
 				w.Write([]byte(`{"status":"ERROR","errors":[{"code":"LIMIT_EXCEEDED","message":"Hit rate limit of 6 parallel requests"}]}`))
 				return
 			}
 			w.Write([]byte(`{"campaign":{"id":21000000,"domain":"shop.example","placementType":"DBS","business":{"id":9000000}}}`))
-		}))
+		})
 		defer srv.Close()
 		c, err := New(Config{Endpoint: srv.URL, APIKey: "k", Retry: fastRetry})
 		if err != nil {
@@ -144,11 +143,11 @@ func TestNotProcessedBeforeEachRetryOfAWrite(t *testing.T) {
 // OneAttempt: a read that fails is not retried, and OnRetry is not called.
 func TestOneAttemptIsNeverRetried(t *testing.T) {
 	var calls atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := handwritten(t, func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
 		w.WriteHeader(http.StatusInternalServerError)
 		w.Write([]byte(`{"status":"ERROR","errors":[{"code":"INTERNAL_ERROR","message":"down"}]}`))
-	}))
+	})
 	defer srv.Close()
 	retried := false
 	c, err := New(Config{Endpoint: srv.URL, APIKey: "k", Retry: fastRetry, Hooks: Hooks{

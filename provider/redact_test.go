@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -39,10 +38,10 @@ func TestRedactionKeepsTextWhole(t *testing.T) {
 	} {
 		t.Run(tc.key, func(t *testing.T) {
 			echo := strings.ReplaceAll(tc.echo, "KEY", tc.key)
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv := handwritten(t, func(w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(http.StatusBadRequest)
 				fmt.Fprintf(w, `{"status":"ERROR","errors":[{"code":"BAD_REQUEST","message":%q}]}`, echo)
-			}))
+			})
 			defer srv.Close()
 			var log bytes.Buffer
 			c, err := New(Config{Endpoint: srv.URL, APIKey: tc.key, DebugLog: &log})

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,14 +23,14 @@ type retryRecord struct {
 // every retry as it happens, not only the final error.
 func TestOnRetryReportsEachRetry(t *testing.T) {
 	var calls atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := handwritten(t, func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) <= 2 {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			w.Write([]byte(`{"status":"ERROR","errors":[{"code":"SERVICE_UNAVAILABLE","message":"try later"}]}`))
 			return
 		}
 		w.Write([]byte(`{"campaign":{"id":21000000,"domain":"shop.example","placementType":"DBS","business":{"id":9000000}}}`))
-	}))
+	})
 	defer srv.Close()
 	var (
 		mu  sync.Mutex

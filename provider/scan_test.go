@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/orderform/orderform/internal/contract"
 	"github.com/orderform/orderform/provider/sandbox"
 )
 
@@ -70,7 +71,9 @@ func TestScanReadsTheEmulatorsAnswers(t *testing.T) {
 	st := sandbox.Generate(200, 1)
 	srv := sandbox.New(st, sandbox.Options{APIKeys: []string{"k"}})
 	var bodies [][]byte
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// The answers are the emulator's, passed on as they are: the requests
+	// and the answers are both checked.
+	hs := httptest.NewServer(contract.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, r)
 		bodies = append(bodies, rec.Body.Bytes())
@@ -79,7 +82,7 @@ func TestScanReadsTheEmulatorsAnswers(t *testing.T) {
 		}
 		w.WriteHeader(rec.Code)
 		w.Write(rec.Body.Bytes())
-	}))
+	}), contract.Both, contract.Errorf(t)))
 	defer hs.Close()
 	c, err := New(Config{Endpoint: hs.URL, APIKey: "k"})
 	if err != nil {
