@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/orderform/orderform/internal/contract"
 	"github.com/orderform/orderform/journal"
 	"github.com/orderform/orderform/plan"
 	"github.com/orderform/orderform/provider"
@@ -446,11 +447,12 @@ func (r realOperations) Operations(ctx context.Context, businessID int64, opType
 // after the client's whole retry budget.
 func TestOperationsBudgetCountsRequests(t *testing.T) {
 	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// The 500s are the test's own; what the client asks for is checked.
+	srv := httptest.NewServer(contract.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
 		w.WriteHeader(http.StatusInternalServerError)
 		w.Write([]byte(`{"status":"ERROR","errors":[{"code":"INTERNAL_ERROR","message":"operations are down"}]}`))
-	}))
+	}), contract.Requests, contract.Errorf(t)))
 	defer srv.Close()
 	client, err := provider.New(provider.Config{Endpoint: srv.URL, APIKey: "k",
 		Retry: provider.RetryPolicy{MaxAttempts: 8, BaseDelay: time.Microsecond, MaxDelay: time.Microsecond}})
