@@ -38,7 +38,7 @@ func (e *applyEnv) killAt(match func(*http.Request) bool, nth int, when killPoin
 			return false
 		}
 		if when == afterProcessing {
-			e.srv.ServeHTTP(httptest.NewRecorder(), r)
+			e.sandbox.ServeHTTP(httptest.NewRecorder(), r)
 		}
 		// Marked before the kill: the test reads it as soon as the
 		// process is gone.

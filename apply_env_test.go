@@ -34,7 +34,10 @@ type applyEnv struct {
 	t   *testing.T
 	dir string
 	srv *sandbox.Server
-	url string
+	// sandbox is srv with its answers checked against the official spec:
+	// what an intercept passes on to the sandbox goes through it.
+	sandbox http.Handler
+	url     string
 
 	mu        sync.Mutex
 	intercept func(w http.ResponseWriter, r *http.Request) bool // true: it answered (or aborted) the request
@@ -62,18 +65,19 @@ func newApplyEnv(t *testing.T, st *sandbox.State, opt sandbox.Options, files map
 	}
 	opt.APIKeys = []string{testKey}
 	e := &applyEnv{t: t, dir: t.TempDir(), srv: sandbox.New(st, opt)}
-	// What reaches the sandbox, and what it answers, is checked against the
-	// official spec; an intercept's answers are the test's own.
-	checked := contract.Handler(e.srv, contract.Both, contract.Errorf(t))
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// Every request orderform sends is checked against the official spec,
+	// whether an intercept answers it or the sandbox does; the sandbox's
+	// answers are checked too, an intercept's are the test's own.
+	e.sandbox = contract.Handler(e.srv, contract.Answers, contract.Errorf(t))
+	hs := httptest.NewServer(contract.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.mu.Lock()
 		f := e.intercept
 		e.mu.Unlock()
 		if f != nil && f(w, r) {
 			return
 		}
-		checked.ServeHTTP(w, r)
-	}))
+		e.sandbox.ServeHTTP(w, r)
+	}), contract.Requests, contract.Errorf(t)))
 	t.Cleanup(hs.Close)
 	e.url = hs.URL
 	for name, content := range files {

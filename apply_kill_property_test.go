@@ -275,7 +275,7 @@ func (e *applyEnv) armKill(after time.Duration) *killer {
 				}
 			})
 		}
-		e.srv.ServeHTTP(w, r)
+		e.sandbox.ServeHTTP(w, r)
 		return true
 	})
 	return k
