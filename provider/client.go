@@ -273,13 +273,12 @@ func New(cfg Config) (*Client, error) {
 	own := *hc
 	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	hc = &own
-	_, stdTransport := hc.Transport.(*http.Transport)
 	return &Client{
 		base:        strings.TrimRight(base, "/"),
 		key:         cfg.APIKey,
 		integration: Integration(cfg.Version),
 		hc:          hc,
-		traceable:   hc.Transport == nil || stdTransport,
+		traceable:   traceable(hc.Transport),
 		quotas:      quotas,
 		parallel:    parallel,
 		retry:       retry,
@@ -639,6 +638,23 @@ func (c *Client) send(ctx context.Context, r *request, u string, body []byte, wi
 		c.hooks.OnAnswer(Answer{Endpoint: r.endpoint, Status: resp.StatusCode, Remaining: rem})
 	}
 	return outcome{status: resp.StatusCode, header: resp.Header, body: data, err: err, sent: true}
+}
+
+// traceable reports whether rt is a standard transport, or one that passes
+// each request on unchanged to one (Unwrap: a wrapper that only observes,
+// as the tests' contract checker): httptrace's GotConn then comes before
+// any byte of a request is written.
+func traceable(rt http.RoundTripper) bool {
+	for {
+		switch t := rt.(type) {
+		case nil, *http.Transport:
+			return true
+		case interface{ Unwrap() http.RoundTripper }:
+			rt = t.Unwrap()
+		default:
+			return false
+		}
+	}
 }
 
 // readAll is io.ReadAll starting from the size the answer announces

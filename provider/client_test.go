@@ -4,14 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orderform/orderform/internal/contract"
 )
 
 func TestNewChecksEndpoint(t *testing.T) {
@@ -232,5 +237,27 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 	}
 	if leaked.Load() {
 		t.Error("the API key was sent to the redirect target")
+	}
+}
+
+// A write whose TLS handshake fails never left: the error is not
+// ErrOutcomeUnknown, also through a transport that wraps the standard one
+// and passes requests on unchanged (the contract checker of these tests):
+// httptrace's GotConn still tells a request that left from one that did not.
+func TestWriteRefusedByTLSThroughAWrapperIsNotUnknown(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the request reached the server: %s %s", r.Method, r.URL.Path)
+	}))
+	defer srv.Close()
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is logged
+	// The client does not trust the test server's certificate.
+	hc := &http.Client{Transport: contract.Transport(http.DefaultTransport.(*http.Transport).Clone(), contract.Errorf(t))}
+	c, err := New(Config{Endpoint: srv.URL, APIKey: "k", Retry: fastRetry, HTTPClient: hc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.SetTrack(context.Background(), 21000000, 1001, Track{Code: "RP1", DeliveryServiceID: 51})
+	if err == nil || errors.Is(err, ErrOutcomeUnknown) {
+		t.Fatalf("SetTrack refused at the handshake: %v, want an error that is not ErrOutcomeUnknown", err)
 	}
 }
