@@ -31,6 +31,11 @@ type PG struct {
 
 	mu   sync.Mutex // the connection is not safe for concurrent use
 	conn *pgx.Conn
+	// cfg connects again (live); held counts the advisory locks this
+	// session holds: a connection lost while it holds none (a watcher
+	// between its writes) is replaced, one lost with locks is not.
+	cfg  *pgx.ConnConfig
+	held int
 
 	// readOnly: opened for reading (plan, journal): nothing is created,
 	// SELECT is all the role needs, and Lock, Append and Prune refuse.
@@ -108,7 +113,7 @@ func openPG(ctx context.Context, connStr, schema string, readOnly bool) (*PG, er
 	if err != nil {
 		return nil, fmt.Errorf("backend pg: connect to %s: %w", where, redactConnErr(err))
 	}
-	b := &PG{schema: schema, where: where, conn: conn, readOnly: readOnly}
+	b := &PG{schema: schema, where: where, conn: conn, cfg: cfg, readOnly: readOnly}
 	b.commits.write = b.insert
 	check := b.migrate
 	if readOnly {
@@ -247,9 +252,56 @@ func (b *PG) Records(ctx context.Context) ([]Record, error) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	rows, err := b.conn.Query(ctx, b.q(`SELECT seq, record FROM %s.journal ORDER BY seq`))
+	var out []Record
+	err := b.again(ctx, func() (err error) {
+		out, err = b.records(ctx)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read journal (%s): %w", b.Name(), err)
+	}
+	return out, nil
+}
+
+// again runs f on a live connection and, if the connection was found lost
+// only by f's failure, once more on a new one: for what is safe to do twice
+// (a read, a try for a lock). Call it holding b.mu.
+func (b *PG) again(ctx context.Context, f func() error) error {
+	if err := b.live(ctx); err != nil {
+		return err
+	}
+	err := f()
+	if err != nil && b.conn.IsClosed() && b.held == 0 {
+		if lerr := b.live(ctx); lerr == nil {
+			err = f()
+		}
+	}
+	return err
+}
+
+// live replaces a connection the server or the network closed, unless the
+// session held locks: those went with it, and a run that held them must
+// stop rather than go on without them. Call it holding b.mu.
+func (b *PG) live(ctx context.Context) error {
+	if !b.conn.IsClosed() {
+		return nil
+	}
+	if b.held > 0 {
+		return errors.New("the connection to PostgreSQL was lost, and with it this run's locks")
+	}
+	conn, err := pgx.ConnectConfig(ctx, b.cfg)
+	if err != nil {
+		return fmt.Errorf("the connection to PostgreSQL was lost; connect again: %w", redactConnErr(err))
+	}
+	b.conn = conn
+	return nil
+}
+
+// records reads every record over the current connection.
+func (b *PG) records(ctx context.Context) ([]Record, error) {
+	rows, err := b.conn.Query(ctx, b.q(`SELECT seq, record FROM %s.journal ORDER BY seq`))
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []Record
@@ -257,19 +309,16 @@ func (b *PG) Records(ctx context.Context) ([]Record, error) {
 		var seq int64
 		var data []byte
 		if err := rows.Scan(&seq, &data); err != nil {
-			return nil, fmt.Errorf("read journal (%s): %w", b.Name(), err)
+			return nil, err
 		}
 		var r Record
 		if err := json.Unmarshal(data, &r); err != nil || r.ID == "" || r.Kind == "" {
-			return nil, fmt.Errorf("read journal (%s): record seq %d is damaged; the other records are intact: check its order in the Market, then delete it alone (DELETE FROM %s.journal WHERE seq = %d)",
-				b.Name(), seq, b.schema, seq)
+			return nil, fmt.Errorf("record seq %d is damaged; the other records are intact: check its order in the Market, then delete it alone (DELETE FROM %s.journal WHERE seq = %d)",
+				seq, b.schema, seq)
 		}
 		out = append(out, r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read journal (%s): %w", b.Name(), err)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // Append commits records; concurrent calls share one INSERT and one commit.
@@ -357,6 +406,11 @@ func (b *PG) insert(recs []Record) error {
 	defer cancel()
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := b.live(ctx); err != nil {
+		return err
+	}
+	// Never made again on a new connection: whether a commit the
+	// connection dropped under went through is unknown.
 	_, err := b.conn.Exec(ctx, sb.String(), args...)
 	return err
 }
@@ -380,6 +434,9 @@ func (b *PG) Prune(ctx context.Context, locks Locks) error {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := b.live(ctx); err != nil {
+		return fmt.Errorf("prune journal (%s): %w", b.Name(), err)
+	}
 	if _, err := b.conn.Exec(ctx, b.q(`DELETE FROM %s.journal WHERE submission = ANY($1)`), list); err != nil {
 		return fmt.Errorf("prune journal (%s): %w", b.Name(), err)
 	}
@@ -415,16 +472,25 @@ func (b *PG) Lock(ctx context.Context, keys []LockKey, holder Holder, timeout ti
 			b.mu.Lock()
 			defer b.mu.Unlock()
 			var ok bool
-			if err := b.conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil {
-				return false, Holder{}, err
-			}
-			if ok {
+			// A lock taken on a session that then drops dies with it:
+			// trying again on a new one is safe.
+			err := b.again(ctx, func() error {
+				if err := b.conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil || !ok {
+					return err
+				}
 				_, err := b.conn.Exec(ctx, b.q(`INSERT INTO %s.locks (endpoint, campaign_id, holder) VALUES ($1, $2, $3)
 					ON CONFLICT (endpoint, campaign_id) DO UPDATE SET holder = EXCLUDED.holder`), k.Endpoint, k.CampaignID, info)
 				if err != nil {
 					_, _ = b.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, key)
 				}
-				return err == nil, Holder{}, err
+				return err
+			})
+			if err != nil {
+				return false, Holder{}, err
+			}
+			if ok {
+				b.held++
+				return true, Holder{}, nil
 			}
 			var h Holder
 			var data []byte
@@ -467,6 +533,9 @@ func (h *pgLocks) Release() error {
 		if _, err := b.conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, advisoryKey(b.schema, k.Endpoint, k.CampaignID)); err != nil && first == nil {
 			first = err
 		}
+		// Given back, or gone with a lost connection: either way no
+		// longer held.
+		b.held--
 	}
 	h.keys = nil
 	return first
