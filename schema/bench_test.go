@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/metrics"
 	"strings"
 	"testing"
+	"time"
 )
 
 // tenThousand is the plan benchmark's configuration: 10,000 orders declared
@@ -79,4 +82,127 @@ func BenchmarkLoad10k(b *testing.B) {
 			b.Fatalf("%d orders", len(orders))
 		}
 	}
+}
+
+// hundredThousand is bench/plan10k's configuration at -n 100000: half the
+// orders get a track from one CSV, the other half a delivery interval from
+// another, each through a for_each over csvdecode(file(...)).
+func hundredThousand(b *testing.B) string {
+	var tracks, slots strings.Builder
+	tracks.WriteString("order_id,track\n")
+	slots.WriteString("order_id,from_date,to_date,from_time,to_time\n")
+	for i := range 100000 {
+		id := 100001 + i
+		if id%2 == 1 {
+			fmt.Fprintf(&tracks, "%d,RP%09dRU\n", id, id)
+		} else {
+			day := fmt.Sprintf("2026-12-%02d", 1+i%28)
+			fmt.Fprintf(&slots, "%d,%s,%s,%s,%s\n", id, day, day, "10:00", "14:00")
+		}
+	}
+	return writeDir(b, map[string]string{
+		"tracks.csv": tracks.String(),
+		"slots.csv":  slots.String(),
+		"main.hcl": `provider "yandex_market" {
+  campaign_id = 21000000
+  business_id = 9000000
+}
+
+variable "courier_service" {
+  type    = number
+  default = 51
+}
+
+locals {
+  tracks = csvdecode(file("tracks.csv"))
+  slots  = csvdecode(file("slots.csv"))
+}
+
+order "shipped" {
+  for_each = { for row in local.tracks : row.order_id => row }
+
+  track {
+    code                = each.value.track
+    delivery_service_id = var.courier_service
+  }
+}
+
+order "slot" {
+  for_each    = { for row in local.slots : row.order_id => row }
+  campaign_id = 22000000
+
+  delivery_interval {
+    from_date = each.value.from_date
+    to_date   = each.value.to_date
+    from_time = each.value.from_time
+    to_time   = each.value.to_time
+  }
+}
+`,
+	})
+}
+
+// heapPeak samples the heap while a function runs: the largest heap of
+// live and not yet collected objects it saw, and the largest live heap
+// the collector marked (what remains after a cycle).
+type heapPeak struct {
+	stop            chan struct{}
+	done            chan struct{}
+	objects, marked uint64
+	samples         []metrics.Sample
+}
+
+func startHeapPeak() *heapPeak {
+	p := &heapPeak{stop: make(chan struct{}), done: make(chan struct{}), samples: []metrics.Sample{
+		{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"},
+	}}
+	go func() {
+		defer close(p.done)
+		t := time.NewTicker(200 * time.Microsecond)
+		defer t.Stop()
+		for {
+			metrics.Read(p.samples)
+			p.objects = max(p.objects, p.samples[0].Value.Uint64())
+			p.marked = max(p.marked, p.samples[1].Value.Uint64())
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return p
+}
+
+func (p *heapPeak) end() (objects, marked uint64) {
+	close(p.stop)
+	<-p.done
+	metrics.Read(p.samples)
+	return max(p.objects, p.samples[0].Value.Uint64()), max(p.marked, p.samples[1].Value.Uint64())
+}
+
+// BenchmarkLoad100k is Load of bench/plan10k's configuration at -n 100000
+// (no data source: Orders hands out Load's orders). Besides time and
+// allocations it reports the peak heap during Load (peak-heap-MB, sampled)
+// and the largest live heap a collection found (live-MB): orderform's
+// peak RSS is set there.
+func BenchmarkLoad100k(b *testing.B) {
+	dir := hundredThousand(b)
+	b.ReportAllocs()
+	var peak, live uint64
+	for b.Loop() {
+		runtime.GC()
+		p := startHeapPeak()
+		cfg, diags := Load(dir, LoadOptions{})
+		objects, marked := p.end()
+		peak, live = max(peak, objects), max(live, marked)
+		if diags.HasErrors() {
+			b.Fatal(diags)
+		}
+		if orders, _ := cfg.Orders(&DataResults{}); len(orders) != 100000 {
+			b.Fatalf("%d orders", len(orders))
+		}
+	}
+	b.ReportMetric(float64(peak)/1e6, "peak-heap-MB")
+	b.ReportMetric(float64(live)/1e6, "live-MB")
 }
