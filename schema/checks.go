@@ -117,6 +117,62 @@ type checker struct {
 	// fixed holds the values of the attributes that are the same in every
 	// instance of a block, evaluated once (see fixedValues). Only read.
 	fixed map[*attrExpr]fixedValue
+	// each is the for_each instance being evaluated, nil outside one.
+	each *eachBinding
+}
+
+// eachBinding is each of a for_each instance: its key and value, and the
+// child context binding them that expressions are evaluated in. Most
+// expressions of a for_each block are each.value.NAME, which lookup finds
+// without evaluating; the context (an object and a map, for every
+// instance) is only made for the others.
+type eachBinding struct {
+	key, value cty.Value
+	ctx        *hcl.EvalContext
+}
+
+// bind makes b the instance of key and value, with no context yet.
+func (b *eachBinding) bind(key, value cty.Value) {
+	*b = eachBinding{key: key, value: value}
+}
+
+// context returns the instance's context, a child of parent (the block's
+// context, the same for all the instance's expressions), made once.
+func (b *eachBinding) context(parent *hcl.EvalContext) *hcl.EvalContext {
+	if b == nil {
+		return parent
+	}
+	if b.ctx == nil {
+		b.ctx = parent.NewChild()
+		b.ctx.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{
+			"key": b.key, "value": b.value,
+		})}
+	}
+	return b.ctx
+}
+
+// lookup returns the value of a when it is each.key, each.value, or
+// each.value.NAME of an object that has NAME: what evaluating it in the
+// context would give, without diagnostics. Whatever else, such as an
+// attribute the value lacks (an error to report as hcl words it), is left
+// to the evaluation.
+func (b *eachBinding) lookup(a *attrExpr) (cty.Value, bool) {
+	if b == nil {
+		return cty.NilVal, false
+	}
+	switch a.ref.kind {
+	case refKey:
+		return b.key, true
+	case refValue:
+		return b.value, true
+	case refValueAttr:
+		v := b.value
+		if v.IsMarked() || !v.IsKnown() || v.IsNull() || !v.Type().IsObjectType() || !v.Type().HasAttribute(a.ref.name) {
+			return cty.NilVal, false
+		}
+		return v.GetAttr(a.ref.name), true
+	}
+	return cty.NilVal, false
 }
 
 // fixedValue is an attribute's value and the diagnostics of evaluating it.
@@ -145,8 +201,10 @@ func (c *checker) eval(a *attrExpr, ctx *hcl.EvalContext) (cty.Value, status, bo
 	var diags hcl.Diagnostics
 	if f, ok := c.fixed[a]; ok {
 		v, diags = f.v, f.diags
+	} else if ev, ok := c.each.lookup(a); ok {
+		v = ev
 	} else {
-		v, diags = a.expr.Value(ctx)
+		v, diags = a.expr.Value(c.each.context(ctx))
 	}
 	*c.diags = append(*c.diags, diags...)
 	if diags.HasErrors() {

@@ -50,6 +50,50 @@ type attrExpr struct {
 	// budget nothing, and unless it refers to each it has one value for
 	// every instance of a block (see fixedValues).
 	calls bool
+	// ref is set when the expression is each.key, each.value or
+	// each.value.NAME: an instance finds its value without a context.
+	ref eachRef
+}
+
+// eachRef is a reference to each that an instance resolves from its key
+// and value alone (see eachBinding.lookup).
+type eachRef struct {
+	kind refKind
+	name string // of each.value.NAME
+}
+
+type refKind uint8
+
+const (
+	refNone      refKind = iota
+	refKey               // each.key
+	refValue             // each.value
+	refValueAttr         // each.value.NAME
+)
+
+// eachRefOf recognizes each.key, each.value and each.value.NAME.
+func eachRefOf(e hcl.Expression) eachRef {
+	st, ok := e.(*hclsyntax.ScopeTraversalExpr)
+	if !ok || len(st.Traversal) < 2 || len(st.Traversal) > 3 {
+		return eachRef{}
+	}
+	t := st.Traversal
+	root, ok0 := t[0].(hcl.TraverseRoot)
+	step, ok1 := t[1].(hcl.TraverseAttr)
+	if !ok0 || !ok1 || root.Name != "each" {
+		return eachRef{}
+	}
+	switch {
+	case len(t) == 2 && step.Name == "key":
+		return eachRef{kind: refKey}
+	case len(t) == 2 && step.Name == "value":
+		return eachRef{kind: refValue}
+	case step.Name == "value":
+		if attr, ok := t[2].(hcl.TraverseAttr); ok {
+			return eachRef{kind: refValueAttr, name: attr.Name}
+		}
+	}
+	return eachRef{}
 }
 
 func newAttrExpr(prefix string, a *hcl.Attribute) *attrExpr {
@@ -60,7 +104,7 @@ func newAttrExpr(prefix string, a *hcl.Attribute) *attrExpr {
 	if prefix != "" {
 		path = prefix + "." + a.Name
 	}
-	return &attrExpr{name: a.Name, path: path, expr: guardExpr(a.Expr), rng: a.Expr.Range(), calls: callsFunctions(a.Expr)}
+	return &attrExpr{name: a.Name, path: path, expr: guardExpr(a.Expr), rng: a.Expr.Range(), calls: callsFunctions(a.Expr), ref: eachRefOf(a.Expr)}
 }
 
 // callsFunctions reports whether e calls a function; an expression that is

@@ -23,9 +23,10 @@ const instanceBatch = 32
 // vals[i], into one result each, in the order of keys. Many are evaluated
 // concurrently, each worker with its own checker; what they share is safe
 // for that: the evaluation context and the values are only read (each
-// instance has its own child context, which is what hclsyntax's splat
-// expressions need), the functions keep no state but file()'s cache, which
-// a mutex guards, and the budget, which is atomic.
+// instance evaluates in its own child context, which is what hclsyntax's
+// splat expressions need, or looks each.value.NAME up without one), the
+// functions keep no state but file()'s cache, which a mutex guards, and
+// the budget, which is atomic.
 //
 // The results are those of evaluating the instances one after the other.
 // That holds for the budget as long as it suffices (then the order of the
@@ -38,14 +39,12 @@ func (ev *evaluator) instances(ob *orderBlock, ctx *hcl.EvalContext, keys, vals 
 	rs := make([]result, len(keys))
 	fixed := ev.fixedValues(ob, ctx, len(keys))
 	eval := func(c *checker, i int) {
-		child := ctx.NewChild()
-		child.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{
-			"key": keys[i], "value": vals[i],
-		})}
-		ev.instance(&rs[i], ob, child, &keys[i], false, c)
+		c.each.bind(keys[i], vals[i])
+		ev.instance(&rs[i], ob, ctx, &keys[i], false, c)
+		c.each.bind(cty.NilVal, cty.NilVal)
 	}
 	sequential := func() []result {
-		c := &checker{strict: strict, fixed: fixed}
+		c := &checker{strict: strict, fixed: fixed, each: &eachBinding{}}
 		for i := range keys {
 			eval(c, i)
 		}
@@ -71,7 +70,7 @@ func (ev *evaluator) instances(ob *orderBlock, ctx *hcl.EvalContext, keys, vals 
 	)
 	panicked.Store(int64(len(keys)))
 	work := func() {
-		c := &checker{strict: strict, fixed: fixed}
+		c := &checker{strict: strict, fixed: fixed, each: &eachBinding{}}
 		for {
 			start := next.Add(instanceBatch) - instanceBatch
 			if start >= int64(len(keys)) || start > panicked.Load() {
