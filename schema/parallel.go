@@ -2,6 +2,7 @@ package schema
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -20,13 +21,14 @@ var parallelMin = 256
 const instanceBatch = 32
 
 // instances evaluates the instances of a for_each block, keys[i] bound to
-// vals[i], into one result each, in the order of keys. Many are evaluated
-// concurrently, each worker with its own checker; what they share is safe
-// for that: the evaluation context and the values are only read (each
-// instance evaluates in its own child context, which is what hclsyntax's
-// splat expressions need, or looks each.value.NAME up without one), the
-// functions keep no state but file()'s cache, which a mutex guards, and
-// the budget, which is atomic.
+// vals[i], into out[i] (len(keys) orders), and returns the notes of those
+// whose result is not the usual one (see note), in the order of keys. Many
+// are evaluated concurrently, each worker with its own checker; what they
+// share is safe for that: the evaluation context and the values are only
+// read (each instance evaluates in its own child context, which is what
+// hclsyntax's splat expressions need, or looks each.value.NAME up without
+// one), the functions keep no state but file()'s cache, which a mutex
+// guards, and the budget, which is atomic.
 //
 // The results are those of evaluating the instances one after the other.
 // That holds for the budget as long as it suffices (then the order of the
@@ -35,20 +37,29 @@ const instanceBatch = 32
 // given back and they are evaluated again one after the other. A panic is
 // raised again in the caller's goroutine, the first instance's that panics,
 // as it would have been without goroutines.
-func (ev *evaluator) instances(ob *orderBlock, ctx *hcl.EvalContext, keys, vals []cty.Value, strict bool) []result {
-	rs := make([]result, len(keys))
+func (ev *evaluator) instances(ob *orderBlock, ctx *hcl.EvalContext, keys, vals []cty.Value, strict bool, out []Order) []note {
 	fixed := ev.fixedValues(ob, ctx, len(keys))
-	eval := func(c *checker, i int) {
+	usualRng := ob.idRange()
+	// eval evaluates instance i with c, adding its note to notes if it
+	// has one. r is c's, reused: only a note keeps its diagnostics.
+	eval := func(c *checker, r *result, i int, notes []note) []note {
 		c.each.bind(keys[i], vals[i])
-		ev.instance(&rs[i], ob, ctx, &keys[i], false, c)
+		ev.instance(&out[i], r, ob, ctx, &keys[i], false, c)
 		c.each.bind(cty.NilVal, cty.NilVal)
-	}
-	sequential := func() []result {
-		c := &checker{strict: strict, fixed: fixed, each: &eachBinding{}}
-		for i := range keys {
-			eval(c, i)
+		if len(r.diags) > 0 || (r.checkID && r.idRng != usualRng) {
+			notes = append(notes, note{i, *r})
 		}
-		return rs
+		*r = result{}
+		return notes
+	}
+	sequential := func() []note {
+		c := &checker{strict: strict, fixed: fixed, each: &eachBinding{}}
+		var r result
+		var notes []note
+		for i := range keys {
+			notes = eval(c, &r, i, notes)
+		}
+		return notes
 	}
 	workers := min(runtime.GOMAXPROCS(0), (len(keys)+instanceBatch-1)/instanceBatch)
 	if len(keys) < parallelMin || workers < 2 {
@@ -67,10 +78,15 @@ func (ev *evaluator) instances(ob *orderBlock, ctx *hcl.EvalContext, keys, vals 
 		panicked  atomic.Int64
 		mu        sync.Mutex
 		panicVals = map[int64]any{}
+		// The workers' notes, each in the order of keys.
+		notesOf = make([][]note, workers)
 	)
 	panicked.Store(int64(len(keys)))
-	work := func() {
+	work := func(w int) {
 		c := &checker{strict: strict, fixed: fixed, each: &eachBinding{}}
+		var r result
+		notes := notesOf[w]
+		defer func() { notesOf[w] = notes }()
 		for {
 			start := next.Add(instanceBatch) - instanceBatch
 			if start >= int64(len(keys)) || start > panicked.Load() {
@@ -94,16 +110,16 @@ func (ev *evaluator) instances(ob *orderBlock, ctx *hcl.EvalContext, keys, vals 
 							}
 						}
 					}()
-					eval(c, int(i))
+					notes = eval(c, &r, int(i), notes)
 				}()
 			}
 		}
 	}
 	var wg sync.WaitGroup
-	for range workers - 1 {
-		wg.Go(work)
+	for w := range workers - 1 {
+		wg.Go(func() { work(w + 1) })
 	}
-	work()
+	work(0)
 	wg.Wait()
 
 	if first := panicked.Load(); first < int64(len(keys)) {
@@ -114,11 +130,22 @@ func (ev *evaluator) instances(ob *orderBlock, ctx *hcl.EvalContext, keys, vals 
 		if (elements0 <= maxEvalElements && elements1 > maxEvalElements) || (bytes0 <= maxEvalBytes && bytes1 > maxEvalBytes) {
 			b.elements.Add(elements0 - elements1)
 			b.bytes.Add(bytes0 - bytes1)
-			clear(rs)
+			clear(out)
 			return sequential()
 		}
 	}
-	return rs
+	notes := slices.Concat(notesOf...)
+	slices.SortFunc(notes, func(a, b note) int { return a.i - b.i })
+	return notes
+}
+
+// note is the result of a for_each instance that is not the usual one:
+// no diagnostics, and an ID, if it has one, declared where the block's
+// instances declare it (idRange). Instances without a note are the
+// majority, and keep no result.
+type note struct {
+	i int // the instance's index
+	r result
 }
 
 // fixedValues evaluates once, in the block's context, the attributes of a

@@ -231,3 +231,41 @@ func TestInstanceAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestInstanceIDFromKeyWhereIDIsNull: an instance whose id is null takes
+// its key for ID, declared at for_each rather than at id, and a duplicate's
+// error says so, whether the instances are evaluated concurrently or not.
+func TestInstanceIDFromKeyWhereIDIsNull(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	dir := writeDir(t, withProvider(map[string]string{
+		"main.hcl": `order "1001" {
+  track {
+    code                = "RP1"
+    delivery_service_id = 1
+  }
+}
+order "csv" {
+  for_each = { "1001" = null, "2001" = 2001, "3001" = 1001 }
+  id       = each.value
+  track {
+    code                = "RP2"
+    delivery_service_id = 1
+  }
+}
+`}))
+	seq := evaluate(t, dir, 1<<30, nil)
+	if diff := cmp.Diff(seq, evaluate(t, dir, 1, nil)); diff != "" {
+		t.Errorf("concurrently (-sequentially +concurrently):\n%s", diff)
+	}
+	var got []string
+	for _, d := range seq.LoadDiags {
+		got = append(got, fmt.Sprintf("%s @ %d:%d: %s", d.Summary, d.Subject.Start.Line, d.Subject.Start.Column, d.Detail))
+	}
+	want := []string{
+		`Duplicate order ID @ 8:14: Order ID 1001 is declared twice: by order.1001 at ` + dir + `/main.hcl:1:7 and by order.csv["1001"] at ` + dir + `/main.hcl:8:14. Declare each order once: remove one, or fix its ID.`,
+		`Duplicate order ID @ 9:14: Order ID 1001 is declared twice: by order.1001 at ` + dir + `/main.hcl:1:7 and by order.csv["3001"] at ` + dir + `/main.hcl:9:14. Declare each order once: remove one, or fix its ID.`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+}
