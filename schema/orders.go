@@ -281,6 +281,13 @@ func (ev *evaluator) expand(ob *orderBlock, ctx *hcl.EvalContext, c *checker) ([
 		// Its reference error is reported; still check the block once.
 		return c.unknownForEach(a)
 	}
+	if keys, vals, d, ok := rowsByKey(a.expr, ctx); ok {
+		*c.diags = append(*c.diags, d...)
+		if d.HasErrors() {
+			return nil, nil, invalid
+		}
+		return keys, vals, valid
+	}
 	v, d := a.expr.Value(ctx)
 	*c.diags = append(*c.diags, d...)
 	if d.HasErrors() {
