@@ -212,11 +212,17 @@ func Load(dir string, opt LoadOptions) (*Config, hcl.Diagnostics) {
 	if len(l.data) == 0 && !ev.loadErrors {
 		// Nothing is unknown without data sources: phase 2 would compute
 		// exactly these orders again (and, for 100,000 of them from a
-		// CSV, spend as long on it as phase 1 did).
+		// CSV, spend as long on it as phase 1 did). Without any order
+		// too: final nil would evaluate them again, without locals.
+		if orders == nil {
+			orders = []Order{}
+		}
 		ev.final = orders
 		// Nothing evaluates again: the locals' values (the rows of every
-		// CSV) can go.
+		// CSV) and the functions (file()'s cache: the text of every CSV)
+		// can go.
 		ev.locals.values = nil
+		ev.funcs = nil
 	}
 
 	l.diags = dedup(l.diags, ev.reported)
