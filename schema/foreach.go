@@ -1,8 +1,7 @@
 package schema
 
 import (
-	"slices"
-	"strings"
+	"sort"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -46,11 +45,9 @@ func rowsByKey(e hcl.Expression, ctx *hcl.EvalContext) (keys, vals []cty.Value, 
 	if len(d) > 0 || v.IsMarked() || !v.IsKnown() || v.IsNull() || !(v.Type().IsListType() || v.Type().IsTupleType()) {
 		return nil, nil, nil, false
 	}
-	type row struct {
-		key string
-		val cty.Value
-	}
-	rows := make([]row, 0, v.LengthInt())
+	// The key of a row is its cell, as the object's iteration gives it.
+	n := v.LengthInt()
+	keys, vals = make([]cty.Value, 0, n), make([]cty.Value, 0, n)
 	for it := v.ElementIterator(); it.Next(); {
 		_, r := it.Element()
 		if r.IsMarked() || !r.IsKnown() || r.IsNull() || !r.Type().IsObjectType() || !r.Type().HasAttribute(name) {
@@ -60,15 +57,14 @@ func rowsByKey(e hcl.Expression, ctx *hcl.EvalContext) (keys, vals []cty.Value, 
 		if k.IsMarked() || !k.IsKnown() || k.IsNull() || k.Type() != cty.String {
 			return nil, nil, nil, false
 		}
-		s := k.AsString()
-		if cty.NormalizeString(s) != s {
+		if s := k.AsString(); cty.NormalizeString(s) != s {
 			return nil, nil, nil, false
 		}
-		rows = append(rows, row{s, r})
+		keys, vals = append(keys, k), append(vals, r)
 	}
-	slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.key, b.key) })
-	for i := 1; i < len(rows); i++ {
-		if rows[i].key == rows[i-1].key {
+	sort.Sort(byKey{keys, vals})
+	for i := 1; i < len(keys); i++ {
+		if keys[i].AsString() == keys[i-1].AsString() {
 			return nil, nil, nil, false // hcl words the error
 		}
 	}
@@ -76,11 +72,18 @@ func rowsByKey(e hcl.Expression, ctx *hcl.EvalContext) (keys, vals []cty.Value, 
 	if _, diags = fe.CollExpr.Value(ctx); diags.HasErrors() {
 		return nil, nil, diags, true
 	}
-	keys, vals = make([]cty.Value, len(rows)), make([]cty.Value, len(rows))
-	for i, r := range rows {
-		keys[i], vals[i] = cty.StringVal(r.key), r.val
-	}
 	return keys, vals, diags, true
+}
+
+// byKey sorts rows by key, keys[i] the key of vals[i], without a slice of
+// pairs.
+type byKey struct{ keys, vals []cty.Value }
+
+func (b byKey) Len() int           { return len(b.keys) }
+func (b byKey) Less(i, j int) bool { return b.keys[i].AsString() < b.keys[j].AsString() }
+func (b byKey) Swap(i, j int) {
+	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
+	b.vals[i], b.vals[j] = b.vals[j], b.vals[i]
 }
 
 // isVarRef reports whether e is the reference name (n 1) or name.ATTR
