@@ -161,11 +161,12 @@ func (c *Config) Orders(results *DataResults) ([]Order, hcl.Diagnostics) {
 	return orders, out
 }
 
-// idSource is where an order ID was declared: rng points into its block
-// (a for_each of 100,000 rows shares the block's ranges).
+// idSource is the first order that declared an ID: its index in the
+// orders, and where in its block the ID is, an index in ids.rngs. It is
+// half an address and a pointer: at 100,000 orders the map of them is
+// half the size.
 type idSource struct {
-	addr string
-	rng  *hcl.Range
+	at, rng int32
 }
 
 // result is what evaluating an order instance found beside the order,
@@ -186,21 +187,37 @@ type result struct {
 type ids struct {
 	seen  map[int64]idSource
 	diags *hcl.Diagnostics
+	// rngs are the places the IDs are declared at (a for_each of 100,000
+	// rows shares its block's), and rngAt their index.
+	rngs  []*hcl.Range
+	rngAt map[*hcl.Range]int32
+}
+
+func newIDs(diags *hcl.Diagnostics) *ids {
+	return &ids{seen: map[int64]idSource{}, diags: diags, rngAt: map[*hcl.Range]int32{}}
 }
 
 // add merges r's diagnostics into ids.diags, with the error of a duplicate
-// ID of o at the place the instance found it.
-func (s *ids) add(o *Order, r *result) {
+// ID of o at the place the instance found it. o is orders[at] unless it
+// is not returned (then its ID is not checked); orders holds every order
+// before it.
+func (s *ids) add(orders []Order, at int, o *Order, r *result) {
 	if r.checkID {
 		if prev, dup := s.seen[o.ID]; dup {
 			d := errorDiag(*r.idRng, "Duplicate order ID",
 				"Order ID %d is declared twice: by %s at %s and by %s at %s. Declare each order once: remove one, or fix its ID.",
-				o.ID, prev.addr, place(*prev.rng), o.Address, place(*r.idRng))
+				o.ID, orders[prev.at].Address, place(*s.rngs[prev.rng]), o.Address, place(*r.idRng))
 			*s.diags = append(*s.diags, r.diags[:r.dupAt]...)
 			*s.diags = append(*s.diags, d)
 			*s.diags = append(*s.diags, r.diags[r.dupAt:]...)
 		} else {
-			s.seen[o.ID] = idSource{addr: o.Address, rng: r.idRng}
+			i, ok := s.rngAt[r.idRng]
+			if !ok {
+				i = int32(len(s.rngs))
+				s.rngs = append(s.rngs, r.idRng)
+				s.rngAt[r.idRng] = i
+			}
+			s.seen[o.ID] = idSource{at: int32(at), rng: i}
 			*s.diags = append(*s.diags, r.diags...)
 		}
 	} else {
@@ -219,7 +236,7 @@ func (ev *evaluator) evalOrders(results *DataResults) ([]Order, hcl.Diagnostics)
 	// Once the data sources are read nothing should be unknown, unless it
 	// follows from an error already reported (then one error is enough).
 	c := &checker{diags: &diags, strict: results != nil && !ev.loadErrors && !diags.HasErrors()}
-	seen := &ids{seen: map[int64]idSource{}, diags: &diags}
+	seen := newIDs(&diags)
 	var orders []Order
 	for _, ob := range ev.orders {
 		if ob.duplicate {
@@ -229,8 +246,8 @@ func (ev *evaluator) evalOrders(results *DataResults) ([]Order, hcl.Diagnostics)
 			var o Order
 			var r result
 			ev.instance(&o, &r, ob, ctx, nil, false, &checker{strict: c.strict})
-			seen.add(&o, &r)
 			orders = append(orders, o)
+			seen.add(orders, len(orders)-1, &orders[len(orders)-1], &r)
 			continue
 		}
 		keys, vals, st := ev.expand(ob, ctx, c)
@@ -244,7 +261,7 @@ func (ev *evaluator) evalOrders(results *DataResults) ([]Order, hcl.Diagnostics)
 			var o Order
 			var r result
 			ev.instance(&o, &r, ob, child, nil, true, &checker{strict: c.strict})
-			seen.add(&o, &r)
+			seen.add(orders, -1, &o, &r)
 		case valid:
 			// The instances are evaluated into their place in orders,
 			// grown to exactly what they take: at 100,000 orders
@@ -264,7 +281,7 @@ func (ev *evaluator) evalOrders(results *DataResults) ([]Order, hcl.Diagnostics)
 					r, notes = &notes[0].r, notes[1:]
 				}
 				usual.checkID = o.ID > 0
-				seen.add(o, r)
+				seen.add(orders, base+i, o, r)
 			}
 		}
 	}
