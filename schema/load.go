@@ -189,6 +189,7 @@ func Load(dir string, opt LoadOptions) (*Config, hcl.Diagnostics) {
 	l.checkLocalRefs()
 	ev.locals = l.locals
 	l.checkRefs()
+	elements0, bytes0 := l.budget.elements.Load(), l.budget.bytes.Load()
 	l.locals.evaluate(ev, ev.unknownData(), false, &l.diags)
 	l.evalProvider(ev)
 	l.evalBackend(ev)
@@ -198,7 +199,7 @@ func Load(dir string, opt LoadOptions) (*Config, hcl.Diagnostics) {
 
 	// Phase 1 of the orders: every static check on what is known without
 	// the data sources.
-	orders, od := ev.evalOrders(nil)
+	orders, od := ev.evalOrders(nil, releaseLocals && len(l.data) == 0)
 	l.diags = append(l.diags, od...)
 	l.diags = append(l.diags, l.warnUnmanaged()...)
 	if len(l.orders) == 0 && len(l.fileOrder) > 0 && !l.diags.HasErrors() {
@@ -223,12 +224,28 @@ func Load(dir string, opt LoadOptions) (*Config, hcl.Diagnostics) {
 		// can go.
 		ev.locals.values = nil
 		ev.funcs = nil
+	} else if ev.released {
+		// Orders evaluates them again: the locals that phase 1 let go of
+		// are evaluated again, to the same values, charged from where
+		// their first evaluation started and without its diagnostics,
+		// which Load has.
+		elements1, bytes1 := l.budget.elements.Load(), l.budget.bytes.Load()
+		l.budget.elements.Store(elements0)
+		l.budget.bytes.Store(bytes0)
+		ev.locals.values = nil
+		l.locals.evaluate(ev, ev.unknownData(), false, new(hcl.Diagnostics))
+		l.budget.elements.Store(elements1)
+		l.budget.bytes.Store(bytes1)
 	}
 
 	l.diags = dedup(l.diags, ev.reported)
 	sortDiags(l.diags, l.fileOrder)
 	return l.cfg, l.diags
 }
+
+// releaseLocals lets Load's phase 1 let go of the locals the blocks left
+// do not need; tests compare with what it gives without.
+var releaseLocals = true
 
 const noOrdersSummary = "No orders declared"
 

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,6 +64,7 @@ type orderBlock struct {
 	blocks                map[string]*nestedBlock // by type (blockTypes)
 	ranges                map[string]hcl.Range    // shared by the instances
 	badLabel, duplicate   bool
+	locals                []string // the locals its expressions refer to
 }
 
 func decodeOrderBlock(b *hcl.Block, diags *hcl.Diagnostics) *orderBlock {
@@ -150,7 +152,7 @@ func (c *Config) Orders(results *DataResults) ([]Order, hcl.Diagnostics) {
 		return c.eval.final, nil // its diagnostics were Load's
 	}
 	c.eval.budget.reset()
-	orders, diags := c.eval.evalOrders(results)
+	orders, diags := c.eval.evalOrders(results, false)
 	var out hcl.Diagnostics
 	for _, d := range diags {
 		if !c.eval.reported[keyOf(d)] {
@@ -225,7 +227,12 @@ func (s *ids) add(orders []Order, at int, o *Order, r *result) {
 	}
 }
 
-func (ev *evaluator) evalOrders(results *DataResults) ([]Order, hcl.Diagnostics) {
+// evalOrders evaluates every order block. With release (Load's phase 1
+// without data sources) the locals that no block from the next on refers
+// to are let go of as soon as it starts: at 100,000 orders from two CSVs, the rows of the first while the
+// second's instances are evaluated. Load evaluates them again if the
+// orders turn out not to be final (see Load).
+func (ev *evaluator) evalOrders(results *DataResults, release bool) ([]Order, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	data, locals := ev.unknownData(), ev.locals.values
 	if results != nil {
@@ -237,8 +244,24 @@ func (ev *evaluator) evalOrders(results *DataResults) ([]Order, hcl.Diagnostics)
 	// follows from an error already reported (then one error is enough).
 	c := &checker{diags: &diags, strict: results != nil && !ev.loadErrors && !diags.HasErrors()}
 	seen := newIDs(&diags)
+	var needed []map[string]bool
+	if release {
+		needed = ev.localsNeeded()
+	}
 	var orders []Order
-	for _, ob := range ev.orders {
+	for bi, ob := range ev.orders {
+		if release {
+			dropped := false
+			for name := range locals {
+				if !needed[bi][name] {
+					delete(locals, name)
+					dropped, ev.released = true, true
+				}
+			}
+			if dropped {
+				ctx = ev.rootContext(locals, data)
+			}
+		}
 		if ob.duplicate {
 			continue
 		}
@@ -287,6 +310,21 @@ func (ev *evaluator) evalOrders(results *DataResults) ([]Order, hcl.Diagnostics)
 	}
 	slices.SortFunc(orders, func(a, b Order) int { return strings.Compare(a.Address, b.Address) })
 	return orders, dedup(diags, map[diagKey]bool{})
+}
+
+// localsNeeded returns, for each order block, the locals that it or a
+// block after it refers to. Those are the names the blocks look up: a
+// local that refers to another holds its value already.
+func (ev *evaluator) localsNeeded() []map[string]bool {
+	out := make([]map[string]bool, len(ev.orders))
+	need := map[string]bool{}
+	for i := len(ev.orders) - 1; i >= 0; i-- {
+		for _, name := range ev.orders[i].locals {
+			need[name] = true
+		}
+		out[i] = maps.Clone(need)
+	}
+	return out
 }
 
 // expand evaluates for_each into instance keys and values, as Terraform

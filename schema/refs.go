@@ -57,14 +57,18 @@ func (l *loader) checkRefs() {
 	}
 	for _, ob := range l.orders {
 		if ob.forEach != nil {
-			l.checkExpr(ob.forEach, scopeForEach)
+			for _, name := range l.checkExpr(ob.forEach, scopeForEach).locals {
+				ob.locals = appendOnce(ob.locals, name)
+			}
 		}
 		sc := scopeOrder
 		if ob.forEach != nil {
 			sc = scopeOrderEach
 		}
 		for _, a := range ob.attrList() {
-			l.checkExpr(a, sc)
+			for _, name := range l.checkExpr(a, sc).locals {
+				ob.locals = appendOnce(ob.locals, name)
+			}
 		}
 	}
 }

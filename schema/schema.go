@@ -198,4 +198,7 @@ type evaluator struct {
 	// source, no error), so that Orders does not evaluate every instance
 	// a second time to the same result.
 	final []Order
+	// released: Load's phase 1 let go of locals that the blocks after
+	// did not need (see evalOrders).
+	released bool
 }
