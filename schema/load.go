@@ -195,6 +195,7 @@ func Load(dir string, opt LoadOptions) (*Config, hcl.Diagnostics) {
 	l.evalBackend(ev)
 	l.evalData(ev)
 	ev.providerHasCampaign = l.providerHasCampaign()
+	ev.providerCampaign = l.cfg.Provider.CampaignID
 	l.cfg.eval = ev
 
 	// Phase 1 of the orders: every static check on what is known without

@@ -457,6 +457,9 @@ func (ev *evaluator) instance(o *Order, r *result, ob *orderBlock, ctx *hcl.Eval
 	if ob.campaign != nil {
 		o.CampaignID, campaignSt = c.positiveInt(ob.campaign, ctx, "campaign ID", "21000000")
 	}
+	if campaignSt == absent {
+		o.CampaignID = ev.providerCampaign // the default, as Provider.Campaign applies it
+	}
 	if campaignSt == absent && !ev.providerHasCampaign {
 		*c.diags = append(*c.diags, errorDiag(ob.labelRange, "Missing campaign ID",
 			"order.%s has no campaign_id, and the provider block sets none. Set campaign_id in the provider %q block (the default for every order) or in this block.", ob.label, providerName))

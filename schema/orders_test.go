@@ -55,7 +55,7 @@ locals {
 		if len(diags) > 0 {
 			t.Fatal(render(dir, diags))
 		}
-		want := []summary{{Address: "order.1001", ID: 1001, Track: &Track{Code: "RP000000042", DeliveryServiceID: 51}}}
+		want := []summary{{Address: "order.1001", ID: 1001, Campaign: 21000000, Track: &Track{Code: "RP000000042", DeliveryServiceID: 51}}}
 		if diff := cmp.Diff(want, summarize(orders)); diff != "" {
 			t.Errorf("orders (-want +got):\n%s", diff)
 		}
@@ -137,7 +137,7 @@ order "1001" {
 			t.Fatal(render(dir, diags))
 		}
 		want := []summary{
-			{Address: "order.1001", ID: 1001, Recipient: &Recipient{FirstName: ptr("Ivan")}},
+			{Address: "order.1001", ID: 1001, Campaign: 21000000, Recipient: &Recipient{FirstName: ptr("Ivan")}},
 			{Address: `order.carrier["1007"]`, ID: 1007, Campaign: 22, Track: &Track{"RP7", 51}},
 			{Address: `order.carrier["1008"]`, ID: 1008, Campaign: 22, Track: &Track{"RP8", 51}},
 		}
@@ -164,8 +164,8 @@ order "1001" {
 			t.Fatal(render(dir, diags))
 		}
 		want := []summary{
-			{Address: `order.set["1001"]`, ID: 1001, Track: &Track{"RP1001", 1}},
-			{Address: `order.set["1002"]`, ID: 1002, Track: &Track{"RP1002", 1}},
+			{Address: `order.set["1001"]`, ID: 1001, Campaign: 21000000, Track: &Track{"RP1001", 1}},
+			{Address: `order.set["1002"]`, ID: 1002, Campaign: 21000000, Track: &Track{"RP1002", 1}},
 		}
 		if diff := cmp.Diff(want, summarize(orders)); diff != "" {
 			t.Errorf("orders (-want +got):\n%s", diff)
@@ -191,8 +191,8 @@ order "csv" {
 			t.Fatal(render(dir, diags))
 		}
 		want := []summary{
-			{Address: `order.csv["RP7"]`, ID: 1007, Track: &Track{"RP7", 51}},
-			{Address: `order.csv["RP8"]`, ID: 1008, Track: &Track{"RP8", 52}},
+			{Address: `order.csv["RP7"]`, ID: 1007, Campaign: 21000000, Track: &Track{"RP7", 51}},
+			{Address: `order.csv["RP8"]`, ID: 1008, Campaign: 21000000, Track: &Track{"RP8", 52}},
 		}
 		if diff := cmp.Diff(want, summarize(orders)); diff != "" {
 			t.Errorf("orders (-want +got):\n%s", diff)
@@ -360,8 +360,8 @@ func TestDataSources(t *testing.T) {
 			t.Fatal(render(dir, diags))
 		}
 		want := []summary{
-			{Address: "order.1002", ID: 1002, Interval: &Interval{}},
-			{Address: "order.1003", ID: 1003, Interval: &Interval{ToTime: "18:00"}},
+			{Address: "order.1002", ID: 1002, Campaign: 21000000, Interval: &Interval{}},
+			{Address: "order.1003", ID: 1003, Campaign: 21000000, Interval: &Interval{ToTime: "18:00"}},
 		}
 		if diff := cmp.Diff(want, summarize(orders)); diff != "" {
 			t.Errorf("orders (-want +got):\n%s", diff)
@@ -382,8 +382,8 @@ func TestDataSources(t *testing.T) {
 			t.Fatal(render(dir, diags))
 		}
 		want := []summary{
-			{Address: "order.1002", ID: 1002, Interval: &Interval{"2026-11-26", "2026-11-27", "10:00", "14:00"}},
-			{Address: "order.1003", ID: 1003, Interval: &Interval{"2026-11-28", "2026-11-28", "10:00", "18:00"}},
+			{Address: "order.1002", ID: 1002, Campaign: 21000000, Interval: &Interval{"2026-11-26", "2026-11-27", "10:00", "14:00"}},
+			{Address: "order.1003", ID: 1003, Campaign: 21000000, Interval: &Interval{"2026-11-28", "2026-11-28", "10:00", "18:00"}},
 		}
 		if diff := cmp.Diff(want, summarize(orders)); diff != "" {
 			t.Errorf("orders (-want +got):\n%s", diff)
@@ -580,7 +580,7 @@ order "by_warehouse" {
 	if len(diags) != 0 {
 		t.Errorf("Orders: %v", render(dir, diags))
 	}
-	want := []summary{{Address: `order.by_warehouse["7"]`, ID: 1007, Interval: &Interval{FromDate: "2026-11-25", ToDate: "2026-11-25", FromTime: "10:00"}}}
+	want := []summary{{Address: `order.by_warehouse["7"]`, ID: 1007, Campaign: 21000000, Interval: &Interval{FromDate: "2026-11-25", ToDate: "2026-11-25", FromTime: "10:00"}}}
 	if diff := cmp.Diff(want, summarize(orders)); diff != "" {
 		t.Errorf("orders (-want +got):\n%s", diff)
 	}

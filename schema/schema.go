@@ -125,9 +125,12 @@ type DeliveryOption struct {
 
 // Order is one declared order instance.
 type Order struct {
-	Address    string // order.LABEL or order.LABEL["KEY"]
-	ID         int64
-	CampaignID int64 // as declared; 0 = the provider's (see Provider.Campaign)
+	Address string // order.LABEL or order.LABEL["KEY"]
+	ID      int64
+	// CampaignID is the block's campaign_id, else the provider block's
+	// (as Provider.Campaign applies it): never 0 once Load and Orders
+	// report no error.
+	CampaignID int64
 	Track      *Track
 	Interval   *Interval
 	Recipient  *Recipient
@@ -186,8 +189,10 @@ type evaluator struct {
 	orders []*orderBlock
 	data   []*dataBlock
 	// providerHasCampaign: the provider block declares campaign_id (even
-	// if it is wrong: then its own error is enough).
+	// if it is wrong: then its own error is enough); providerCampaign is
+	// its value, every order's that declares none.
 	providerHasCampaign bool
+	providerCampaign    int64
 	// loadErrors: Load reported errors, so unknown values in phase 2 are
 	// their consequence, not a new problem.
 	loadErrors bool

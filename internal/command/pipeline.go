@@ -293,6 +293,12 @@ func selectOrders(orders []schema.Order, prov schema.Provider, targets, excludes
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	// Without -target or -exclude every order is selected: the slice is
+	// schema's own, not copied (100,000 orders are 16 MB), unless an
+	// order's campaign is still to be resolved.
+	if len(targets) == 0 && len(excludes) == 0 && !slices.ContainsFunc(orders, func(o schema.Order) bool { return o.CampaignID != prov.Campaign(o.CampaignID) }) {
+		return orders, nil
+	}
 	matches := func(addr, pattern string) bool {
 		return addr == pattern || strings.HasPrefix(addr, pattern+"[")
 	}
