@@ -103,42 +103,7 @@ func hundredThousand(b *testing.B) string {
 	return writeDir(b, map[string]string{
 		"tracks.csv": tracks.String(),
 		"slots.csv":  slots.String(),
-		"main.hcl": `provider "yandex_market" {
-  campaign_id = 21000000
-  business_id = 9000000
-}
-
-variable "courier_service" {
-  type    = number
-  default = 51
-}
-
-locals {
-  tracks = csvdecode(file("tracks.csv"))
-  slots  = csvdecode(file("slots.csv"))
-}
-
-order "shipped" {
-  for_each = { for row in local.tracks : row.order_id => row }
-
-  track {
-    code                = each.value.track
-    delivery_service_id = var.courier_service
-  }
-}
-
-order "slot" {
-  for_each    = { for row in local.slots : row.order_id => row }
-  campaign_id = 22000000
-
-  delivery_interval {
-    from_date = each.value.from_date
-    to_date   = each.value.to_date
-    from_time = each.value.from_time
-    to_time   = each.value.to_time
-  }
-}
-`,
+		"main.hcl":   plan10kHCL(b),
 	})
 }
 
@@ -205,4 +170,14 @@ func BenchmarkLoad100k(b *testing.B) {
 	}
 	b.ReportMetric(float64(peak)/1e6, "peak-heap-MB")
 	b.ReportMetric(float64(live)/1e6, "live-MB")
+}
+
+// plan10kHCL is bench/plan10k's configuration, read from its file.
+func plan10kHCL(tb testing.TB) string {
+	tb.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "bench", "plan10k", "main.hcl"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(data)
 }

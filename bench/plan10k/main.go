@@ -12,6 +12,7 @@
 package main
 
 import (
+	_ "embed"
 	"flag"
 	"fmt"
 	"io"
@@ -32,6 +33,11 @@ import (
 	"github.com/orderform/orderform/internal/command"
 	"github.com/orderform/orderform/provider/sandbox"
 )
+
+// mainHCL is the configuration planned (main.hcl).
+//
+//go:embed main.hcl
+var mainHCL string
 
 // apiKey is the key the benchmark's emulator accepts.
 const apiKey = "plan10k-key"
@@ -107,45 +113,10 @@ func WriteConfig(dir string, n int, business bool) (*sandbox.State, Mix, error) 
 			fmt.Fprintf(&intervals, "%d,%s,%s,%s,%s\n", o.ID, d.FromDate, d.ToDate, d.FromTime, d.ToTime)
 		}
 	}
-	businessLine := ""
-	if business {
-		businessLine = "\n  business_id = 9000000"
+	config := mainHCL
+	if !business {
+		config = strings.Replace(config, "  business_id = 9000000\n", "", 1)
 	}
-	config := fmt.Sprintf(`provider "yandex_market" {
-  campaign_id = 21000000%s
-}
-
-variable "courier_service" {
-  type    = number
-  default = 51
-}
-
-locals {
-  tracks = csvdecode(file("tracks.csv"))
-  slots  = csvdecode(file("slots.csv"))
-}
-
-order "shipped" {
-  for_each = { for row in local.tracks : row.order_id => row }
-
-  track {
-    code                = each.value.track
-    delivery_service_id = var.courier_service
-  }
-}
-
-order "slot" {
-  for_each    = { for row in local.slots : row.order_id => row }
-  campaign_id = 22000000
-
-  delivery_interval {
-    from_date = each.value.from_date
-    to_date   = each.value.to_date
-    from_time = each.value.from_time
-    to_time   = each.value.to_time
-  }
-}
-`, businessLine)
 	for name, data := range map[string]string{"main.hcl": config, "tracks.csv": tracks.String(), "slots.csv": intervals.String()} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
 			return nil, Mix{}, err

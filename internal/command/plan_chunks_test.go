@@ -66,37 +66,12 @@ func TestPlanInChunksIsThePlanWhole(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
 
 	dir := t.TempDir()
-	config := `provider "yandex_market" {
-  campaign_id = 21000000
-}
-
-locals {
-  tracks = csvdecode(file("tracks.csv"))
-  slots  = csvdecode(file("slots.csv"))
-}
-
-order "shipped" {
-  for_each = { for row in local.tracks : row.order_id => row }
-
-  track {
-    code                = each.value.track
-    delivery_service_id = 51
-  }
-}
-
-order "slot" {
-  for_each    = { for row in local.slots : row.order_id => row }
-  campaign_id = 22000000
-
-  delivery_interval {
-    from_date = each.value.from_date
-    to_date   = each.value.to_date
-    from_time = each.value.from_time
-    to_time   = each.value.to_time
-  }
-}
-`
-	for name, data := range map[string]string{"main.hcl": config, "tracks.csv": tracks.String(), "slots.csv": slots.String()} {
+	// bench/plan10k's configuration: the same two for_each over CSV files.
+	config, err := os.ReadFile(filepath.Join("..", "..", "bench", "plan10k", "main.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{"main.hcl": string(config), "tracks.csv": tracks.String(), "slots.csv": slots.String()} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
