@@ -644,7 +644,9 @@ func TestWatchSIGHUPReloads(t *testing.T) {
 
 // An asynchronous orders/update is submitted and not followed under the
 // lock: the next reconciles find it pending, then done, and never send it
-// again.
+// again. The other declared order, which already matches, is reconciled
+// with it every time (the write's re-plan under the lock, made for the
+// touched order alone, leaves the configuration's orders as they were).
 func TestWatchUpdateSettlesOnLaterReconciles(t *testing.T) {
 	e := newApplyEnv(t, nil, sandbox.Options{UpdateDelay: 3 * time.Second}, map[string]string{"main.hcl": `
 provider "yandex_market" {
@@ -657,6 +659,15 @@ order "o2001" {
     phone = "+79990001199"
   }
 }
+
+order "o2002" {
+  id = 2002
+  delivery_interval {
+    from_date = "2026-11-30"
+    from_time = "14:00"
+    to_time   = "18:00"
+  }
+}
 `})
 	w := e.startWatch("", "-interval=1s")
 	w.waitFor("the update submitted", func(ev map[string]any) bool { return ev["msg"] == "change_applied" && ev["order_id"] == float64(2001) })
@@ -664,10 +675,14 @@ order "o2001" {
 		return ev["msg"] == "reconciled" && ev["trigger"] == "interval" && ev["pending"] == float64(1)
 	})
 	w.waitFor("a reconcile that finds it done", func(ev map[string]any) bool {
-		return ev["msg"] == "reconciled" && ev["trigger"] == "interval" && ev["pending"] == float64(0) && ev["changes"] == float64(0)
+		return ev["msg"] == "reconciled" && ev["trigger"] == "interval" && ev["pending"] == float64(0) && ev["changes"] == float64(0) &&
+			ev["unchanged"] == float64(2)
 	})
 	if code := w.stop(); code != 0 {
 		t.Errorf("exit %d after SIGTERM, want 0\n%s", code, w.log())
+	}
+	if n := w.count(func(ev map[string]any) bool { return ev["msg"] == "reconcile failed" }); n != 0 {
+		t.Errorf("%d reconciles failed, want none:\n%s", n, w.log())
 	}
 	e.wantField(2001, "phone", "+79990001199")
 	e.wantWritesOnce([]int64{2001})

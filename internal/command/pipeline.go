@@ -38,7 +38,8 @@ type planned struct {
 	// to evaluate: that is when the lists indexed into are most needed.
 	data []plan.DataSource
 	// afterRead, when set (by makePlan's beforeRead), runs once the last
-	// orders are read, while their part of the plan is made.
+	// orders (and their intervals) are read, while their part of the plan
+	// is made; nothing fails after it.
 	afterRead func()
 }
 
@@ -124,7 +125,15 @@ func (m *meta) planOrders(ctx context.Context, p *planned, o arguments.Operation
 		return diags
 	}
 	if keep != nil {
-		desired = slices.DeleteFunc(desired, func(o schema.Order) bool { return !keep(o) })
+		// A new slice: desired may be schema's own (selectOrders), which
+		// later reconciles of a watcher are given again.
+		var kept []schema.Order
+		for _, o := range desired {
+			if keep(o) {
+				kept = append(kept, o)
+			}
+		}
+		desired = kept
 	}
 	p.desired = desired
 	p.noneSelected = p.declared > 0 && len(desired) == 0
@@ -171,18 +180,15 @@ func (m *meta) planOrders(ctx context.Context, p *planned, o arguments.Operation
 // 400 bytes an order) is let go when the part is made.
 var chunkOrders = 10000
 
-// planChunk reads the state of chunk's orders (calling p.afterRead after the
-// last chunk's), judges their writes still in flight (entries, by order),
-// and joins their part of the plan to p.plan.
+// planChunk reads the state of chunk's orders, judges their writes still in
+// flight (entries, by order), and joins their part of the plan to p.plan,
+// calling p.afterRead once the last chunk's reads have all succeeded.
 // p.read keeps the read of the orders the part changes, unless a write of
 // theirs may still be landing (apply.Options.Read).
 func (m *meta) planChunk(ctx context.Context, p *planned, chunk []schema.Order, entries map[int64][]journal.Entry, now time.Time, last bool) error {
 	current, err := p.reader.Current(ctx, chunk)
 	if err != nil {
 		return err
-	}
-	if last && p.afterRead != nil {
-		p.afterRead()
 	}
 	var open []journal.Entry
 	for _, d := range chunk {
@@ -196,6 +202,11 @@ func (m *meta) planChunk(ctx context.Context, p *planned, chunk []schema.Order, 
 	in := plan.Input{Desired: chunk, Current: current, Submissions: subs, BusinessID: p.conn.businessID, Now: now, Key: p.conn.fpKey}
 	if err := p.reader.Intervals(ctx, &in); err != nil {
 		return err
+	}
+	// Nothing after this fails: what afterRead starts never runs beside
+	// makePlan closing the backend on an error.
+	if last && p.afterRead != nil {
+		p.afterRead()
 	}
 	part := plan.Build(in)
 	keep := func(id int64) {
@@ -295,7 +306,7 @@ func selectOrders(orders []schema.Order, prov schema.Provider, targets, excludes
 	}
 	// Without -target or -exclude every order is selected: the slice is
 	// schema's own, not copied (100,000 orders are 16 MB), unless an
-	// order's campaign is still to be resolved.
+	// order's campaign is still to be resolved. Callers must not change it.
 	if len(targets) == 0 && len(excludes) == 0 && !slices.ContainsFunc(orders, func(o schema.Order) bool { return o.CampaignID != prov.Campaign(o.CampaignID) }) {
 		return orders, nil
 	}
