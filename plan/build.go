@@ -58,13 +58,7 @@ type Submission struct {
 func Build(in Input) *Plan {
 	p := &Plan{FormatVersion: FormatVersion, CreatedAt: in.Now, BusinessID: in.BusinessID,
 		Changes: []Change{}, Pending: []Pending{}, Deferred: []Deferred{}, Blocked: []Blocked{}}
-	desired := in.Desired
-	byAddr := func(a, b schema.Order) int { return strings.Compare(a.Address, b.Address) }
-	if !slices.IsSortedFunc(desired, byAddr) {
-		desired = slices.Clone(desired)
-		slices.SortStableFunc(desired, byAddr)
-	}
-	for _, d := range desired {
+	for _, d := range ByAddress(in.Desired) {
 		cur, ok := in.Current[d.ID]
 		if !ok || !cur.Found {
 			b := Blocked{Address: d.Address, OrderID: d.ID, CampaignID: d.CampaignID, Reason: ReasonNotFound,
@@ -78,6 +72,18 @@ func Build(in Input) *Plan {
 		planOrder(p, in.Key, d, cur, in.Submissions[d.ID], in.Now)
 	}
 	return p
+}
+
+// ByAddress returns orders in address order, the plan's, sorting a copy
+// only when they are not in it already (schema returns them so).
+func ByAddress(orders []schema.Order) []schema.Order {
+	byAddr := func(a, b schema.Order) int { return strings.Compare(a.Address, b.Address) }
+	if slices.IsSortedFunc(orders, byAddr) {
+		return orders
+	}
+	orders = slices.Clone(orders)
+	slices.SortStableFunc(orders, byAddr)
+	return orders
 }
 
 // EffectiveModel is the order's selling model, falling back to the delivery

@@ -162,10 +162,10 @@ func (m *meta) planOrders(ctx context.Context, p *planned, o arguments.Operation
 	// never holds them all.
 	p.plan = plan.Build(plan.Input{Now: now, BusinessID: conn.businessID, Key: conn.fpKey})
 	p.read = map[int64]provider.Order{}
-	sorted := sortedByAddress(desired)
-	for chunk := range slices.Chunk(sorted, chunkOrders) {
-		last := &chunk[len(chunk)-1] == &sorted[len(sorted)-1]
-		if err := m.planChunk(ctx, p, chunk, entries, now, last); err != nil {
+	sorted := plan.ByAddress(desired)
+	for start := 0; start < len(sorted); start += chunkOrders {
+		end := min(start+chunkOrders, len(sorted))
+		if err := m.planChunk(ctx, p, sorted[start:end], entries, now, end == len(sorted)); err != nil {
 			p.plan = nil
 			return append(diags, errDiag(err))
 		}
@@ -225,18 +225,6 @@ func (m *meta) planChunk(ctx context.Context, p *planned, chunk []schema.Order, 
 	}
 	p.plan.Merge(part)
 	return nil
-}
-
-// sortedByAddress returns orders in address order (the plan's), sorting a
-// copy only when they are not already (schema returns them sorted).
-func sortedByAddress(orders []schema.Order) []schema.Order {
-	byAddr := func(a, b schema.Order) int { return strings.Compare(a.Address, b.Address) }
-	if slices.IsSortedFunc(orders, byAddr) {
-		return orders
-	}
-	orders = slices.Clone(orders)
-	slices.SortStableFunc(orders, byAddr)
-	return orders
 }
 
 // fallbackDiags warns, one line each, of the businesses whose order list

@@ -363,35 +363,29 @@ func (r *Reader) campaign(ctx context.Context, campaignID int64) (provider.Campa
 	return c, nil
 }
 
-// currentChunk is how many desired orders Current reads at a time: the
-// orders read are converted into plan.Current as each chunk ends, so that a
-// plan of 100,000 orders never holds them twice, and 200 batched reads a
-// chunk keep the parallel slots busy.
-const currentChunk = 10000
-
-// Current reads the desired orders' current state for plan.Input.
+// Current reads the desired orders' current state for plan.Input. The
+// caller bounds how many at a time (a plan is made a chunk of orders at a
+// time).
 func (r *Reader) Current(ctx context.Context, desired []schema.Order) (map[int64]plan.Current, error) {
+	refs := make([]provider.OrderRef, 0, len(desired))
+	for _, d := range desired {
+		refs = append(refs, provider.OrderRef{OrderID: d.ID, CampaignID: d.CampaignID, Recipient: d.Recipient != nil})
+	}
+	orders, err := r.ReadOrders(ctx, refs)
+	if err != nil {
+		return nil, err
+	}
 	out := make(map[int64]plan.Current, len(desired))
-	for part := range slices.Chunk(desired, currentChunk) {
-		refs := make([]provider.OrderRef, 0, len(part))
-		for _, d := range part {
-			refs = append(refs, provider.OrderRef{OrderID: d.ID, CampaignID: d.CampaignID, Recipient: d.Recipient != nil})
-		}
-		orders, err := r.ReadOrders(ctx, refs)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range part {
-			o, ok := orders[d.ID]
-			switch {
-			case !ok:
-				out[d.ID] = plan.Current{}
-			case o.CampaignID != d.CampaignID:
-				out[d.ID] = plan.Current{ReadErr: fmt.Sprintf("order %d belongs to campaign %d, not %d; set campaign_id = %d in its block",
-					d.ID, o.CampaignID, d.CampaignID, o.CampaignID)}
-			default:
-				out[d.ID] = plan.Current{Found: true, Order: o}
-			}
+	for _, d := range desired {
+		o, ok := orders[d.ID]
+		switch {
+		case !ok:
+			out[d.ID] = plan.Current{}
+		case o.CampaignID != d.CampaignID:
+			out[d.ID] = plan.Current{ReadErr: fmt.Sprintf("order %d belongs to campaign %d, not %d; set campaign_id = %d in its block",
+				d.ID, o.CampaignID, d.CampaignID, o.CampaignID)}
+		default:
+			out[d.ID] = plan.Current{Found: true, Order: o}
 		}
 	}
 	return out, nil
