@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,24 +35,7 @@ const hostileRunsEnv = "ORDERFORM_HOSTILE_RUNS"
 //
 //	ORDERFORM_HOSTILE_RUNS=30 go test -count=1 -run TestApplyOnAHostileNetwork -v .
 func TestApplyOnAHostileNetwork(t *testing.T) {
-	runs := 2
-	if v := os.Getenv(hostileRunsEnv); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("%s=%q: want a positive number", hostileRunsEnv, v)
-		}
-		runs = n
-	}
-	seed := time.Now().UnixNano()
-	if v := os.Getenv(killSeedEnv); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			t.Fatalf("%s=%q: want a number", killSeedEnv, v)
-		}
-		seed = n
-	}
-	t.Logf("seed %d (%s=%d replays it), %d networks", seed, killSeedEnv, seed, runs)
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x686f7374))
+	runs, rng := propertyRuns(t, hostileRunsEnv, 2, 0x686f7374, "networks")
 	for i := range runs {
 		t.Run(strconv.Itoa(i), func(t *testing.T) { hostileOnce(t, rng) })
 	}

@@ -60,24 +60,7 @@ type killStats struct {
 //
 // Each run logs its seed; ORDERFORM_KILL_SEED=N replays one.
 func TestApplyKillNineProperty(t *testing.T) {
-	runs := 3
-	if v := os.Getenv(killRunsEnv); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("%s=%q: want a positive number of kills", killRunsEnv, v)
-		}
-		runs = n
-	}
-	seed := time.Now().UnixNano()
-	if v := os.Getenv(killSeedEnv); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			t.Fatalf("%s=%q: want a number", killSeedEnv, v)
-		}
-		seed = n
-	}
-	t.Logf("seed %d (%s=%d replays it), %d kills", seed, killSeedEnv, seed, runs)
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x6b696c6c))
+	runs, rng := propertyRuns(t, killRunsEnv, 3, 0x6b696c6c, "kills")
 	var st killStats
 	for i := range runs {
 		t.Run(strconv.Itoa(i), func(t *testing.T) { killOnce(t, rng, &st) })
@@ -301,4 +284,30 @@ func (k *killer) disarmAndWait() {
 		calls = n
 	}
 	k.e.setIntercept(nil)
+}
+
+// propertyRuns is how many runs a property test makes (runsEnv, else
+// defaultRuns) and its random source: seeded from the clock, or from
+// ORDERFORM_KILL_SEED to replay a run, the seed logged either way. stream
+// keeps two tests given one seed from drawing the same numbers.
+func propertyRuns(t *testing.T, runsEnv string, defaultRuns int, stream uint64, what string) (int, *rand.Rand) {
+	t.Helper()
+	runs := defaultRuns
+	if v := os.Getenv(runsEnv); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("%s=%q: want a positive number of %s", runsEnv, v, what)
+		}
+		runs = n
+	}
+	seed := time.Now().UnixNano()
+	if v := os.Getenv(killSeedEnv); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			t.Fatalf("%s=%q: want a number", killSeedEnv, v)
+		}
+		seed = n
+	}
+	t.Logf("seed %d (%s=%d replays it), %d %s", seed, killSeedEnv, seed, runs, what)
+	return runs, rand.New(rand.NewPCG(uint64(seed), stream))
 }
